@@ -1,0 +1,59 @@
+package chunked
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned in [Error.Err]. Use errors.Is to test for them.
+var (
+	ErrHeader     = errors.New("malformed chunk header")
+	ErrTruncated  = errors.New("input ended inside a chunk")
+	ErrTooLarge   = errors.New("chunk exceeds the size limit")
+	ErrMetadata   = errors.New("metadata is not a JSON object")
+	ErrProtocol   = errors.New("unexpected message")
+	ErrQuote      = errors.New("bad quoting")
+	ErrFieldCount = errors.New("wrong number of fields")
+	ErrHeaderRow  = errors.New("bad header row")
+	ErrMultivalue = errors.New("malformed multivalue cell")
+	ErrArgument   = errors.New("bad argument")
+)
+
+// Error reports where in the input stream a failure happened. Fields that do
+// not apply are zero (Row is 1-based: 1 is the first data row after the
+// header, 0 means not about a row).
+type Error struct {
+	Chunk  int    // index of the message in the stream: 0 is getinfo
+	Offset int64  // byte offset in the input stream where the problem lies
+	Row    int    // 1-based data row inside the chunk's body, 0 if none
+	Field  string // field (column) name, if known
+	Err    error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("chunk %d, byte %d", e.Chunk, e.Offset)
+	if e.Row > 0 {
+		s += fmt.Sprintf(", row %d", e.Row)
+	}
+	if e.Field != "" {
+		s += fmt.Sprintf(", field %q", e.Field)
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// csvError is a position inside a body, before the chunk's place in the
+// stream is known; [Reader] and [Run] turn it into an [*Error].
+type csvError struct {
+	offset int // byte offset inside the body
+	row    int // 1-based data row, 0 for the header
+	col    int // 0-based column, -1 if unknown
+	err    error
+}
+
+func (e *csvError) Error() string {
+	return fmt.Sprintf("body byte %d, row %d: %v", e.offset, e.row, e.err)
+}
+
+func (e *csvError) Unwrap() error { return e.err }

@@ -1,0 +1,352 @@
+package chunked
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// Command is a search command.
+type Command interface {
+	// Configure receives the getinfo metadata, validates the arguments and
+	// returns the declaration to send and the processor for the execute
+	// messages that follow. splunkd also starts probe processes that stop
+	// after getinfo, so Configure must have no side effects. An error is
+	// shown to the user as the reason the search failed.
+	Configure(info *GetInfo) (Config, Processor, error)
+}
+
+// Processor handles execute messages, one call per message.
+type Processor interface {
+	// Process reads c.In and writes the reply's rows to c.Out. It may add
+	// inspector messages with c.Message. An error ends the search and is
+	// shown to the user.
+	Process(c *Chunk) error
+}
+
+// ProcessorFunc adapts a function to [Processor].
+type ProcessorFunc func(c *Chunk) error
+
+// Process calls f(c).
+func (f ProcessorFunc) Process(c *Chunk) error { return f(c) }
+
+// Chunk is one execute message and its reply.
+type Chunk struct {
+	Index int   // message index in the stream (getinfo is 0)
+	Last  bool  // splunkd's finished flag: no input follows this chunk
+	In    Table // the message's rows
+	Out   TableWriter
+	// Finished is the reply's finished flag. It starts equal to Last;
+	// only generating commands change it (false: call me again).
+	Finished bool
+	messages []InspectorMessage
+}
+
+// Message adds an inspector message to the reply.
+func (c *Chunk) Message(level Level, format string, args ...any) {
+	c.messages = append(c.messages, InspectorMessage{Level: level, Text: fmt.Sprintf(format, args...)})
+}
+
+// RowHandler is per-row streaming logic, for [PerRow].
+type RowHandler interface {
+	// Start is called with each chunk's table before its rows are passed
+	// to Row; the header may differ from chunk to chunk.
+	Start(in *Table) error
+	// Row writes the output for one input row: typically out.Copy(in),
+	// some Set calls and out.EndRow(). Writing nothing drops the row.
+	Row(in Row, out *TableWriter) error
+}
+
+// PerRow returns a Processor that passes every row of every chunk to h and
+// replies per chunk: the shape of a streaming or stateful command.
+func PerRow(h RowHandler) Processor {
+	return ProcessorFunc(func(c *Chunk) error {
+		if c.In.Len() == 0 {
+			return nil
+		}
+		if err := h.Start(&c.In); err != nil {
+			return err
+		}
+		for i := 0; i < c.In.Len(); i++ {
+			if err := h.Row(c.In.Row(i), &c.Out); err != nil {
+				return &csvError{offset: -1, row: i + 1, col: -1, err: err}
+			}
+		}
+		return nil
+	})
+}
+
+// Accumulator is whole-input logic, for [Accumulate]: the shape of an
+// events or reporting command and of the reduce phase of a map/reduce one.
+type Accumulator interface {
+	// Add takes one chunk's rows. Rows alias the chunk's body: copy what
+	// must outlive the call.
+	Add(in *Table) error
+	// Finish writes the output once, after the last chunk.
+	Finish(out *TableWriter) error
+}
+
+// Accumulate returns a Processor that feeds every chunk to a and writes
+// a's output in the reply to the last chunk; earlier replies are empty.
+// splunkd has been seen to send events and reporting input as one chunk,
+// but nothing documents that it always does, so both shapes work.
+func Accumulate(a Accumulator) Processor {
+	return ProcessorFunc(func(c *Chunk) error {
+		if c.In.Len() > 0 {
+			if err := a.Add(&c.In); err != nil {
+				return err
+			}
+		}
+		if c.Last {
+			return a.Finish(&c.Out)
+		}
+		return nil
+	})
+}
+
+// Options tune [Run].
+type Options struct {
+	// Name prefixes the errors of the engine itself (framing, metadata,
+	// CSV) so the user knows which command failed.
+	Name string
+	// MaxMetadata and MaxBody bound declared chunk lengths (see [Reader]).
+	MaxMetadata, MaxBody int64
+	// Log receives diagnostics that are not for the user, such as the stack
+	// of a recovered panic. Nil discards them.
+	Log io.Writer
+}
+
+// Run speaks the protocol on in and out until in ends, calling cmd. It
+// returns nil after a clean end of input (including a probe that ends after
+// getinfo), and otherwise the error that stopped it, after telling splunkd:
+// the reply to the message being handled carries finished=true, the error
+// text and an inspector ERROR, which Splunk Web shows. The caller should
+// then exit with a non-zero status.
+func Run(cmd Command, in io.Reader, out io.Writer, opts Options) error {
+	s := session{
+		r:   NewReader(in),
+		w:   NewWriter(out),
+		log: opts.Log,
+	}
+	s.r.MaxMetadata, s.r.MaxBody = opts.MaxMetadata, opts.MaxBody
+	if s.log == nil {
+		s.log = io.Discard
+	}
+	err := s.run(cmd)
+	if err != nil && opts.Name != "" {
+		var pe *Error
+		if errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", opts.Name, err)
+		}
+	}
+	if err != nil && !s.replyFailed {
+		s.fail(err)
+	}
+	return err
+}
+
+type session struct {
+	r           *Reader
+	w           *Writer
+	log         io.Writer
+	proc        Processor
+	config      Config
+	chunk       Chunk
+	body        []byte
+	meta        []byte
+	repairWarn  bool
+	replyFailed bool // writing to splunkd failed: no error reply possible
+}
+
+func (s *session) run(cmd Command) error {
+	for {
+		m, err := s.r.Next()
+		if err == io.EOF {
+			// End of the session; a probe ends right after getinfo, and
+			// a stream with no message at all asked nothing.
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if s.proc == nil {
+			if err := s.getinfo(cmd, m); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.execute(m); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *session) getinfo(cmd Command, m Message) error {
+	var gi GetInfo
+	if err := decodeMeta(m, &gi); err != nil {
+		return err
+	}
+	if gi.Action != "getinfo" {
+		return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: first message has action %q, want \"getinfo\"", ErrProtocol, gi.Action)}
+	}
+	cfg, proc, err := s.configure(cmd, &gi)
+	if err != nil {
+		return err
+	}
+	switch cfg.Type {
+	case "":
+		cfg.Type = Streaming
+	case Streaming, Stateful, Events, Reporting:
+	default:
+		return fmt.Errorf("command declared unknown type %q", cfg.Type)
+	}
+	if proc == nil {
+		return errors.New("command returned no processor")
+	}
+	s.config, s.proc = cfg, proc
+	reply := getinfoReply{
+		Type:           cfg.Type,
+		Generating:     cfg.Generating,
+		RequiredFields: cfg.RequiredFields,
+		StreamingPreop: cfg.StreamingPreop,
+		RunInPreview:   cfg.RunInPreview,
+	}
+	if len(cfg.Messages) > 0 {
+		reply.Inspector = &inspector{Messages: cfg.Messages}
+	}
+	return s.send(reply, nil)
+}
+
+func (s *session) configure(cmd Command, gi *GetInfo) (cfg Config, proc Processor, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(s.log, "ERROR panic in Configure: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("internal error while reading the arguments: %v", p)
+		}
+	}()
+	return cmd.Configure(gi)
+}
+
+func (s *session) execute(m Message) error {
+	var req executeRequest
+	if err := decodeMeta(m, &req); err != nil {
+		return err
+	}
+	if req.Action != "execute" {
+		return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: action %q after getinfo, want \"execute\"", ErrProtocol, req.Action)}
+	}
+	c := &s.chunk
+	c.Index, c.Last, c.Finished = m.Index, req.Finished, req.Finished
+	c.messages = c.messages[:0]
+	c.Out.Reset()
+	if err := c.In.Parse(m.Body); err != nil {
+		return placeCSV(m, &c.In, err)
+	}
+	if c.In.Repaired() && !s.repairWarn {
+		s.repairWarn = true
+		c.Message(LevelWarn, "chunk %d was not valid UTF-8: invalid bytes were replaced by U+FFFD", m.Index)
+	}
+	if err := s.process(c); err != nil {
+		return placeCSV(m, &c.In, err)
+	}
+	if !s.config.Generating {
+		c.Finished = req.Finished
+	}
+	s.body = c.Out.Encode(s.body[:0])
+	reply := executeReply{Finished: c.Finished}
+	if len(c.messages) > 0 {
+		reply.Inspector = &inspector{Messages: c.messages}
+	}
+	return s.send(reply, s.body)
+}
+
+func (s *session) process(c *Chunk) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(s.log, "ERROR panic in Process: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return s.proc.Process(c)
+}
+
+// placeCSV turns a body position into a stream position.
+func placeCSV(m Message, t *Table, err error) error {
+	var ce *csvError
+	if !errors.As(err, &ce) {
+		if errors.As(err, new(*Error)) {
+			return err
+		}
+		return &Error{Chunk: m.Index, Offset: m.BodyOffset, Err: err}
+	}
+	e := &Error{Chunk: m.Index, Offset: m.BodyOffset, Row: ce.row, Err: ce.err}
+	if ce.offset >= 0 {
+		e.Offset += int64(ce.offset)
+	}
+	if ce.col >= 0 && ce.col < len(t.names) {
+		e.Field = t.names[ce.col]
+	}
+	return e
+}
+
+func decodeMeta(m Message, v any) error {
+	meta := bytes.TrimSpace(m.Meta)
+	if len(meta) == 0 || meta[0] != '{' {
+		return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: starts %q", ErrMetadata, prefix(meta, 20))}
+	}
+	if err := json.Unmarshal(meta, v); err != nil {
+		return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: %w", ErrMetadata, err)}
+	}
+	return nil
+}
+
+func prefix(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+func (s *session) send(reply any, body []byte) error {
+	var err error
+	s.meta, err = appendJSON(s.meta[:0], reply)
+	if err != nil {
+		return err
+	}
+	if err := s.w.WriteMessage(s.meta, body); err != nil {
+		s.replyFailed = true
+		return fmt.Errorf("writing reply: %w", err)
+	}
+	return nil
+}
+
+// appendJSON appends v as compact JSON without HTML escaping ("<" stays
+// "<" in messages users read) and without the encoder's trailing newline,
+// which would be a byte the header did not count.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return dst, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// fail sends the error to splunkd as the reply to the current message.
+func (s *session) fail(err error) {
+	text := err.Error()
+	msgs := append([]InspectorMessage(nil), s.chunk.messages...)
+	msgs = append(msgs, InspectorMessage{Level: LevelError, Text: text})
+	t := true
+	var reply any
+	if s.proc == nil {
+		reply = getinfoReply{Finished: &t, Inspector: &inspector{Messages: msgs}, Error: text}
+	} else {
+		reply = executeReply{Finished: true, Inspector: &inspector{Messages: msgs}, Error: text}
+	}
+	_ = s.send(reply, nil)
+}

@@ -1,0 +1,299 @@
+package chunked
+
+// TableWriter builds the CSV body of one reply. Fields are registered by
+// name and get a column handle; each row sets the fields it has. The header
+// written is the union of the fields set in any row of the reply, in the
+// order they were first registered, so a field that first appears in a late
+// row is never lost (the Python SDK drops such fields).
+//
+// Cells are encoded as they are set, into one growing buffer reused across
+// replies, so steady-state writing does not allocate.
+type TableWriter struct {
+	names []string
+	index map[string]int
+	used  []bool
+	mvCol []int // mvCol[c]: column of __mv_<names[c]>, or -1 until needed
+
+	arena []byte
+	cells []outCell
+	rows  []int // rows[i]: end of row i in cells
+	open  bool  // a row has cells not yet ended
+
+	// column map for Copy, cached per source table generation
+	srcGen  uint64
+	srcTab  *Table
+	srcCols []int
+
+	pos   []int  // per-column scratch for Encode
+	mvbuf []byte // scratch for SetMulti
+}
+
+type outCell struct {
+	col        int
+	start, end int
+}
+
+// Reset forgets all rows (keeping registered fields and buffers).
+func (w *TableWriter) Reset() {
+	w.arena = w.arena[:0]
+	w.cells = w.cells[:0]
+	w.rows = w.rows[:0]
+	w.open = false
+	clear(w.used)
+}
+
+// Field returns the column handle for name, registering it if new.
+func (w *TableWriter) Field(name string) int {
+	if c, ok := w.index[name]; ok {
+		return c
+	}
+	if w.index == nil {
+		w.index = make(map[string]int)
+	}
+	c := len(w.names)
+	w.names = append(w.names, name)
+	w.used = append(w.used, false)
+	w.mvCol = append(w.mvCol, -1)
+	w.index[name] = c
+	// Pair plain and __mv_ columns whichever is registered first.
+	if m, ok := w.index[mvPrefix+name]; ok {
+		w.mvCol[c] = m
+	}
+	if len(name) > len(mvPrefix) && name[:len(mvPrefix)] == mvPrefix {
+		if p, ok := w.index[name[len(mvPrefix):]]; ok {
+			w.mvCol[p] = c
+		}
+	}
+	return c
+}
+
+// Len returns the number of rows ended so far.
+func (w *TableWriter) Len() int { return len(w.rows) }
+
+// Set sets field col of the current row to the single value v, encoding it
+// as CSV. Setting a field twice in a row keeps the last value; setting a
+// field copied from the input also empties its __mv_ column, which would
+// otherwise take precedence in splunkd.
+func (w *TableWriter) Set(col int, v []byte) {
+	start := len(w.arena)
+	w.arena = appendCSV(w.arena, v)
+	w.add(col, start)
+	w.single(col)
+}
+
+// SetString is Set for a string value.
+func (w *TableWriter) SetString(col int, v string) {
+	start := len(w.arena)
+	w.arena = appendCSVString(w.arena, v)
+	w.add(col, start)
+	w.single(col)
+}
+
+// SetInt sets field col to the decimal form of v.
+func (w *TableWriter) SetInt(col int, v int) {
+	start := len(w.arena)
+	w.arena = appendInt(w.arena, v)
+	w.add(col, start)
+	w.single(col)
+}
+
+// single empties the __mv_ column paired with col, if there is one.
+func (w *TableWriter) single(col int) {
+	if m := w.mvCol[col]; m >= 0 {
+		w.add(m, len(w.arena))
+	}
+}
+
+// SetMulti sets a multivalue field: the plain column gets the values joined
+// by "\n" and the __mv_ column their $-encoding. A single value is written as
+// a plain value; no values leave the field empty.
+func (w *TableWriter) SetMulti(col int, vals []string) {
+	switch len(vals) {
+	case 0:
+		w.SetString(col, "")
+		return
+	case 1:
+		w.SetString(col, vals[0])
+		return
+	}
+	start := len(w.arena)
+	tmp := w.mvbuf[:0]
+	for i, v := range vals {
+		if i > 0 {
+			tmp = append(tmp, '\n')
+		}
+		tmp = append(tmp, v...)
+	}
+	w.arena = appendCSV(w.arena, tmp)
+	w.add(col, start)
+
+	m := w.mvCol[col]
+	if m < 0 {
+		m = w.Field(mvPrefix + w.names[col])
+		w.mvCol[col] = m
+	}
+	start = len(w.arena)
+	tmp = AppendMultivalue(tmp[:0], vals)
+	w.arena = appendCSV(w.arena, tmp)
+	w.add(m, start)
+	w.mvbuf = tmp
+}
+
+// SetRaw sets field col to bytes already encoded as a CSV cell; its __mv_
+// column, if any, is left as it is.
+func (w *TableWriter) SetRaw(col int, raw []byte) {
+	start := len(w.arena)
+	w.arena = append(w.arena, raw...)
+	w.add(col, start)
+}
+
+func (w *TableWriter) add(col, start int) {
+	w.cells = append(w.cells, outCell{col: col, start: start, end: len(w.arena)})
+	w.used[col] = true
+	w.open = true
+}
+
+// Copy copies every field of an input row, as it was encoded, into the
+// current row: __mv_ columns and _chunked_idx travel unchanged.
+func (w *TableWriter) Copy(r Row) {
+	t := r.t
+	if t != w.srcTab || t.gen != w.srcGen {
+		w.srcTab, w.srcGen = t, t.gen
+		w.srcCols = w.srcCols[:0]
+		for _, name := range t.names {
+			w.srcCols = append(w.srcCols, w.Field(name))
+		}
+	}
+	n := len(t.names)
+	for i, c := range t.cells[r.i*n : r.i*n+n] {
+		w.SetRaw(w.srcCols[i], c.raw)
+	}
+}
+
+// EndRow ends the current row. A row with no field set is still a row.
+func (w *TableWriter) EndRow() {
+	w.rows = append(w.rows, len(w.cells))
+	w.open = false
+}
+
+// Encode appends the CSV body (header and rows, LF line ends) to dst. A
+// reply with no rows encodes to nothing.
+func (w *TableWriter) Encode(dst []byte) []byte {
+	if w.open {
+		w.EndRow()
+	}
+	if len(w.rows) == 0 {
+		return dst
+	}
+	first := true
+	for c, name := range w.names {
+		if !w.used[c] {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendCSVString(dst, name)
+	}
+	dst = append(dst, '\n')
+	if cap(w.pos) < len(w.names) {
+		w.pos = make([]int, len(w.names))
+	}
+	pos := w.pos[:len(w.names)]
+	begin := 0
+	for _, end := range w.rows {
+		for i := range pos {
+			pos[i] = -1
+		}
+		for k := begin; k < end; k++ {
+			pos[w.cells[k].col] = k
+		}
+		first := true
+		for c := range w.names {
+			if !w.used[c] {
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			if k := pos[c]; k >= 0 {
+				oc := w.cells[k]
+				dst = append(dst, w.arena[oc.start:oc.end]...)
+			}
+		}
+		dst = append(dst, '\n')
+		begin = end
+	}
+	return dst
+}
+
+// needsQuote reports whether a value must be quoted: it holds a comma,
+// quote, CR or LF, or starts or ends with a space (kept by quoting).
+func needsQuote[S string | []byte](v S) bool {
+	if len(v) == 0 {
+		return false
+	}
+	if v[0] == ' ' || v[len(v)-1] == ' ' {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+func appendCSV(dst, v []byte) []byte {
+	if !needsQuote(v) {
+		return append(dst, v...)
+	}
+	dst = append(dst, '"')
+	for _, c := range v {
+		if c == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '"')
+}
+
+func appendCSVString(dst []byte, v string) []byte {
+	if !needsQuote(v) {
+		return append(dst, v...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(v); i++ {
+		if v[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, v[i])
+	}
+	return append(dst, '"')
+}
+
+func appendInt(dst []byte, v int) []byte {
+	if v >= 0 && v < 10 {
+		return append(dst, byte('0'+v))
+	}
+	var b [20]byte
+	i := len(b)
+	neg := v < 0
+	u := uint64(v)
+	if neg {
+		u = uint64(-v)
+	}
+	for u > 0 {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return append(dst, b[i:]...)
+}

@@ -1,0 +1,46 @@
+// Command t1102score is the T1102.003 scoring search command, run by splunkd
+// through the chunked protocol (commands.conf chunked = true). splunkd passes
+// no arguments; the flags exist for commands.conf command.arg.N.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/score"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(score.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	maxChunk := fs.Int64("max-chunk-bytes", chunked.DefaultMaxBody, "largest input chunk body accepted, in bytes")
+	var cmd chunked.Command = score.Command{}
+	if err := fs.Parse(args); err != nil {
+		// Misconfigured command.arg.N in commands.conf: say so in Splunk.
+		cmd = failing{fmt.Errorf("%s: commands.conf command.arg: %w", score.Name, err)}
+	}
+	err := chunked.Run(cmd, stdin, stdout, chunked.Options{
+		Name:    score.Name,
+		MaxBody: *maxChunk,
+		Log:     stderr,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "ERROR %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// failing is a command whose configuration failed before getinfo.
+type failing struct{ err error }
+
+func (f failing) Configure(*chunked.GetInfo) (chunked.Config, chunked.Processor, error) {
+	return chunked.Config{}, nil, f.err
+}

@@ -1,0 +1,172 @@
+// Package detect holds the detection logic of T1102.003 (Web Service:
+// One-Way Communication): which web service a process reached, what kind of
+// process it is, and how suspicious that is.
+package detect
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// The original detection, as SPL (quoted in the project's first issue):
+//
+//	| eval dest_host=lower(DestinationHostname) | eval initiating_image=lower(Image)
+//	| eval is_legit_webservice=case(match(dest_host, "(twitter\.com|x\.com|…)"), "twitter", …, true(), "")
+//	| where is_legit_webservice != ""
+//	| eval is_suspicious_process=if(match(initiating_image, "(powershell\.exe|…)"), 1, 0)
+//	| eval is_encoded=if(match(lower(CommandLine), "(-encodedcommand|-enc\s|frombase64string|base64)"), 1, 0)
+//	| eval is_office_parent=if(match(lower(ParentImage), "(winword\.exe|…)"), 1, 0)
+//	| eval is_service_spawn=if(match(lower(ParentImage), "(svchost\.exe|…)"), 1, 0)
+//	| eval suspicion_score=is_suspicious_process + is_encoded + is_office_parent + is_service_spawn
+//	| where is_suspicious_process=1
+//
+// Every pattern is an unanchored regular expression made of literal
+// alternatives, so each is exactly "contains one of these substrings"; the
+// one exception, "-enc\s", is "-enc" followed by a PCRE whitespace
+// character. The tables below reproduce those lists in the SPL's order, so
+// the first category that matches wins, as in case(). They are kept as the
+// baseline that later, exact matching is measured against: "x.com" here
+// also matches "dropbox.com", and that is the point of keeping them.
+
+// LegacyService is one case() branch: a category and its patterns.
+type LegacyService struct {
+	Category string
+	Patterns []string
+}
+
+// LegacyServices are the case() branches of is_legit_webservice, in order.
+var LegacyServices = []LegacyService{
+	{"twitter", []string{"twitter.com", "x.com", "api.twitter.com", "api.x.com"}},
+	{"github", []string{"github.com", "raw.githubusercontent.com", "gist.github.com"}},
+	{"gitlab", []string{"gitlab.com"}},
+	{"telegram", []string{"api.telegram.org", "t.me"}},
+	{"pastebin", []string{"pastebin.com", "paste.ee", "hastebin.com", "pastecode.io"}},
+	{"discord", []string{"discord.com", "discordapp.com"}},
+	{"google_services", []string{"docs.google.com", "drive.google.com", "googleapis.com"}},
+	{"reddit", []string{"reddit.com", "redd.it"}},
+	{"other_webservice", []string{"notion.so", "trello.com", "digitalpoint.com"}},
+	{"microsoft_personal", []string{"onedrive.live.com", "sharepoint.com"}},
+}
+
+// LegacySuspiciousImages are the patterns of is_suspicious_process.
+var LegacySuspiciousImages = []string{
+	"powershell.exe", "pwsh.exe", "cmd.exe", "wscript.exe", "cscript.exe", "mshta.exe",
+	"rundll32.exe", "regsvr32.exe", "certutil.exe", "curl.exe", "wget.exe", "bitsadmin.exe",
+	"python.exe", "python3.exe", "ruby.exe", "node.exe", "wmic.exe", "msbuild.exe",
+}
+
+// LegacyEncodedPatterns are the literal patterns of is_encoded; "-enc"
+// followed by whitespace is matched separately.
+var LegacyEncodedPatterns = []string{"-encodedcommand", "frombase64string", "base64"}
+
+// LegacyOfficeParents are the patterns of is_office_parent.
+var LegacyOfficeParents = []string{
+	"winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "onenote.exe",
+	"msaccess.exe", "acrord32.exe", "acrobat.exe",
+}
+
+// LegacyServiceParents are the patterns of is_service_spawn.
+var LegacyServiceParents = []string{
+	"svchost.exe", "taskeng.exe", "taskhostw.exe", "services.exe", "wmiprvse.exe",
+}
+
+// LegacyEvent holds the fields the original detection reads. An empty
+// slice is an absent field (Splunk's CSV has no other null).
+type LegacyEvent struct {
+	EventCode, DestinationHostname, Image, CommandLine, ParentImage []byte
+}
+
+// LegacyResult is what the original detection computes for one event.
+// DestHost and InitiatingImage alias the scorer's buffers until its next
+// call.
+type LegacyResult struct {
+	DestHost        []byte // lower(DestinationHostname)
+	InitiatingImage []byte // lower(Image)
+	Service         string // is_legit_webservice: a category or ""
+	Suspicious      bool   // is_suspicious_process
+	Encoded         bool   // is_encoded
+	OfficeParent    bool   // is_office_parent
+	ServiceSpawn    bool   // is_service_spawn
+	Score           int    // suspicion_score: the sum of the four flags
+	// Pass is true when the row survives the SPL's base search
+	// (EventCode=3) and its two where clauses.
+	Pass bool
+}
+
+// LegacyScorer evaluates the original detection. Its zero value is ready;
+// it reuses its buffers, so one scorer serves one goroutine.
+type LegacyScorer struct {
+	host, image, cmd, parent []byte
+}
+
+// Score evaluates one event. A field that is absent matches nothing, the
+// way match() on a null field does not select its case() branch.
+func (s *LegacyScorer) Score(ev LegacyEvent) LegacyResult {
+	s.host = lower(s.host[:0], ev.DestinationHostname)
+	s.image = lower(s.image[:0], ev.Image)
+	s.cmd = lower(s.cmd[:0], ev.CommandLine)
+	s.parent = lower(s.parent[:0], ev.ParentImage)
+	r := LegacyResult{DestHost: s.host, InitiatingImage: s.image}
+	for _, svc := range LegacyServices {
+		if containsAny(s.host, svc.Patterns) {
+			r.Service = svc.Category
+			break
+		}
+	}
+	r.Suspicious = containsAny(s.image, LegacySuspiciousImages)
+	r.Encoded = containsAny(s.cmd, LegacyEncodedPatterns) || encSpace(s.cmd)
+	r.OfficeParent = containsAny(s.parent, LegacyOfficeParents)
+	r.ServiceSpawn = containsAny(s.parent, LegacyServiceParents)
+	r.Score = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
+	r.Pass = string(bytes.TrimSpace(ev.EventCode)) == "3" && r.Service != "" && r.Suspicious
+	return r
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func containsAny(s []byte, pats []string) bool {
+	for _, p := range pats {
+		if len(p) <= len(s) && bytes.Contains(s, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// encSpace matches the regular expression -enc\s, with \s as PCRE defines
+// it: space, \t, \n, \v, \f, \r.
+func encSpace(s []byte) bool {
+	for {
+		i := bytes.Index(s, []byte("-enc"))
+		if i < 0 || i+4 >= len(s) {
+			return false
+		}
+		switch s[i+4] {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			return true
+		}
+		s = s[i+4:]
+	}
+}
+
+// lower appends SPL's lower(v) to dst: ASCII in place, anything else
+// through Unicode lower-casing (where, for example, the Kelvin sign K
+// becomes an ASCII k that the patterns can match).
+func lower(dst, v []byte) []byte {
+	n := len(dst)
+	for _, c := range v {
+		if c >= utf8.RuneSelf {
+			return append(dst[:n], bytes.ToLower(v)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
