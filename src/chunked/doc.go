@@ -45,10 +45,11 @@
 // # Invalid UTF-8
 //
 // Bodies are meant to be UTF-8. A body that is not valid UTF-8 is repaired
-// before it is parsed: each invalid byte sequence becomes U+FFFD, as the
-// Python SDK's errors="replace" decoding does, so the reply is always valid
-// UTF-8. The command is told through [Table.Repaired] and [Run] adds one
-// inspector WARN per process.
+// before it is parsed: each run of invalid bytes becomes one U+FFFD (the
+// Python SDK's errors="replace" decoding makes one per bad byte; both give
+// valid text). Values a command writes are repaired the same way, so a reply
+// is always valid UTF-8. The command is told through [Table.Repaired] and
+// [Run] adds one inspector WARN per process.
 //
 // Sources for every rule: the project's protocol notes, reconstructed from
 // the Python SDK (splunklib/searchcommands), Splunk's commands.conf.spec and

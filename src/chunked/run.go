@@ -70,7 +70,13 @@ func PerRow(h RowHandler) Processor {
 		if err := h.Start(&c.In); err != nil {
 			return err
 		}
-		for i := 0; i < c.In.Len(); i++ {
+		i := 0
+		defer func() {
+			if p := recover(); p != nil {
+				panic(rowPanic{row: i + 1, value: p}) // Run reports the row
+			}
+		}()
+		for ; i < c.In.Len(); i++ {
 			if err := h.Row(c.In.Row(i), &c.Out); err != nil {
 				return &csvError{offset: -1, row: i + 1, col: -1, err: err}
 			}
@@ -263,10 +269,20 @@ func (s *session) execute(m Message) error {
 	return s.send(reply, s.body)
 }
 
+// rowPanic carries the row where a per-row handler panicked.
+type rowPanic struct {
+	row   int
+	value any
+}
+
 func (s *session) process(c *Chunk) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(s.log, "ERROR panic in Process: %v\n%s", p, debug.Stack())
+			if rp, ok := p.(rowPanic); ok {
+				err = &csvError{offset: -1, row: rp.row, col: -1, err: fmt.Errorf("internal error: %v", rp.value)}
+				return
+			}
 			err = fmt.Errorf("internal error: %v", p)
 		}
 	}()

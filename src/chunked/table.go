@@ -52,7 +52,7 @@ func (t *Table) Parse(body []byte) error {
 	t.nrows = 0
 	t.repaired = false
 	if !utf8.Valid(body) {
-		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+		body = bytes.ToValidUTF8(body, replacement)
 		t.repaired = true
 	}
 	t.body = body

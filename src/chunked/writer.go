@@ -1,5 +1,13 @@
 package chunked
 
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+var replacement = []byte("\uFFFD")
+
 // TableWriter builds the CSV body of one reply. Fields are registered by
 // name and get a column handle; each row sets the fields it has. The header
 // written is the union of the fields set in any row of the reply, in the
@@ -248,6 +256,9 @@ func needsQuote[S string | []byte](v S) bool {
 }
 
 func appendCSV(dst, v []byte) []byte {
+	if !utf8.Valid(v) {
+		v = bytes.ToValidUTF8(v, replacement)
+	}
 	if !needsQuote(v) {
 		return append(dst, v...)
 	}
@@ -262,6 +273,9 @@ func appendCSV(dst, v []byte) []byte {
 }
 
 func appendCSVString(dst []byte, v string) []byte {
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
 	if !needsQuote(v) {
 		return append(dst, v...)
 	}

@@ -1,0 +1,362 @@
+package chunked
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// frame builds one message as splunkd writes it.
+func frame(meta, body string) string {
+	return fmt.Sprintf("chunked 1.0,%d,%d\n%s%s", len(meta), len(body), meta, body)
+}
+
+const getinfoMeta = `{"action":"getinfo","preview":false,"streaming_command_will_restart":false,"searchinfo":{"args":[],"raw_args":[],"dispatch_dir":"/opt/splunk/var/run/splunk/dispatch/1.2","sid":"1.2","app":"search","owner":"admin","username":"admin","session_key":"s3cr3t-key","splunkd_uri":"https://127.0.0.1:8089","splunk_version":"9.2.1","search":"search%20index%3Dmain%20%7C%20cmd","command":"cmd","maxresultrows":50000,"earliest_time":"0","latest_time":"1627419600"}}`
+
+func exec(finished bool, body string) string {
+	return frame(fmt.Sprintf(`{"action":"execute","finished":%t}`, finished), body)
+}
+
+type reply struct {
+	Meta map[string]any
+	Body string
+}
+
+// replies parses everything the command wrote; a framing error fails the
+// test, since the command must always write well-formed messages.
+func replies(t *testing.T, out []byte) []reply {
+	t.Helper()
+	r := NewReader(bytes.NewReader(out))
+	var got []reply
+	for {
+		m, err := r.Next()
+		if err == io.EOF {
+			return got
+		}
+		require.NoError(t, err)
+		var meta map[string]any
+		require.NoError(t, json.Unmarshal(m.Meta, &meta))
+		got = append(got, reply{meta, string(m.Body)})
+	}
+}
+
+// tagger is a streaming test command: it copies every row and adds n, the
+// running row count.
+type tagger struct {
+	cfg   Config
+	n     int
+	col   int
+	set   bool
+	panic bool
+}
+
+func (c *tagger) Configure(gi *GetInfo) (Config, Processor, error) {
+	if len(gi.SearchInfo.Args) > 0 {
+		return Config{}, nil, fmt.Errorf("cmd: %w: %q", ErrArgument, gi.SearchInfo.Args[0])
+	}
+	return c.cfg, PerRow(c), nil
+}
+
+func (c *tagger) Start(*Table) error { return nil }
+
+func (c *tagger) Row(in Row, out *TableWriter) error {
+	if c.panic {
+		var m map[string]int
+		m["boom"]++
+	}
+	out.Copy(in)
+	if !c.set {
+		c.col, c.set = out.Field("n"), true
+	}
+	c.n++
+	out.SetInt(c.col, c.n)
+	out.EndRow()
+	return nil
+}
+
+func run(t *testing.T, cmd Command, input string, opts Options) ([]reply, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := Run(cmd, strings.NewReader(input), &out, opts)
+	return replies(t, out.Bytes()), err
+}
+
+func TestRunStreaming(t *testing.T) {
+	input := frame(getinfoMeta, "") +
+		exec(false, "a,\"_chunked_idx\",\"__mv_a\",\"__mv__chunked_idx\"\n1,0,,\n2,1,,\n") +
+		exec(false, "a,\"_chunked_idx\",\"__mv_a\",\"__mv__chunked_idx\"\n") + // header only
+		exec(false, "") + // no body at all
+		exec(true, "a,\"_chunked_idx\"\r\n3,0\r\n") // CRLF, another header
+	got, err := run(t, &tagger{cfg: Config{RequiredFields: []string{"a"}}}, input, Options{})
+	require.NoError(t, err)
+	require.Len(t, got, 5, "exactly one reply per message")
+	require.Equal(t, map[string]any{"type": "streaming", "required_fields": []any{"a"}}, got[0].Meta)
+	require.Equal(t, "a,_chunked_idx,__mv_a,__mv__chunked_idx,n\n1,0,,,1\n2,1,,,2\n", got[1].Body)
+	for i, want := range []bool{false, false, false, true} {
+		require.Equal(t, map[string]any{"finished": want}, got[i+1].Meta, "reply %d echoes finished", i+1)
+	}
+	require.Empty(t, got[2].Body)
+	require.Empty(t, got[3].Body)
+	require.Equal(t, "a,_chunked_idx,n\n3,0,3\n", got[4].Body)
+}
+
+func TestRunProbe(t *testing.T) {
+	got, err := run(t, &tagger{}, frame(getinfoMeta, ""), Options{})
+	require.NoError(t, err, "a probe (getinfo then EOF) ends cleanly")
+	require.Len(t, got, 1)
+
+	got, err = run(t, &tagger{}, "", Options{})
+	require.NoError(t, err, "no message at all asks nothing")
+	require.Empty(t, got)
+}
+
+func TestRunErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+		cmd    Command
+		input  string
+		opts   Options
+		err    error
+		says   []string // substrings of the error the user sees
+	}{
+		{
+			name:   "bad argument",
+			reason: "Configure's error reaches the user in the getinfo reply",
+			cmd:    &tagger{},
+			input:  frame(strings.Replace(getinfoMeta, `"args":[]`, `"args":["bogus=1"]`, 1), ""),
+			err:    ErrArgument,
+			says:   []string{`"bogus=1"`},
+		},
+		{
+			name:   "metadata not json",
+			reason: "the reply names the message and its byte offset",
+			cmd:    &tagger{},
+			input:  frame("{not json", ""),
+			err:    ErrMetadata,
+			says:   []string{"chunk 0, byte 0"},
+		},
+		{
+			name:   "metadata not an object",
+			reason: "metadata must be a JSON object",
+			cmd:    &tagger{},
+			input:  frame(getinfoMeta, "") + frame(`[1,2]`, ""),
+			err:    ErrMetadata,
+			says:   []string{"chunk 1"},
+		},
+		{
+			name:   "execute before getinfo",
+			reason: "the first message must be getinfo",
+			cmd:    &tagger{},
+			input:  exec(true, "a\n1\n"),
+			err:    ErrProtocol,
+		},
+		{
+			name:   "unknown action",
+			reason: "after getinfo only execute is known",
+			cmd:    &tagger{},
+			input:  frame(getinfoMeta, "") + frame(`{"action":"bogus"}`, ""),
+			err:    ErrProtocol,
+		},
+		{
+			name:   "bad framing",
+			reason: "a malformed header stops the command with its offset",
+			cmd:    &tagger{},
+			input:  frame(getinfoMeta, "") + "chunked 1.0,x,0\n",
+			err:    ErrHeader,
+			says:   []string{"chunk 1, byte " + strconv.Itoa(len(frame(getinfoMeta, "")))},
+		},
+		{
+			name:   "csv error",
+			reason: "a CSV error names the chunk, row and field",
+			cmd:    &tagger{},
+			input:  frame(getinfoMeta, "") + exec(true, "a,b\n1,2\n3,\"x\"y\n"),
+			err:    ErrQuote,
+			says:   []string{"chunk 1", "row 2", `field "b"`},
+		},
+		{
+			name:   "body over the cap",
+			reason: "a declared length over the limit is refused before it is read",
+			cmd:    &tagger{},
+			input:  frame(getinfoMeta, "") + "chunked 1.0,36,5000\n{\"action\":\"execute\",\"finished\":true}",
+			opts:   Options{MaxBody: 4096},
+			err:    ErrTooLarge,
+			says:   []string{"5000", "4096"},
+		},
+		{
+			name:   "truncated body",
+			reason: "input that ends inside a chunk is an error, not a clean end",
+			cmd:    &tagger{},
+			input:  frame(getinfoMeta, "") + "chunked 1.0,36,50\n{\"action\":\"execute\",\"finished\":true}a,b\n",
+			err:    ErrTruncated,
+		},
+		{
+			name:   "panic",
+			reason: "a bug in a command becomes an error reply, never a crash",
+			cmd:    &tagger{panic: true},
+			input:  frame(getinfoMeta, "") + exec(true, "a\n1\n"),
+			says:   []string{"internal error", "row 1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			var log bytes.Buffer
+			tt.opts.Log = &log
+			tt.opts.Name = "cmd"
+			got, err := run(t, tt.cmd, tt.input, tt.opts)
+			require.Error(t, err)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+			}
+			require.NotEmpty(t, got)
+			last := got[len(got)-1]
+			require.Equal(t, true, last.Meta["finished"], "the error reply ends the search")
+			text, _ := last.Meta["error"].(string)
+			require.Equal(t, err.Error(), text)
+			for _, s := range tt.says {
+				require.Contains(t, text, s)
+			}
+			msgs := last.Meta["inspector"].(map[string]any)["messages"].([]any)
+			require.Equal(t, []any{"ERROR", text}, msgs[len(msgs)-1], "and shows as an inspector ERROR")
+			require.NotContains(t, log.String()+text, "s3cr3t-key", "the session key never leaks")
+		})
+	}
+}
+
+type summer struct {
+	sum   int
+	chunk int
+}
+
+func (s *summer) Add(in *Table) error {
+	s.chunk++
+	c := in.Index("v")
+	for i := 0; i < in.Len(); i++ {
+		n, err := strconv.Atoi(string(in.Row(i).Get(c)))
+		if err != nil {
+			return fmt.Errorf("row %d: v: %w", i+1, err)
+		}
+		s.sum += n
+	}
+	return nil
+}
+
+func (s *summer) Finish(out *TableWriter) error {
+	out.SetInt(out.Field("sum"), s.sum)
+	out.SetInt(out.Field("chunks"), s.chunk)
+	out.EndRow()
+	return nil
+}
+
+type reporting struct{ s summer }
+
+func (r *reporting) Configure(*GetInfo) (Config, Processor, error) {
+	return Config{Type: Reporting, RequiredFields: []string{"v"}, StreamingPreop: "sum phase=map"}, Accumulate(&r.s), nil
+}
+
+func TestRunAccumulate(t *testing.T) {
+	input := frame(getinfoMeta, "") + exec(false, "v\n1\n2\n") + exec(false, "v,w\n3,x\n") + exec(true, "v\n4\n")
+	got, err := run(t, &reporting{}, input, Options{})
+	require.NoError(t, err)
+	require.Len(t, got, 4)
+	require.Equal(t, "sum phase=map", got[0].Meta["streaming_preop"])
+	require.Equal(t, "", got[1].Body, "no output before the last chunk")
+	require.Equal(t, false, got[2].Meta["finished"])
+	require.Equal(t, "sum,chunks\n10,3\n", got[3].Body)
+}
+
+type generator struct{ rounds int }
+
+func (g *generator) Configure(*GetInfo) (Config, Processor, error) {
+	return Config{Type: Stateful, Generating: true}, ProcessorFunc(func(c *Chunk) error {
+		g.rounds++
+		c.Out.SetInt(c.Out.Field("round"), g.rounds)
+		c.Out.EndRow()
+		c.Finished = g.rounds == 3
+		return nil
+	}), nil
+}
+
+func TestRunGenerating(t *testing.T) {
+	input := frame(getinfoMeta, "") + exec(false, "") + exec(false, "") + exec(false, "")
+	got, err := run(t, &generator{}, input, Options{})
+	require.NoError(t, err)
+	require.Len(t, got, 4)
+	require.Equal(t, true, got[0].Meta["generating"])
+	require.Equal(t, false, got[1].Meta["finished"], "a generating command drives finished itself")
+	require.Equal(t, true, got[3].Meta["finished"])
+	require.Equal(t, "round\n3\n", got[3].Body)
+}
+
+func TestRunInvalidUTF8Warns(t *testing.T) {
+	input := frame(getinfoMeta, "") + exec(false, "a\n\xff\n") + exec(true, "a\n\xfe\n")
+	got, err := run(t, &tagger{}, input, Options{})
+	require.NoError(t, err)
+	require.Equal(t, "a,n\n\uFFFD,1\n", got[1].Body)
+	msgs := got[1].Meta["inspector"].(map[string]any)["messages"].([]any)
+	require.Equal(t, "WARN", msgs[0].([]any)[0])
+	require.Nil(t, got[2].Meta["inspector"], "warned once per process")
+}
+
+func TestRunWriteFailure(t *testing.T) {
+	err := Run(&tagger{}, strings.NewReader(frame(getinfoMeta, "")), failWriter{}, Options{})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "writing reply")
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+func TestSearchInfoDecoding(t *testing.T) {
+	var gi GetInfo
+	require.NoError(t, json.Unmarshal([]byte(getinfoMeta), &gi))
+	si := gi.SearchInfo
+	require.Equal(t, "search index=main | cmd", si.Search, "search is percent-decoded")
+	require.Equal(t, "1627419600", si.LatestTime)
+	require.Equal(t, 50000, si.MaxResultRows)
+	require.Equal(t, "s3cr3t-key", si.SessionKey.Reveal())
+	require.NotContains(t, fmt.Sprintf("%v %+v %#v %s", si, si, si, si.SessionKey), "s3cr3t-key",
+		"no fmt verb prints the session key")
+	b, err := json.Marshal(si)
+	require.NoError(t, err)
+	require.NotContains(t, string(b), "s3cr3t-key")
+
+	// SDK-rewritten getinfo: numbers for times, missing 8.x keys, unknown keys.
+	require.NoError(t, json.Unmarshal([]byte(`{"action": "getinfo", "searchinfo": {"latest_time": 1599172248.0, "earliest_time": null, "search": "a | b 100%", "splunkd_port": 8089}}`), &gi))
+	require.Equal(t, "1599172248.0", gi.SearchInfo.LatestTime)
+	require.Equal(t, "", gi.SearchInfo.EarliestTime)
+	require.Equal(t, "a | b 100%", gi.SearchInfo.Search, "text that does not percent-decode is kept")
+	require.Zero(t, gi.SearchInfo.MaxResultRows)
+
+	require.Error(t, json.Unmarshal([]byte(`{"searchinfo": {"maxresultrows": "many"}}`), &gi))
+}
+
+func TestParseArgs(t *testing.T) {
+	args, err := ParseArgs([]string{"filter=true", "pattern=a=b", "word"})
+	require.NoError(t, err)
+	require.Equal(t, []Arg{{"filter", "true"}, {"pattern", "a=b"}, {"", "word"}}, args)
+	_, err = ParseArgs([]string{"=x"})
+	require.ErrorIs(t, err, ErrArgument)
+
+	for _, s := range []string{"true", "T", "1", "yes", "Y"} {
+		v, err := ParseBool(s)
+		require.NoError(t, err, s)
+		require.True(t, v, s)
+	}
+	for _, s := range []string{"false", "f", "0", "NO", "n"} {
+		v, err := ParseBool(s)
+		require.NoError(t, err, s)
+		require.False(t, v, s)
+	}
+	_, err = ParseBool("maybe")
+	require.ErrorIs(t, err, ErrArgument)
+}

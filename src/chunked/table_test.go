@@ -1,0 +1,225 @@
+package chunked
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// rowsOf returns the plain values of every row.
+func rowsOf(t *Table) [][]string {
+	var out [][]string
+	for i := 0; i < t.Len(); i++ {
+		r := t.Row(i)
+		var row []string
+		for c := range t.Fields() {
+			row = append(row, string(r.Get(c)))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func TestTableParse(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+		body   string
+		fields []string
+		rows   [][]string
+		err    error
+		row    int // 1-based row of the error
+		offset int // byte offset of the error in the body
+	}{
+		{
+			name:   "splunkd quoting",
+			reason: "splunkd quotes every non-alphanumeric cell, header names included, never empty ones",
+			body:   "\"_time\",text,\"__mv__time\",\"__mv_text\"\n\"1599171244.277\",\"Tú, novia\",,\n",
+			fields: []string{"_time", "text", "__mv__time", "__mv_text"},
+			rows:   [][]string{{"1599171244.277", "Tú, novia", "", ""}},
+		},
+		{
+			name:   "crlf",
+			reason: "the Python SDK writes CRLF; the CR is part of the line end, not of the last value",
+			body:   "a,b\r\n1,2\r\n\"x\",y\r\n",
+			fields: []string{"a", "b"},
+			rows:   [][]string{{"1", "2"}, {"x", "y"}},
+		},
+		{
+			name:   "quoted newlines and quotes",
+			reason: "CR, LF and doubled quotes inside quotes are data",
+			body:   "a,b\n\"line1\nline2\",\"say \"\"hi\"\"\r\n\"\n",
+			fields: []string{"a", "b"},
+			rows:   [][]string{{"line1\nline2", "say \"hi\"\r\n"}},
+		},
+		{
+			name:   "no final newline",
+			reason: "the last row may end at the end of the body",
+			body:   "a,b\n1,2",
+			fields: []string{"a", "b"},
+			rows:   [][]string{{"1", "2"}},
+		},
+		{
+			name:   "empty body",
+			reason: "an execute message may carry no body at all",
+			body:   "",
+		},
+		{
+			name:   "header only",
+			reason: "Splunk 8.2.1 ends streaming input with a header-only chunk",
+			body:   "age,\"_chunked_idx\",\"__mv_age\",\"__mv__chunked_idx\"\n",
+			fields: []string{"age", "_chunked_idx", "__mv_age", "__mv__chunked_idx"},
+		},
+		{
+			name:   "one column blank line",
+			reason: "with one column an empty value is an empty line",
+			body:   "a\n1\n\n2\n",
+			fields: []string{"a"},
+			rows:   [][]string{{"1"}, {""}, {"2"}},
+		},
+		{
+			name:   "empty cells",
+			reason: "empty cells are absent values",
+			body:   "a,b,c\n,,\n",
+			fields: []string{"a", "b", "c"},
+			rows:   [][]string{{"", "", ""}},
+		},
+		{
+			name:   "too few fields",
+			reason: "every row has as many cells as the header",
+			body:   "a,b\n1,2\n3\n",
+			err:    ErrFieldCount,
+			row:    2,
+			offset: 10,
+		},
+		{
+			name:   "bare quote",
+			reason: "a quote inside an unquoted field is not CSV splunkd writes",
+			body:   "a\nab\"c\n",
+			err:    ErrQuote,
+			row:    1,
+			offset: 4,
+		},
+		{
+			name:   "unclosed quote",
+			reason: "a quoted field must end",
+			body:   "a,b\n1,\"open\n",
+			err:    ErrQuote,
+			row:    1,
+			offset: 6,
+		},
+		{
+			name:   "text after closing quote",
+			reason: "only a comma or a line end may follow a closing quote",
+			body:   "a\n\"x\"y\n",
+			err:    ErrQuote,
+			row:    1,
+			offset: 5,
+		},
+		{
+			name:   "duplicate field",
+			reason: "two columns with one name cannot be told apart",
+			body:   "a,a\n1,2\n",
+			err:    ErrHeaderRow,
+		},
+		{
+			name:   "unnamed field",
+			reason: "a column needs a name",
+			body:   "a,,b\n1,2,3\n",
+			err:    ErrHeaderRow,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			var tab Table
+			err := tab.Parse([]byte(tt.body))
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+				var ce *csvError
+				require.ErrorAs(t, err, &ce)
+				require.Equal(t, tt.row, ce.row, "row")
+				if tt.offset != 0 {
+					require.Equal(t, tt.offset, ce.offset, "offset")
+				}
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.fields, append([]string(nil), tab.Fields()...))
+			require.Equal(t, tt.rows, rowsOf(&tab))
+		})
+	}
+}
+
+func TestTableMultivalue(t *testing.T) {
+	body := "_si,\"__mv__si\",n,\"__mv_n\"\n\"FIREFLY-WIN\nbeatles\",\"$FIREFLY-WIN$;$beatles$\",1,\n" +
+		"x,,\"a$b\n\",\"$a$$b$;$$\"\n"
+	var tab Table
+	require.NoError(t, tab.Parse([]byte(body)))
+	si, n := tab.Index("_si"), tab.Index("n")
+
+	vals, err := tab.Row(0).Values(si)
+	require.NoError(t, err)
+	require.Equal(t, []string{"FIREFLY-WIN", "beatles"}, vals, "__mv_ decodes to the values")
+	vals, err = tab.Row(0).Values(n)
+	require.NoError(t, err)
+	require.Equal(t, []string{"1"}, vals, "an empty __mv_ cell leaves the plain value")
+	vals, err = tab.Row(1).Values(n)
+	require.NoError(t, err)
+	require.Equal(t, []string{"a$b", ""}, vals, "$$ is a dollar inside a value and an empty value")
+	vals, err = tab.Row(1).Values(tab.Index("missing"))
+	require.NoError(t, err)
+	require.Empty(t, vals)
+}
+
+func TestDecodeMultivalue(t *testing.T) {
+	tests := []struct {
+		name, enc string
+		want      []string
+		ok        bool
+	}{
+		{"two", "$a$;$b$", []string{"a", "b"}, true},
+		{"escaped dollar", "$b$$c$", []string{"b$c"}, true},
+		{"empty member", "$$;$x$", []string{"", "x"}, true},
+		{"only dollars", "$$$$$$", []string{"$$"}, true},
+		{"odd dollars", "$$$$$", nil, false},
+		{"semicolon inside", "$a;b$", []string{"a;b"}, true},
+		{"no opening dollar", "a$;$b$", nil, false},
+		{"unclosed", "$a", nil, false},
+		{"junk after value", "$a$x", nil, false},
+		{"trailing semicolon", "$a$;", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeMultivalue([]byte(tt.enc))
+			if !tt.ok {
+				require.ErrorIs(t, err, ErrMultivalue)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.enc, string(AppendMultivalue(nil, got)), "encoding gives the input back")
+		})
+	}
+}
+
+func TestTableInvalidUTF8(t *testing.T) {
+	var tab Table
+	require.NoError(t, tab.Parse([]byte("a,b\n\xff\xfe,ok\n")))
+	require.True(t, tab.Repaired())
+	require.Equal(t, "\uFFFD,ok", string(tab.Row(0).Get(0))+","+string(tab.Row(0).Get(1)),
+		"a run of invalid bytes becomes one U+FFFD")
+}
+
+func TestTableReuseDoesNotAllocate(t *testing.T) {
+	body := []byte("EventCode,Image,\"CommandLine\"\n3,C:\\x.exe,\"a \"\"b\"\", c\"\n1,y,z\n")
+	var tab Table
+	require.NoError(t, tab.Parse(body))
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := tab.Parse(body); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Only the header's field names are allocated, once per chunk.
+	require.LessOrEqual(t, allocs, float64(3))
+}
