@@ -22,7 +22,7 @@ func ParseArgs(args []string) ([]Arg, error) {
 		case !ok:
 			out = append(out, Arg{Value: a})
 		case name == "":
-			return nil, fmt.Errorf("%w: %q has no name before '='", ErrArgument, a)
+			return nil, fmt.Errorf("%w: %q has no name before '=' (write name=value, without spaces around '=')", ErrArgument, a)
 		case strings.ContainsAny(name, " \t"):
 			return nil, fmt.Errorf("%w: %q: a name cannot contain spaces", ErrArgument, a)
 		default:

@@ -59,7 +59,7 @@ func ParseOptions(args []string) (Options, error) {
 			return o, fmt.Errorf("%s: %w: %s given twice; %s", Name, chunked.ErrArgument, a.Name, Usage)
 		case a.Name == "filter":
 			if o.Filter, err = chunked.ParseBool(a.Value); err != nil {
-				return o, fmt.Errorf("%s: filter: %w", Name, err)
+				return o, fmt.Errorf("%s: filter: %w; %s", Name, err, Usage)
 			}
 		default:
 			return o, fmt.Errorf("%s: %w: unknown argument %q; %s", Name, chunked.ErrArgument, a.Name, Usage)

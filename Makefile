@@ -1,0 +1,65 @@
+# Build, test and package the T1102.003 detection. Targets are named for
+# what users do; see README.md.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+# Search commands shipped in the app, and host-only tools.
+COMMANDS  := t1102score
+TOOLS     := splunkdemu
+PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
+FUZZTIME  ?= 60s
+
+export CGO_ENABLED := 0
+
+.PHONY: build test bench lint demo release fuzz clean
+
+## build: host executables in bin/
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./src/cmd/,$(COMMANDS) $(TOOLS))
+
+## test: every test, including process-level tests through the emulator and fuzz seeds
+test: build
+	$(GO) test ./src/...
+
+## bench: benchmarks (throughput through real processes and pipes, allocations)
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./src/...
+
+## lint: gofmt and go vet
+lint:
+	@out="$$(gofmt -l src)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./src/...
+
+## demo: the bundled Atomic Red Team events through t1102score, driven by the splunkd emulator
+demo: build
+	bin/splunkdemu -input testdata/events/atomic.csv \
+		-fields _time,host,EventCode,Image,DestinationHostname,is_legit_webservice,is_suspicious_process,is_encoded,is_service_spawn,suspicion_score \
+		-- bin/t1102score filter=false
+
+## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/
+release:
+	@for p in $(PLATFORMS); do \
+		case $$p in \
+		linux_x86_64) os=linux; ext= ;; \
+		windows_x86_64) os=windows; ext=.exe ;; \
+		darwin_x86_64) os=darwin; ext= ;; \
+		esac; \
+		for c in $(COMMANDS); do \
+			echo "build/$$p/bin/$$c$$ext"; \
+			GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o build/$$p/bin/$$c$$ext ./src/cmd/$$c || exit 1; \
+		done; \
+	done
+
+## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz/)
+fuzz:
+	@for pkg in ./src/chunked; do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf build dist
+	find bin -type f ! -name README.md -delete

@@ -1,0 +1,126 @@
+package score
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/chunked"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+func TestParseOptions(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason string
+		args   []string
+		want   Options
+		err    string
+	}{
+		{name: "none", reason: "filter defaults to false: annotate every row", args: nil, want: Options{}},
+		{name: "true", reason: "Splunk boolean spelling", args: []string{"filter=true"}, want: Options{Filter: true}},
+		{name: "t", reason: "Splunk boolean spelling", args: []string{"filter=t"}, want: Options{Filter: true}},
+		{name: "1", reason: "Splunk boolean spelling", args: []string{"filter=1"}, want: Options{Filter: true}},
+		{name: "yes", reason: "Splunk boolean spelling", args: []string{"filter=Yes"}, want: Options{Filter: true}},
+		{name: "no", reason: "Splunk boolean spelling", args: []string{"filter=no"}, want: Options{}},
+		{name: "f", reason: "Splunk boolean spelling", args: []string{"filter=f"}, want: Options{}},
+		{name: "bad bool", reason: "not a boolean", args: []string{"filter=maybe"}, err: `"maybe" is not a boolean`},
+		{name: "empty bool", reason: "filter= with nothing", args: []string{"filter="}, err: "not a boolean"},
+		{name: "unknown", reason: "any other argument is an error", args: []string{"threshold=2"}, err: `unknown argument "threshold"`},
+		{name: "bare word", reason: "no field list is taken", args: []string{"Image"}, err: `unexpected "Image"`},
+		{name: "twice", reason: "ambiguous", args: []string{"filter=t", "filter=f"}, err: "given twice"},
+		{name: "spaces", reason: "splunkd splits 'filter = t' into three words", args: []string{"filter", "=", "t"}, err: "without spaces"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			got, err := ParseOptions(tt.args)
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err)
+				require.ErrorIs(t, err, chunked.ErrArgument)
+				require.Contains(t, err.Error(), Usage, "the usage is shown with every argument error")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func frame(meta, body string) string {
+	return fmt.Sprintf("chunked 1.0,%d,%d\n%s%s", len(meta), len(body), meta, body)
+}
+
+func getinfo(args ...string) string {
+	a, _ := json.Marshal(append([]string{}, args...))
+	return frame(`{"action":"getinfo","preview":false,"searchinfo":{"args":`+string(a)+`,"command":"t1102score"}}`, "")
+}
+
+// runInProcess runs the command on body as one chunk and returns the body
+// of the reply.
+func runInProcess(t *testing.T, body string, args ...string) string {
+	t.Helper()
+	in := getinfo(args...) + frame(`{"action":"execute","finished":true}`, body)
+	var out bytes.Buffer
+	require.NoError(t, chunked.Run(Command{}, strings.NewReader(in), &out, chunked.Options{}))
+	r := chunked.NewReader(&out)
+	_, err := r.Next() // getinfo reply
+	require.NoError(t, err)
+	m, err := r.Next()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"finished":true}`, string(m.Meta))
+	_, err = r.Next()
+	require.ErrorIs(t, err, io.EOF)
+	return string(m.Body)
+}
+
+// TestGolden runs the bundled Atomic Red Team events through the command
+// and compares with testdata/*.golden.csv (refresh with -update).
+func TestGolden(t *testing.T) {
+	events, err := os.ReadFile(filepath.Join("..", "..", "testdata", "events", "atomic.csv"))
+	require.NoError(t, err)
+	for _, filter := range []string{"false", "true"} {
+		t.Run("filter="+filter, func(t *testing.T) {
+			got := runInProcess(t, string(events), "filter="+filter)
+			path := filepath.Join("testdata", "atomic.filter-"+filter+".golden.csv")
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run with -update to create it")
+			require.Equal(t, string(want), got)
+		})
+	}
+}
+
+func TestFilterKeepsWhatTheSPLKeeps(t *testing.T) {
+	body := "EventCode,DestinationHostname,Image,CommandLine,ParentImage\n" +
+		"3,pastebin.com,C:\\Windows\\System32\\cmd.exe,,\n" + // kept
+		"3,pastebin.com,C:\\Program Files\\Mozilla Firefox\\firefox.exe,,\n" + // not suspicious
+		"3,example.org,C:\\Windows\\System32\\cmd.exe,,\n" + // no service
+		"22,pastebin.com,C:\\Windows\\System32\\cmd.exe,,\n" // not a connection
+	got := runInProcess(t, body, "filter=true")
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	require.Len(t, lines, 2, got)
+	require.True(t, strings.HasPrefix(lines[1], "3,pastebin.com,"), got)
+
+	all := runInProcess(t, body)
+	require.Len(t, strings.Split(strings.TrimSpace(all), "\n"), 5, "filter=false keeps every row")
+}
+
+func TestDeclaration(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, chunked.Run(Command{}, strings.NewReader(getinfo()), &out, chunked.Options{}))
+	m, err := chunked.NewReader(&out).Next()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"type":"streaming","required_fields":["EventCode","DestinationHostname","Image","CommandLine","ParentImage"]}`, string(m.Meta))
+}
