@@ -78,6 +78,11 @@ func (t *Table) Parse(body []byte) error {
 			if err := t.setHeader(); err != nil {
 				return err
 			}
+			// Size the cells once: one line per row is the common case
+			// (quoted newlines only make this an overestimate).
+			if need := (bytes.Count(body[p:], []byte{'\n'}) + 1) * ncols; cap(t.cells) < need {
+				t.cells = make([]cell, 0, need)
+			}
 			t.cells = t.cells[:0]
 			continue
 		}
@@ -92,8 +97,11 @@ func (t *Table) Parse(body []byte) error {
 }
 
 // parseRecord appends the cells of the record starting at p and returns the
-// position after its line end.
+// position after its line end. Field ends are found with bytes.IndexByte
+// (vectorised) rather than byte by byte: the next LF is located once per
+// line and again only after a quoted field that contains one.
 func (t *Table) parseRecord(body []byte, p, row int) (int, error) {
+	nl := nextLF(body, p)
 	for col := 0; ; col++ {
 		start := p
 		if p < len(body) && body[p] == '"' {
@@ -116,17 +124,13 @@ func (t *Table) parseRecord(body []byte, p, row int) (int, error) {
 			raw := body[start : q+1]
 			val := body[start+1 : q]
 			if hasEsc {
-				u := len(t.unesc)
-				for i := 0; i < len(val); i++ {
-					t.unesc = append(t.unesc, val[i])
-					if val[i] == '"' {
-						i++
-					}
-				}
-				val = t.unesc[u:len(t.unesc):len(t.unesc)]
+				val = t.unescape(val)
 			}
 			t.cells = append(t.cells, cell{raw: raw, val: val})
 			p = q + 1
+			if p > nl {
+				nl = nextLF(body, p)
+			}
 			if p == len(body) {
 				return p, nil
 			}
@@ -147,32 +151,50 @@ func (t *Table) parseRecord(body []byte, p, row int) (int, error) {
 			return p, &csvError{offset: p, row: row, col: col, err: fmt.Errorf("%w: %q after closing quote", ErrQuote, body[p])}
 		}
 		// Unquoted field: runs to the next comma or line end.
-		end := p
-		for end < len(body) {
-			c := body[end]
-			if c == ',' || c == '\n' {
-				break
-			}
-			if c == '"' {
-				return p, &csvError{offset: end, row: row, col: col, err: fmt.Errorf("%w: quote inside an unquoted field", ErrQuote)}
-			}
-			end++
+		end := nl
+		if i := bytes.IndexByte(body[p:nl], ','); i >= 0 {
+			end = p + i
 		}
 		v := body[start:end]
-		if end < len(body) && body[end] == '\n' && len(v) > 0 && v[len(v)-1] == '\r' {
+		if i := bytes.IndexByte(v, '"'); i >= 0 {
+			return p, &csvError{offset: start + i, row: row, col: col, err: fmt.Errorf("%w: quote inside an unquoted field", ErrQuote)}
+		}
+		if end == nl && len(v) > 0 && v[len(v)-1] == '\r' {
 			v = v[:len(v)-1] // CRLF line end
-		} else if end == len(body) && len(v) > 0 && v[len(v)-1] == '\r' {
-			v = v[:len(v)-1]
 		}
 		t.cells = append(t.cells, cell{raw: v, val: v})
 		if end == len(body) {
 			return end, nil
 		}
-		if body[end] == '\n' {
+		if end == nl {
 			return end + 1, nil
 		}
 		p = end + 1 // comma
 	}
+}
+
+// nextLF returns the index of the first LF at or after p, or len(body).
+func nextLF(body []byte, p int) int {
+	if i := bytes.IndexByte(body[p:], '\n'); i >= 0 {
+		return p + i
+	}
+	return len(body)
+}
+
+// unescape turns doubled quotes into single ones, into t.unesc. t.unesc
+// was sized to the body, so it never moves and earlier values stay valid.
+func (t *Table) unescape(val []byte) []byte {
+	u := len(t.unesc)
+	for {
+		i := bytes.IndexByte(val, '"')
+		if i < 0 {
+			t.unesc = append(t.unesc, val...)
+			break
+		}
+		t.unesc = append(t.unesc, val[:i+1]...)
+		val = val[i+2:]
+	}
+	return t.unesc[u:len(t.unesc):len(t.unesc)]
 }
 
 func (t *Table) setHeader() error {

@@ -36,9 +36,14 @@ type TableWriter struct {
 	mvbuf []byte // scratch for SetMulti
 }
 
+// outCell is one cell of a row: its column and its encoded bytes, which
+// alias either the arena (values set by the command; a slice into an
+// outgrown arena stays valid because append never changes the old array)
+// or the input body (copied cells, valid until the input's next Parse,
+// which [Run] never calls before the reply is encoded).
 type outCell struct {
-	col        int
-	start, end int
+	col int
+	b   []byte
 }
 
 // Reset forgets all rows (keeping registered fields and buffers).
@@ -148,7 +153,7 @@ func (w *TableWriter) SetMulti(col int, vals []string) {
 }
 
 // SetRaw sets field col to bytes already encoded as a CSV cell; its __mv_
-// column, if any, is left as it is.
+// column, if any, is left as it is. raw is copied.
 func (w *TableWriter) SetRaw(col int, raw []byte) {
 	start := len(w.arena)
 	w.arena = append(w.arena, raw...)
@@ -156,13 +161,14 @@ func (w *TableWriter) SetRaw(col int, raw []byte) {
 }
 
 func (w *TableWriter) add(col, start int) {
-	w.cells = append(w.cells, outCell{col: col, start: start, end: len(w.arena)})
+	w.cells = append(w.cells, outCell{col: col, b: w.arena[start:len(w.arena):len(w.arena)]})
 	w.used[col] = true
 	w.open = true
 }
 
 // Copy copies every field of an input row, as it was encoded, into the
-// current row: __mv_ columns and _chunked_idx travel unchanged.
+// current row: __mv_ columns and _chunked_idx travel unchanged. The row's
+// table must not be parsed again before the writer is encoded or reset.
 func (w *TableWriter) Copy(r Row) {
 	t := r.t
 	if t != w.srcTab || t.gen != w.srcGen {
@@ -172,10 +178,20 @@ func (w *TableWriter) Copy(r Row) {
 			w.srcCols = append(w.srcCols, w.Field(name))
 		}
 	}
+	// The cells alias the input body rather than being copied: the row is
+	// encoded before the table is parsed again.
 	n := len(t.names)
-	for i, c := range t.cells[r.i*n : r.i*n+n] {
-		w.SetRaw(w.srcCols[i], c.raw)
+	if len(w.cells) == 0 && cap(w.cells) < len(t.cells)+t.nrows*4 {
+		// First row of a reply: room for every input cell and a few
+		// added fields per row, so the slice does not grow row by row.
+		w.cells = make([]outCell, 0, len(t.cells)+t.nrows*4)
 	}
+	for i, c := range t.cells[r.i*n : r.i*n+n] {
+		col := w.srcCols[i]
+		w.cells = append(w.cells, outCell{col: col, b: c.raw})
+		w.used[col] = true
+	}
+	w.open = true
 }
 
 // EndRow ends the current row. A row with no field set is still a row.
@@ -227,8 +243,7 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 			}
 			first = false
 			if k := pos[c]; k >= 0 {
-				oc := w.cells[k]
-				dst = append(dst, w.arena[oc.start:oc.end]...)
+				dst = append(dst, w.cells[k].b...)
 			}
 		}
 		dst = append(dst, '\n')
