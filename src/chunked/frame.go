@@ -250,16 +250,23 @@ func NewWriter(w io.Writer) *Writer {
 	return &Writer{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
-// WriteMessage writes one message with the given metadata and body and
-// flushes it. Lengths are the byte lengths of meta and body.
-func (w *Writer) WriteMessage(meta, body []byte) error {
+// WriteMessage writes one message with the given metadata and a body made
+// of the concatenation of the body parts, and flushes it. Lengths are byte
+// lengths.
+func (w *Writer) WriteMessage(meta []byte, body ...[]byte) error {
+	n := 0
+	for _, b := range body {
+		n += len(b)
+	}
 	w.hdr = append(w.hdr[:0], "chunked 1.0,"...)
 	w.hdr = strconv.AppendInt(w.hdr, int64(len(meta)), 10)
 	w.hdr = append(w.hdr, ',')
-	w.hdr = strconv.AppendInt(w.hdr, int64(len(body)), 10)
+	w.hdr = strconv.AppendInt(w.hdr, int64(n), 10)
 	w.hdr = append(w.hdr, '\n')
 	w.w.Write(w.hdr)
 	w.w.Write(meta)
-	w.w.Write(body)
+	for _, b := range body {
+		w.w.Write(b)
+	}
 	return w.w.Flush()
 }

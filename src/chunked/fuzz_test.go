@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -122,8 +123,15 @@ func FuzzTable(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var tab Table
-		if err := tab.Parse(body); err != nil {
+		// Slicing over workers gives exactly what one worker gives.
+		defer func(n int) { minParallelBytes = n }(minParallelBytes)
+		minParallelBytes = 1
+		var tab, par Table
+		err := tab.Parse(body)
+		if a, b := stateOf(&tab, err), stateOf(&par, par.ParseWorkers(body, 3)); fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("one worker: %+v\nthree: %+v", a, b)
+		}
+		if err != nil {
 			var ce *csvError
 			if !errors.As(err, &ce) {
 				t.Fatalf("error without position: %v", err)

@@ -43,6 +43,8 @@ type Chunk struct {
 	// only generating commands change it (false: call me again).
 	Finished bool
 	messages []InspectorMessage
+	// parts, when set, is the encoded reply body (in pieces), replacing Out.
+	parts [][]byte
 }
 
 // Message adds an inspector message to the reply.
@@ -64,25 +66,148 @@ type RowHandler interface {
 // replies per chunk: the shape of a streaming or stateful command.
 func PerRow(h RowHandler) Processor {
 	return ProcessorFunc(func(c *Chunk) error {
-		if c.In.Len() == 0 {
-			return nil
+		return rowRange(h, c, 0, c.In.Len(), &c.Out)
+	})
+}
+
+// PerRowParallel is [PerRow] for handlers whose rows are independent of
+// each other (no state carried from row to row, as in a streaming command
+// that annotates rows): a large chunk is cut into contiguous slices, one per
+// worker, each with its own handler from newHandler and its own writer; the
+// slices are then encoded in parallel too and sent in input order under one
+// header, the union of their fields. Small chunks and workers <= 1 run on
+// one handler. A reply must be written before splunkd sends the next chunk,
+// so splitting a chunk over the idle cores shortens the whole search.
+func PerRowParallel(newHandler func() RowHandler, workers int) Processor {
+	p := &parallel{newHandler: newHandler, workers: max(workers, 1)}
+	return ProcessorFunc(p.process)
+}
+
+type parallel struct {
+	newHandler func() RowHandler
+	workers    int
+	handlers   []RowHandler
+	outs       []*TableWriter // outs[0] is the chunk's own writer
+	maps       [][]int        // per writer: local column → global column, or -1
+	bufs       [][]byte       // per writer: encoded rows
+	global     map[string]int
+	header     []byte
+}
+
+const minRowsPerWorker = 1024
+
+func (p *parallel) process(c *Chunk) error {
+	n := c.In.Len()
+	k := min(p.workers, n/minRowsPerWorker)
+	for len(p.handlers) < max(k, 1) {
+		p.handlers = append(p.handlers, p.newHandler())
+	}
+	if k <= 1 {
+		return rowRange(p.handlers[0], c, 0, n, &c.Out)
+	}
+	for len(p.outs) < k {
+		p.outs = append(p.outs, &TableWriter{})
+		p.maps = append(p.maps, nil)
+		p.bufs = append(p.bufs, nil)
+	}
+	p.outs[0] = &c.Out
+	errs := make([]error, k)
+	p.each(k, func(w int) {
+		if w > 0 {
+			p.outs[w].Reset()
 		}
-		if err := h.Start(&c.In); err != nil {
+		errs[w] = rowRange(p.handlers[w], c, n*w/k, n*(w+1)/k, p.outs[w])
+	})
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
-		i := 0
-		defer func() {
-			if p := recover(); p != nil {
-				panic(rowPanic{row: i + 1, value: p}) // Run reports the row
-			}
-		}()
-		for ; i < c.In.Len(); i++ {
-			if err := h.Row(c.In.Row(i), &c.Out); err != nil {
-				return &csvError{offset: -1, row: i + 1, col: -1, err: err}
-			}
+	}
+	// The header: every field used by any slice, in first-seen order.
+	if p.global == nil {
+		p.global = make(map[string]int)
+	}
+	clear(p.global)
+	p.header = p.header[:0]
+	rows := 0
+	for w, out := range p.outs[:k] {
+		if out.open {
+			out.EndRow()
 		}
+		rows += len(out.rows)
+		p.maps[w] = p.maps[w][:0]
+		for col, name := range out.names {
+			g := -1
+			if out.used[col] {
+				var ok bool
+				if g, ok = p.global[name]; !ok {
+					g = len(p.global)
+					p.global[name] = g
+					if g > 0 {
+						p.header = append(p.header, ',')
+					}
+					p.header = appendCSVString(p.header, name)
+				}
+			}
+			p.maps[w] = append(p.maps[w], g)
+		}
+	}
+	if rows == 0 {
 		return nil
+	}
+	p.header = append(p.header, '\n')
+	p.each(k, func(w int) {
+		p.bufs[w] = p.outs[w].encodeRows(p.bufs[w][:0], p.maps[w], len(p.global))
 	})
+	c.parts = append(c.parts[:0], p.header)
+	c.parts = append(c.parts, p.bufs[:k]...)
+	return nil
+}
+
+// each runs f(0) … f(k-1) concurrently and waits for all. A panic in one
+// is re-raised in the caller, where [Run] reports it.
+func (p *parallel) each(k int, f func(w int)) {
+	panics := make([]any, k)
+	done := make(chan struct{}, k)
+	for w := 0; w < k; w++ {
+		go func() {
+			defer func() {
+				panics[w] = recover()
+				done <- struct{}{}
+			}()
+			f(w)
+		}()
+	}
+	for range k {
+		<-done
+	}
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
+}
+
+// rowRange runs h over rows [lo, hi) of c.In into out.
+func rowRange(h RowHandler, c *Chunk, lo, hi int, out *TableWriter) error {
+	if lo == hi {
+		return nil
+	}
+	if err := h.Start(&c.In); err != nil {
+		return err
+	}
+	i := lo
+	defer func() {
+		if p := recover(); p != nil {
+			panic(rowPanic{row: i + 1, value: p}) // Run reports the row
+		}
+	}()
+	for ; i < hi; i++ {
+		if err := h.Row(c.In.Row(i), out); err != nil {
+			return &csvError{offset: -1, row: i + 1, col: -1, err: err}
+		}
+	}
+	return nil
 }
 
 // Accumulator is whole-input logic, for [Accumulate]: the shape of an
@@ -120,6 +245,9 @@ type Options struct {
 	Name string
 	// MaxMetadata and MaxBody bound declared chunk lengths (see [Reader]).
 	MaxMetadata, MaxBody int64
+	// Workers is how many goroutines may decode one chunk's body (see
+	// [Table.ParseWorkers]); 0 or 1 decodes on the calling goroutine.
+	Workers int
 	// Log receives diagnostics that are not for the user, such as the stack
 	// of a recovered panic. Nil discards them.
 	Log io.Writer
@@ -133,9 +261,10 @@ type Options struct {
 // then exit with a non-zero status.
 func Run(cmd Command, in io.Reader, out io.Writer, opts Options) error {
 	s := session{
-		r:   NewReader(in),
-		w:   NewWriter(out),
-		log: opts.Log,
+		r:       NewReader(in),
+		w:       NewWriter(out),
+		log:     opts.Log,
+		workers: opts.Workers,
 	}
 	s.r.MaxMetadata, s.r.MaxBody = opts.MaxMetadata, opts.MaxBody
 	if s.log == nil {
@@ -165,6 +294,7 @@ type session struct {
 	meta        []byte
 	repairWarn  bool
 	replyFailed bool // writing to splunkd failed: no error reply possible
+	workers     int
 }
 
 func (s *session) run(cmd Command) error {
@@ -223,7 +353,7 @@ func (s *session) getinfo(cmd Command, m Message) error {
 	if len(cfg.Messages) > 0 {
 		reply.Inspector = &inspector{Messages: cfg.Messages}
 	}
-	return s.send(reply, nil)
+	return s.send(reply)
 }
 
 func (s *session) configure(cmd Command, gi *GetInfo) (cfg Config, proc Processor, err error) {
@@ -247,8 +377,9 @@ func (s *session) execute(m Message) error {
 	c := &s.chunk
 	c.Index, c.Last, c.Finished = m.Index, req.Finished, req.Finished
 	c.messages = c.messages[:0]
+	c.parts = c.parts[:0]
 	c.Out.Reset()
-	if err := c.In.Parse(m.Body); err != nil {
+	if err := c.In.ParseWorkers(m.Body, s.workers); err != nil {
 		return placeCSV(m, &c.In, err)
 	}
 	if c.In.Repaired() && !s.repairWarn {
@@ -261,11 +392,14 @@ func (s *session) execute(m Message) error {
 	if !s.config.Generating {
 		c.Finished = req.Finished
 	}
-	s.body = c.Out.Encode(s.body[:0])
 	reply := executeReply{Finished: c.Finished}
 	if len(c.messages) > 0 {
 		reply.Inspector = &inspector{Messages: c.messages}
 	}
+	if len(c.parts) > 0 {
+		return s.send(reply, c.parts...)
+	}
+	s.body = c.Out.Encode(s.body[:0])
 	return s.send(reply, s.body)
 }
 
@@ -326,13 +460,13 @@ func prefix(b []byte, n int) []byte {
 	return b
 }
 
-func (s *session) send(reply any, body []byte) error {
+func (s *session) send(reply any, body ...[]byte) error {
 	var err error
 	s.meta, err = appendJSON(s.meta[:0], reply)
 	if err != nil {
 		return err
 	}
-	if err := s.w.WriteMessage(s.meta, body); err != nil {
+	if err := s.w.WriteMessage(s.meta, body...); err != nil {
 		s.replyFailed = true
 		return fmt.Errorf("writing reply: %w", err)
 	}
@@ -364,5 +498,5 @@ func (s *session) fail(err error) {
 	} else {
 		reply = executeReply{Finished: true, Inspector: &inspector{Messages: msgs}, Error: text}
 	}
-	_ = s.send(reply, nil)
+	_ = s.send(reply)
 }

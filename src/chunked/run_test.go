@@ -360,3 +360,77 @@ func TestParseArgs(t *testing.T) {
 	_, err = ParseBool("maybe")
 	require.ErrorIs(t, err, ErrArgument)
 }
+
+// bigStream is getinfo and two chunks of n rows each.
+func bigStream(n int) string {
+	var b strings.Builder
+	b.WriteString("a,\"_chunked_idx\",\"__mv_a\",\"__mv__chunked_idx\"\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\"v %d, quoted\",%d,,\n", i, i)
+	}
+	return frame(getinfoMeta, "") + exec(false, b.String()) + exec(true, b.String())
+}
+
+type parallelTagger struct{ h func() RowHandler }
+
+func (p parallelTagger) Configure(*GetInfo) (Config, Processor, error) {
+	return Config{}, PerRowParallel(p.h, 4), nil
+}
+
+// rowTagger tags each row with its own index: no state across rows.
+type rowTagger struct {
+	col    int
+	set    bool
+	failAt int
+}
+
+func (r *rowTagger) Start(*Table) error { return nil }
+
+func (r *rowTagger) Row(in Row, out *TableWriter) error {
+	if in.Index() == r.failAt-1 {
+		return errors.New("bad row")
+	}
+	if in.Index()%3 == 0 {
+		return nil // drop every third row
+	}
+	out.Copy(in)
+	if !r.set {
+		r.col, r.set = out.Field("i"), true
+	}
+	out.SetInt(r.col, in.Index())
+	out.EndRow()
+	return nil
+}
+
+func TestPerRowParallelMatchesPerRow(t *testing.T) {
+	input := bigStream(5000)
+	seq, err := run(t, parallelTagger{func() RowHandler { return &rowTagger{} }}, input, Options{})
+	require.NoError(t, err)
+	one := PerRowParallel(func() RowHandler { return &rowTagger{} }, 1)
+	single, err := run(t, fixed{one}, input, Options{})
+	require.NoError(t, err)
+	require.Equal(t, single, seq, "four workers give the same replies as one")
+	require.Len(t, strings.Split(strings.TrimSpace(seq[1].Body), "\n"), 1+5000-1667, "rows kept in order, every third dropped")
+
+	_, err = run(t, parallelTagger{func() RowHandler { return &rowTagger{failAt: 4000} }}, input, Options{})
+	require.ErrorContains(t, err, "row 4000: bad row", "an error in a worker names the row")
+}
+
+type fixed struct{ p Processor }
+
+func (f fixed) Configure(*GetInfo) (Config, Processor, error) { return Config{}, f.p, nil }
+
+type panicky struct{ rowTagger }
+
+func (p *panicky) Row(in Row, out *TableWriter) error {
+	if in.Index() == 3500 {
+		panic("boom")
+	}
+	return p.rowTagger.Row(in, out)
+}
+
+func TestPerRowParallelPanic(t *testing.T) {
+	got, err := run(t, parallelTagger{func() RowHandler { return &panicky{} }}, bigStream(5000), Options{})
+	require.ErrorContains(t, err, "row 3501: internal error: boom")
+	require.Equal(t, true, got[len(got)-1].Meta["finished"])
+}

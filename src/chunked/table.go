@@ -3,6 +3,7 @@ package chunked
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
@@ -21,15 +22,26 @@ type Table struct {
 	mv       []int // mv[i]: column of __mv_<names[i]>, or -1
 	cells    []cell
 	nrows    int
-	body     []byte // the body as parsed (repaired copy if it was not UTF-8)
-	unesc    []byte // unescaped quoted values
+	body     []byte   // the body as parsed (repaired copy if it was not UTF-8)
+	unesc    []byte   // unescaped quoted values
+	p        parser   // the header's parser
+	segs     []parser // one per slice of rows
 	repaired bool
 	gen      uint64 // bumped by every Parse, so writers can cache column maps
 }
 
+// cell locates one cell without pointers, so the garbage collector never
+// scans the (large) cell slice: raw is body[rs:re], quotes included; the
+// value is body[vs:ve], or unesc[^vs:ve] when vs < 0 (unescaped quotes).
 type cell struct {
-	raw []byte // bytes as they appeared in the body, quotes included
-	val []byte // the value
+	rs, re, vs, ve int32
+}
+
+func (t *Table) val(c cell) []byte {
+	if c.vs >= 0 {
+		return t.body[c.vs:c.ve]
+	}
+	return t.unesc[^c.vs:c.ve]
 }
 
 // Row is one data row of a [Table].
@@ -43,7 +55,14 @@ type Row struct {
 // fields and no rows. On error the position is a byte offset in body, the
 // 1-based data row (0 for the header) and the column; use errors.As with
 // *Error after [Run] has placed it in the stream.
-func (t *Table) Parse(body []byte) error {
+func (t *Table) Parse(body []byte) error { return t.ParseWorkers(body, 1) }
+
+// ParseWorkers is Parse with up to workers goroutines, each decoding a
+// slice of the rows of a large body. Slices start at a line end preceded by
+// an even number of quote characters, which in valid CSV is exactly a line
+// end outside any quoted field; the result and the errors are those of
+// Parse.
+func (t *Table) ParseWorkers(body []byte, workers int) error {
 	t.gen++
 	t.names = t.names[:0]
 	clear(t.index)
@@ -51,7 +70,7 @@ func (t *Table) Parse(body []byte) error {
 	t.cells = t.cells[:0]
 	t.nrows = 0
 	t.repaired = false
-	if !utf8.Valid(body) {
+	if !validUTF8(body, workers) {
 		body = bytes.ToValidUTF8(body, replacement)
 		t.repaired = true
 	}
@@ -59,48 +78,199 @@ func (t *Table) Parse(body []byte) error {
 	if len(body) == 0 {
 		return nil
 	}
-	if cap(t.unesc) < len(body) {
-		t.unesc = make([]byte, 0, len(body))
+	if len(body) > math.MaxInt32 {
+		return &csvError{offset: 0, row: 0, col: -1, err: fmt.Errorf("%w: body of %d bytes, limit %d", ErrTooLarge, len(body), math.MaxInt32)}
 	}
-	t.unesc = t.unesc[:0]
+	// The header row.
+	t.p.cells, t.p.unesc = t.p.cells[:0], t.p.unesc[:0]
+	p, err := t.p.parseRecord(body, 0, 0)
+	if err != nil {
+		return err
+	}
+	if err := t.setHeader(&t.p); err != nil {
+		return err
+	}
+	ncols := len(t.names)
 
-	p, ncols := 0, -1
-	for row := 0; p < len(body); row++ {
+	// Cut the rows into slices.
+	k := 1
+	if workers > 1 && len(body)-p >= minParallelBytes {
+		k = workers
+	}
+	if k == 1 {
+		if len(t.segs) == 0 {
+			t.segs = append(t.segs, parser{})
+		}
+		// Parse the rows and adopt the slice's buffers, no copy.
+		sg := &t.segs[0]
+		sg.parseRows(body, p, len(body), ncols)
+		if sg.err != nil {
+			return sg.err
+		}
+		t.cells, sg.cells = sg.cells, t.cells[:0]
+		t.unesc, sg.unesc = sg.unesc, t.unesc[:0]
+		t.nrows = sg.nrows
+		return nil
+	}
+	bounds := []int{p}
+	quotes := bytes.Count(body[:p], []byte{'"'})
+	for i := 1; i < k; i++ {
+		target := max(p+(len(body)-p)*i/k, bounds[len(bounds)-1])
+		cut := -1
+		for at := target; at < len(body); {
+			nl := bytes.IndexByte(body[at:], '\n')
+			if nl < 0 {
+				break
+			}
+			at += nl + 1
+			if (quotes+bytes.Count(body[p:at], []byte{'"'}))%2 == 0 {
+				cut = at
+				break
+			}
+		}
+		if cut < 0 || cut >= len(body) {
+			break
+		}
+		bounds = append(bounds, cut)
+	}
+	bounds = append(bounds, len(body))
+	k = len(bounds) - 1
+	for len(t.segs) < k {
+		t.segs = append(t.segs, parser{})
+	}
+	each(k, func(i int) {
+		t.segs[i].parseRows(body, bounds[i], bounds[i+1], ncols)
+	})
+
+	// Join the slices in order; the first error, by position, wins.
+	rows := 0
+	t.cells = t.cells[:0]
+	t.unesc = t.unesc[:0]
+	for i := 0; i < k; i++ {
+		sg := &t.segs[i]
+		if sg.err != nil {
+			sg.err.row += rows
+			return sg.err
+		}
+		base := int32(len(t.unesc))
+		t.unesc = append(t.unesc, sg.unesc...)
 		start := len(t.cells)
+		t.cells = append(t.cells, sg.cells...)
+		if base > 0 && len(sg.unesc) > 0 {
+			for j := start; j < len(t.cells); j++ {
+				if c := &t.cells[j]; c.vs < 0 {
+					c.vs = ^(^c.vs + base)
+					c.ve += base
+				}
+			}
+		}
+		rows += sg.nrows
+	}
+	t.nrows = rows
+	return nil
+}
+
+// minParallelBytes is the smallest body worth cutting into slices (a
+// variable so tests can exercise slicing on small bodies).
+var minParallelBytes = 256 << 10
+
+// validUTF8 is utf8.Valid over slices of body cut at line ends (ASCII, so
+// never inside a multi-byte sequence), checked concurrently.
+func validUTF8(body []byte, workers int) bool {
+	if workers <= 1 || len(body) < minParallelBytes {
+		return utf8.Valid(body)
+	}
+	bounds := make([]int, workers+1)
+	bounds[workers] = len(body)
+	for i := 1; i < workers; i++ {
+		at := max(len(body)*i/workers, bounds[i-1])
+		if nl := bytes.IndexByte(body[at:], '\n'); nl >= 0 {
+			at += nl
+		} else {
+			at = len(body)
+		}
+		bounds[i] = at
+	}
+	ok := make([]bool, workers)
+	each(workers, func(i int) { ok[i] = utf8.Valid(body[bounds[i]:bounds[i+1]]) })
+	for _, v := range ok {
+		if !v {
+			return false
+		}
+	}
+	return true
+}
+
+// each runs f(0) … f(k-1) concurrently (f(0) on the calling goroutine) and
+// waits for all. A panic in one is re-raised in the caller.
+func each(k int, f func(i int)) {
+	if k <= 1 {
+		f(0)
+		return
+	}
+	panics := make([]any, k)
+	done := make(chan struct{}, k-1)
+	for i := 1; i < k; i++ {
+		go func() {
+			defer func() {
+				panics[i] = recover()
+				done <- struct{}{}
+			}()
+			f(i)
+		}()
+	}
+	f(0)
+	for i := 1; i < k; i++ {
+		<-done
+	}
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
+}
+
+// parser decodes records into cells; a Table has one per slice of rows.
+type parser struct {
+	cells []cell
+	unesc []byte
+	nrows int
+	err   *csvError
+}
+
+// parseRows decodes the records of body[from:to], each ncols wide. Rows in
+// errors count from 1 at from.
+func (ps *parser) parseRows(body []byte, from, to, ncols int) {
+	ps.cells, ps.unesc, ps.nrows, ps.err = ps.cells[:0], ps.unesc[:0], 0, nil
+	// Size the cells once: one line per row is the common case (quoted
+	// newlines only make this an overestimate).
+	if need := (bytes.Count(body[from:to], []byte{'\n'}) + 1) * ncols; cap(ps.cells) < need {
+		ps.cells = make([]cell, 0, need)
+	}
+	seg := body[:to]
+	for p, row := from, 1; p < to; row++ {
+		start, first := len(ps.cells), p
 		var err error
-		p, err = t.parseRecord(body, p, row)
+		p, err = ps.parseRecord(seg, p, row)
 		if err != nil {
-			return err
+			ps.err = err.(*csvError)
+			return
 		}
-		n := len(t.cells) - start
-		if row == 0 {
-			ncols = n
-			if err := t.setHeader(); err != nil {
-				return err
-			}
-			// Size the cells once: one line per row is the common case
-			// (quoted newlines only make this an overestimate).
-			if need := (bytes.Count(body[p:], []byte{'\n'}) + 1) * ncols; cap(t.cells) < need {
-				t.cells = make([]cell, 0, need)
-			}
-			t.cells = t.cells[:0]
-			continue
-		}
-		if n != ncols {
+		if n := len(ps.cells) - start; n != ncols {
 			// A blank line in a one-column body is a row with one empty
 			// cell; elsewhere a wrong count is an error.
-			return &csvError{offset: p, row: row, col: -1, err: fmt.Errorf("%w: %d, header has %d", ErrFieldCount, n, ncols)}
+			ps.err = &csvError{offset: first, row: row, col: -1, err: fmt.Errorf("%w: %d, header has %d", ErrFieldCount, n, ncols)}
+			return
 		}
-		t.nrows++
+		ps.nrows++
 	}
-	return nil
 }
 
 // parseRecord appends the cells of the record starting at p and returns the
 // position after its line end. Field ends are found with bytes.IndexByte
 // (vectorised) rather than byte by byte: the next LF is located once per
 // line and again only after a quoted field that contains one.
-func (t *Table) parseRecord(body []byte, p, row int) (int, error) {
+func (ps *parser) parseRecord(body []byte, p, row int) (int, error) {
 	nl := nextLF(body, p)
 	for col := 0; ; col++ {
 		start := p
@@ -121,12 +291,11 @@ func (t *Table) parseRecord(body []byte, p, row int) (int, error) {
 				}
 				break
 			}
-			raw := body[start : q+1]
-			val := body[start+1 : q]
+			c := cell{rs: int32(start), re: int32(q + 1), vs: int32(start + 1), ve: int32(q)}
 			if hasEsc {
-				val = t.unescape(val)
+				c.vs, c.ve = ps.unescape(body[start+1 : q])
 			}
-			t.cells = append(t.cells, cell{raw: raw, val: val})
+			ps.cells = append(ps.cells, c)
 			p = q + 1
 			if p > nl {
 				nl = nextLF(body, p)
@@ -155,14 +324,14 @@ func (t *Table) parseRecord(body []byte, p, row int) (int, error) {
 		if i := bytes.IndexByte(body[p:nl], ','); i >= 0 {
 			end = p + i
 		}
-		v := body[start:end]
-		if i := bytes.IndexByte(v, '"'); i >= 0 {
+		if i := bytes.IndexByte(body[start:end], '"'); i >= 0 {
 			return p, &csvError{offset: start + i, row: row, col: col, err: fmt.Errorf("%w: quote inside an unquoted field", ErrQuote)}
 		}
-		if end == nl && len(v) > 0 && v[len(v)-1] == '\r' {
-			v = v[:len(v)-1] // CRLF line end
+		vend := end
+		if end == nl && end > start && body[end-1] == '\r' {
+			vend-- // CRLF line end
 		}
-		t.cells = append(t.cells, cell{raw: v, val: v})
+		ps.cells = append(ps.cells, cell{rs: int32(start), re: int32(vend), vs: int32(start), ve: int32(vend)})
 		if end == len(body) {
 			return end, nil
 		}
@@ -181,28 +350,34 @@ func nextLF(body []byte, p int) int {
 	return len(body)
 }
 
-// unescape turns doubled quotes into single ones, into t.unesc. t.unesc
-// was sized to the body, so it never moves and earlier values stay valid.
-func (t *Table) unescape(val []byte) []byte {
-	u := len(t.unesc)
+// unescape appends val to ps.unesc with doubled quotes made single and
+// returns the value's cell bounds (start complemented, see cell).
+func (ps *parser) unescape(val []byte) (vs, ve int32) {
+	u := len(ps.unesc)
 	for {
 		i := bytes.IndexByte(val, '"')
 		if i < 0 {
-			t.unesc = append(t.unesc, val...)
+			ps.unesc = append(ps.unesc, val...)
 			break
 		}
-		t.unesc = append(t.unesc, val[:i+1]...)
+		ps.unesc = append(ps.unesc, val[:i+1]...)
 		val = val[i+2:]
 	}
-	return t.unesc[u:len(t.unesc):len(t.unesc)]
+	return ^int32(u), int32(len(ps.unesc))
 }
 
-func (t *Table) setHeader() error {
+// setHeader takes the field names from the header's parser.
+func (t *Table) setHeader(ps *parser) error {
 	if t.index == nil {
-		t.index = make(map[string]int, len(t.cells))
+		t.index = make(map[string]int, len(ps.cells))
 	}
-	for i, c := range t.cells {
-		name := string(c.val)
+	for i, c := range ps.cells {
+		var name string
+		if c.vs >= 0 {
+			name = string(t.body[c.vs:c.ve])
+		} else {
+			name = string(ps.unesc[^c.vs:c.ve])
+		}
 		if name == "" {
 			return &csvError{offset: 0, row: 0, col: i, err: fmt.Errorf("%w: column %d has no name", ErrHeaderRow, i+1)}
 		}
@@ -256,7 +431,7 @@ func (r Row) Get(col int) []byte {
 	if col < 0 {
 		return nil
 	}
-	return r.t.cells[r.i*len(r.t.names)+col].val
+	return r.t.val(r.t.cells[r.i*len(r.t.names)+col])
 }
 
 // Raw returns column col as it was encoded in the body, quotes included.
@@ -264,7 +439,8 @@ func (r Row) Raw(col int) []byte {
 	if col < 0 {
 		return nil
 	}
-	return r.t.cells[r.i*len(r.t.names)+col].raw
+	c := r.t.cells[r.i*len(r.t.names)+col]
+	return r.t.body[c.rs:c.re]
 }
 
 // Values returns the values of column col: the decoded __mv_ cell when the

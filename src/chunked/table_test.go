@@ -1,6 +1,8 @@
 package chunked
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -90,7 +92,7 @@ func TestTableParse(t *testing.T) {
 			body:   "a,b\n1,2\n3\n",
 			err:    ErrFieldCount,
 			row:    2,
-			offset: 10,
+			offset: 8, // where the row starts
 		},
 		{
 			name:   "bare quote",
@@ -222,4 +224,63 @@ func TestTableReuseDoesNotAllocate(t *testing.T) {
 	})
 	// Only the header's field names are allocated, once per chunk.
 	require.LessOrEqual(t, allocs, float64(3))
+}
+
+// tableState is everything a parse yields, for comparing two parses.
+type tableState struct {
+	Fields []string
+	Rows   [][]string
+	Raw    [][]string
+	Err    string
+}
+
+func stateOf(t *Table, err error) tableState {
+	if err != nil {
+		return tableState{Err: err.Error()}
+	}
+	st := tableState{Fields: append([]string(nil), t.Fields()...), Rows: rowsOf(t)}
+	for i := 0; i < t.Len(); i++ {
+		var raw []string
+		for c := range t.Fields() {
+			raw = append(raw, string(t.Row(i).Raw(c)))
+		}
+		st.Raw = append(st.Raw, raw)
+	}
+	return st
+}
+
+func TestParseWorkersMatchesParse(t *testing.T) {
+	defer func(n int) { minParallelBytes = n }(minParallelBytes)
+	minParallelBytes = 1
+	var b strings.Builder
+	b.WriteString("a,b,\"c\"\n")
+	for i := 0; i < 200; i++ {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "%d,\"multi\nline\n%d\",x\n", i, i) // newlines inside quotes, where cuts must not fall
+		case 1:
+			fmt.Fprintf(&b, "%d,\"q\"\"uote\",\"\"\r\n", i) // doubled quotes: unescaped per slice
+		case 2:
+			fmt.Fprintf(&b, "%d,,\n", i)
+		default:
+			fmt.Fprintf(&b, "%d,plain,\"a,b\"\n", i)
+		}
+	}
+	good := b.String()
+	cases := map[string]string{
+		"good":             good,
+		"short row":        "a,b\n" + strings.Repeat("1,2\n", 50) + "3\n" + strings.Repeat("4,5\n", 50),
+		"unclosed at end":  "a\n" + strings.Repeat("x\n", 100) + "\"open\n",
+		"bad quote middle": "a,b\n" + strings.Repeat("1,\"q\"\n", 60) + "2,\"x\"y\n" + strings.Repeat("3,4\n", 60),
+		"header only":      "a,b\n",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			var seq, par Table
+			want := stateOf(&seq, seq.Parse([]byte(body)))
+			for _, w := range []int{2, 3, 7, 64} {
+				require.Equal(t, want, stateOf(&par, par.ParseWorkers([]byte(body), w)), "%d workers", w)
+			}
+		})
+	}
 }

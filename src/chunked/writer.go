@@ -31,23 +31,26 @@ type TableWriter struct {
 	srcGen  uint64
 	srcTab  *Table
 	srcCols []int
+	srcs    [][]byte // srcs[k-1]: body of source k
 
 	pos   []int  // per-column scratch for Encode
 	mvbuf []byte // scratch for SetMulti
 }
 
-// outCell is one cell of a row: its column and its encoded bytes, which
-// alias either the arena (values set by the command; a slice into an
-// outgrown arena stays valid because append never changes the old array)
-// or the input body (copied cells, valid until the input's next Parse,
-// which [Run] never calls before the reply is encoded).
+// outCell is one cell of a row: its column and where its encoded bytes
+// are, without pointers so the collector never scans the cell slice. src 0
+// is the arena (values set by the command); src k > 0 is the body of the
+// k-th input table rows were copied from (valid until that table's next
+// Parse, which [Run] never calls before the reply is encoded).
 type outCell struct {
-	col int
-	b   []byte
+	col, src, off, end int32
 }
 
 // Reset forgets all rows (keeping registered fields and buffers).
 func (w *TableWriter) Reset() {
+	clear(w.srcs)
+	w.srcs = w.srcs[:0]
+	w.srcTab = nil
 	w.arena = w.arena[:0]
 	w.cells = w.cells[:0]
 	w.rows = w.rows[:0]
@@ -161,7 +164,7 @@ func (w *TableWriter) SetRaw(col int, raw []byte) {
 }
 
 func (w *TableWriter) add(col, start int) {
-	w.cells = append(w.cells, outCell{col: col, b: w.arena[start:len(w.arena):len(w.arena)]})
+	w.cells = append(w.cells, outCell{col: int32(col), off: int32(start), end: int32(len(w.arena))})
 	w.used[col] = true
 	w.open = true
 }
@@ -177,7 +180,9 @@ func (w *TableWriter) Copy(r Row) {
 		for _, name := range t.names {
 			w.srcCols = append(w.srcCols, w.Field(name))
 		}
+		w.srcs = append(w.srcs, t.body)
 	}
+	src := int32(len(w.srcs))
 	// The cells alias the input body rather than being copied: the row is
 	// encoded before the table is parsed again.
 	n := len(t.names)
@@ -188,7 +193,7 @@ func (w *TableWriter) Copy(r Row) {
 	}
 	for i, c := range t.cells[r.i*n : r.i*n+n] {
 		col := w.srcCols[i]
-		w.cells = append(w.cells, outCell{col: col, b: c.raw})
+		w.cells = append(w.cells, outCell{col: int32(col), src: src, off: c.rs, end: c.re})
 		w.used[col] = true
 	}
 	w.open = true
@@ -221,17 +226,38 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		dst = appendCSVString(dst, name)
 	}
 	dst = append(dst, '\n')
+	nused := 0
+	for _, u := range w.used {
+		if u {
+			nused++
+		}
+	}
 	if cap(w.pos) < len(w.names) {
 		w.pos = make([]int, len(w.names))
 	}
 	pos := w.pos[:len(w.names)]
 	begin := 0
 	for _, end := range w.rows {
+		cells := w.cells[begin:end]
+		begin = end
+		if w.dense(cells, nused) {
+			// The common shape (input copied, then fields added, each once,
+			// in column order, every used column present): write the cells
+			// as they come.
+			for k, oc := range cells {
+				if k > 0 {
+					dst = append(dst, ',')
+				}
+				dst = w.appendCell(dst, oc)
+			}
+			dst = append(dst, '\n')
+			continue
+		}
 		for i := range pos {
 			pos[i] = -1
 		}
-		for k := begin; k < end; k++ {
-			pos[w.cells[k].col] = k
+		for k, oc := range cells {
+			pos[oc.col] = k
 		}
 		first := true
 		for c := range w.names {
@@ -243,13 +269,35 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 			}
 			first = false
 			if k := pos[c]; k >= 0 {
-				dst = append(dst, w.cells[k].b...)
+				dst = w.appendCell(dst, cells[k])
 			}
 		}
 		dst = append(dst, '\n')
-		begin = end
 	}
 	return dst
+}
+
+// dense reports whether a row's cells are exactly the used columns in
+// column order.
+func (w *TableWriter) dense(cells []outCell, nused int) bool {
+	if len(cells) != nused {
+		return false
+	}
+	prev := int32(-1)
+	for _, oc := range cells {
+		if oc.col <= prev {
+			return false
+		}
+		prev = oc.col
+	}
+	return true // nused distinct columns, all set in this reply, so all used
+}
+
+func (w *TableWriter) appendCell(dst []byte, oc outCell) []byte {
+	if oc.src == 0 {
+		return append(dst, w.arena[oc.off:oc.end]...)
+	}
+	return append(dst, w.srcs[oc.src-1][oc.off:oc.end]...)
 }
 
 // needsQuote reports whether a value must be quoted: it holds a comma,
@@ -325,4 +373,59 @@ func appendInt(dst []byte, v int) []byte {
 		b[i] = '-'
 	}
 	return append(dst, b[i:]...)
+}
+
+// encodeRows appends the writer's rows (no header) with cells placed by
+// global column: colMap[c] is the output position of local column c (-1
+// for a column no row set) and n the number of output columns.
+func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
+	if w.open {
+		w.EndRow()
+	}
+	monotonic := true
+	prev := -1
+	for c, g := range colMap {
+		if g < 0 || !w.used[c] {
+			continue
+		}
+		if g <= prev {
+			monotonic = false
+		}
+		prev = g
+	}
+	if cap(w.pos) < n {
+		w.pos = make([]int, n)
+	}
+	pos := w.pos[:n]
+	begin := 0
+	for _, end := range w.rows {
+		cells := w.cells[begin:end]
+		begin = end
+		if monotonic && w.dense(cells, n) {
+			for k, oc := range cells {
+				if k > 0 {
+					dst = append(dst, ',')
+				}
+				dst = w.appendCell(dst, oc)
+			}
+			dst = append(dst, '\n')
+			continue
+		}
+		for i := range pos {
+			pos[i] = -1
+		}
+		for k, oc := range cells {
+			pos[colMap[oc.col]] = k
+		}
+		for g := range pos {
+			if g > 0 {
+				dst = append(dst, ',')
+			}
+			if k := pos[g]; k >= 0 {
+				dst = w.appendCell(dst, cells[k])
+			}
+		}
+		dst = append(dst, '\n')
+	}
+	return dst
 }

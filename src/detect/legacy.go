@@ -5,6 +5,7 @@ package detect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -99,6 +100,15 @@ type LegacyScorer struct {
 	host, image, cmd, parent []byte
 }
 
+// The pattern lists compiled once: hosts by first byte, process names by
+// their shared ".exe" ending.
+var (
+	legacyHosts      = compileHosts(LegacyServices)
+	legacySuspicious = compileExe(LegacySuspiciousImages)
+	legacyOffice     = compileExe(LegacyOfficeParents)
+	legacyService    = compileExe(LegacyServiceParents)
+)
+
 // Score evaluates one event. A field that is absent matches nothing, the
 // way match() on a null field does not select its case() branch.
 func (s *LegacyScorer) Score(ev LegacyEvent) LegacyResult {
@@ -107,16 +117,13 @@ func (s *LegacyScorer) Score(ev LegacyEvent) LegacyResult {
 	s.cmd = lower(s.cmd[:0], ev.CommandLine)
 	s.parent = lower(s.parent[:0], ev.ParentImage)
 	r := LegacyResult{DestHost: s.host, InitiatingImage: s.image}
-	for _, svc := range LegacyServices {
-		if containsAny(s.host, svc.Patterns) {
-			r.Service = svc.Category
-			break
-		}
+	if c := legacyHosts.first(s.host); c >= 0 {
+		r.Service = LegacyServices[c].Category
 	}
-	r.Suspicious = containsAny(s.image, LegacySuspiciousImages)
-	r.Encoded = containsAny(s.cmd, LegacyEncodedPatterns) || encSpace(s.cmd)
-	r.OfficeParent = containsAny(s.parent, LegacyOfficeParents)
-	r.ServiceSpawn = containsAny(s.parent, LegacyServiceParents)
+	r.Suspicious = legacySuspicious.match(s.image)
+	r.Encoded = encoded(s.cmd)
+	r.OfficeParent = legacyOffice.match(s.parent)
+	r.ServiceSpawn = legacyService.match(s.parent)
 	r.Score = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
 	r.Pass = string(bytes.TrimSpace(ev.EventCode)) == "3" && r.Service != "" && r.Suspicious
 	return r
@@ -129,44 +136,128 @@ func b2i(b bool) int {
 	return 0
 }
 
-func containsAny(s []byte, pats []string) bool {
-	for _, p := range pats {
-		if len(p) <= len(s) && bytes.Contains(s, []byte(p)) {
-			return true
-		}
-	}
-	return false
+// hostSet finds which case() branch is the first to match anywhere in a
+// string: an unanchored match of any alternative of branch k is a pattern
+// of branch k occurring at some position, so every position is tried
+// against the patterns that start with its byte.
+type hostSet struct {
+	byFirst [256][]hostPattern
 }
 
-// encSpace matches the regular expression -enc\s, with \s as PCRE defines
-// it: space, \t, \n, \v, \f, \r.
-func encSpace(s []byte) bool {
-	for {
-		i := bytes.Index(s, []byte("-enc"))
-		if i < 0 || i+4 >= len(s) {
+type hostPattern struct {
+	text     []byte
+	category int
+}
+
+func compileHosts(services []LegacyService) *hostSet {
+	hs := &hostSet{}
+	for c, svc := range services {
+		for _, p := range svc.Patterns {
+			hs.byFirst[p[0]] = append(hs.byFirst[p[0]], hostPattern{[]byte(p), c})
+		}
+	}
+	return hs
+}
+
+// first returns the lowest category with a pattern in s, or -1.
+func (hs *hostSet) first(s []byte) int {
+	best := -1
+	for i, c := range s {
+		for _, p := range hs.byFirst[c] {
+			if (best < 0 || p.category < best) && bytes.HasPrefix(s[i:], p.text) {
+				best = p.category
+			}
+		}
+	}
+	return best
+}
+
+// exeSet matches names that all end in ".exe": every occurrence of such a
+// pattern ends at an occurrence of ".exe", so only those places are tried.
+type exeSet struct {
+	names [][]byte
+}
+
+func compileExe(names []string) *exeSet {
+	es := &exeSet{}
+	for _, n := range names {
+		if !bytes.HasSuffix([]byte(n), []byte(".exe")) {
+			panic("detect: legacy process pattern without .exe: " + n)
+		}
+		es.names = append(es.names, []byte(n))
+	}
+	return es
+}
+
+func (es *exeSet) match(s []byte) bool {
+	for off := 0; ; {
+		i := bytes.Index(s[off:], []byte(".exe"))
+		if i < 0 {
 			return false
 		}
-		switch s[i+4] {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
-			return true
+		end := off + i + 4
+		for _, n := range es.names {
+			if len(n) <= end && bytes.Equal(s[end-len(n):end], n) {
+				return true
+			}
 		}
-		s = s[i+4:]
+		off = off + i + 1
 	}
 }
 
-// lower appends SPL's lower(v) to dst: ASCII in place, anything else
-// through Unicode lower-casing (where, for example, the Kelvin sign K
-// becomes an ASCII k that the patterns can match).
+// encoded matches (-encodedcommand|-enc\s|frombase64string|base64), with
+// \s as PCRE defines it: space, \t, \n, \v, \f, \r. "frombase64string"
+// contains "base64", and "-encodedcommand" is "-enc" followed by
+// "odedcommand", so two searches cover the four alternatives.
+func encoded(s []byte) bool {
+	if bytes.Contains(s, []byte("base64")) {
+		return true
+	}
+	for off := 0; ; {
+		i := bytes.Index(s[off:], []byte("-enc"))
+		if i < 0 {
+			return false
+		}
+		rest := s[off+i+4:]
+		if len(rest) > 0 {
+			switch rest[0] {
+			case ' ', '\t', '\n', '\v', '\f', '\r':
+				return true
+			}
+		}
+		if bytes.HasPrefix(rest, []byte("odedcommand")) {
+			return true
+		}
+		off += i + 1
+	}
+}
+
+// lower appends SPL's lower(v) to dst: ASCII eight bytes at a time,
+// anything else through Unicode lower-casing (where, for example, the
+// Kelvin sign K becomes an ASCII k that the patterns can match).
 func lower(dst, v []byte) []byte {
 	n := len(dst)
-	for _, c := range v {
+	dst = append(dst, v...)
+	b := dst[n:]
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if x&0x8080808080808080 != 0 {
+			return append(dst[:n], bytes.ToLower(v)...)
+		}
+		// For each byte, bit 7 of x+0x3f is set when it is >= 'A' and
+		// bit 7 of x+0x25 when it is > 'Z' (no carries: bytes are < 0x80).
+		upper := ((x + 0x3f3f3f3f3f3f3f3f) ^ (x + 0x2525252525252525)) & 0x8080808080808080
+		binary.LittleEndian.PutUint64(b[i:], x|upper>>2)
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
 		if c >= utf8.RuneSelf {
 			return append(dst[:n], bytes.ToLower(v)...)
 		}
 		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+			b[i] = c + ('a' - 'A')
 		}
-		dst = append(dst, c)
 	}
 	return dst
 }

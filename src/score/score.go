@@ -6,6 +6,7 @@ package score
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
@@ -80,7 +81,10 @@ func (Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Process
 		Type:           chunked.Streaming,
 		RequiredFields: inputFields,
 	}
-	return cfg, chunked.PerRow(&rows{opts: opts}), nil
+	// Rows are scored independently: a large chunk is split over the cores
+	// while splunkd waits for the reply.
+	newRows := func() chunked.RowHandler { return &rows{opts: opts} }
+	return cfg, chunked.PerRowParallel(newRows, runtime.GOMAXPROCS(0)), nil
 }
 
 // rows is the per-row handler.

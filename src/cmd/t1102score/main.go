@@ -8,12 +8,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/score"
 )
 
 func main() {
+	chunked.GrowPipes(os.Stdin, os.Stdout)
+	debug.SetGCPercent(400)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -21,14 +26,26 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(score.Name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	maxChunk := fs.Int64("max-chunk-bytes", chunked.DefaultMaxBody, "largest input chunk body accepted, in bytes")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (diagnostics)")
 	var cmd chunked.Command = score.Command{}
 	if err := fs.Parse(args); err != nil {
 		// Misconfigured command.arg.N in commands.conf: say so in Splunk.
 		cmd = failing{fmt.Errorf("%s: commands.conf command.arg: %w", score.Name, err)}
 	}
+	if *cpuProfile != "" {
+		if f, err := os.Create(*cpuProfile); err == nil {
+			defer f.Close()
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile() // runs before f.Close
+			}
+		} else {
+			fmt.Fprintf(stderr, "WARN cpuprofile: %v\n", err)
+		}
+	}
 	err := chunked.Run(cmd, stdin, stdout, chunked.Options{
 		Name:    score.Name,
 		MaxBody: *maxChunk,
+		Workers: runtime.GOMAXPROCS(0),
 		Log:     stderr,
 	})
 	if err != nil {

@@ -1,0 +1,30 @@
+// Command splunkdemu runs a search through a chunked (SCP v2) custom search
+// command the way splunkd would, checks every protocol rule, and prints the
+// results as a table.
+//
+// Usage:
+//
+//	splunkdemu [-input events.csv|events.jsonl] [-format csv|jsonl] [-indexers N]
+//	           [-chunk-rows N] [-fields f1,f2] [-output table|csv|json] [-timeout 30s]
+//	           -- <command executable> [search args...]
+//	splunkdemu -replay recording.bin [-no-args] -- <command executable>
+//
+// Exit status: 0 success, 1 command error, 2 protocol violation, 64 usage.
+// Run splunkdemu -h for all flags. The logic lives in package splunkd
+// ([splunkd.Main]).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/t1102app/t1102/src/splunkd"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := splunkd.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

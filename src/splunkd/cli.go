@@ -1,0 +1,495 @@
+package splunkd
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Exit statuses of [Main].
+const (
+	ExitOK           = 0  // the search succeeded
+	ExitCommandError = 1  // the command reported an error, or could not run
+	ExitViolation    = 2  // the command broke the protocol
+	ExitUsage        = 64 // bad flags or input file
+)
+
+const usageText = `usage:
+  splunkdemu [flags] [--] <command executable> [search args...]
+  splunkdemu -replay recording [-no-args] [--] <command executable> [argv...]
+
+Runs a search through a chunked (SCP v2) custom search command as splunkd
+would, checking every protocol rule, and prints the results. Everything
+after the executable is search arguments (searchinfo.args, tokenised like
+SPL: an argument written with double quotes, such as 'pattern="\w+"', keeps
+them in raw_args only). Use -command-arg for argv of the executable itself.
+In -replay mode, everything after the executable is its argv.
+
+Exit status: 0 success, 1 command error, 2 protocol violation, 64 usage.
+
+flags:
+`
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, " ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// Main runs the splunkdemu command line with args (without the program
+// name), writing results to stdout and diagnostics to stderr, and returns
+// the exit status (see [ExitOK] and the others). Inspector messages are
+// printed to stderr as "LEVEL: text".
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("splunkdemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	input := fs.String("input", "", "events file (`path`, .csv or .jsonl); default no events")
+	format := fs.String("format", "", "input format: csv or jsonl (default from the file extension)")
+	indexers := fs.Int("indexers", 1, "simulated search peers for streaming commands and map phases")
+	chunkRows := fs.Int("chunk-rows", 10000, "rows per execute chunk for streaming and stateful commands")
+	fieldsFlag := fs.String("fields", "", "comma-separated output fields to show, in order (default all)")
+	output := fs.String("output", "table", "output format: table, csv or json (one object per line)")
+	timeout := fs.Duration("timeout", 30*time.Second, "per-reply and per-exit timeout")
+	probes := fs.Int("probes", 1, "getinfo-only probe processes to start first (0 for none)")
+	name := fs.String("name", "", "command name as invoked (default: executable base name)")
+	search := fs.String("search", "", "SPL for searchinfo.search (default: search * | <name> <args>)")
+	finalHeaderOnly := fs.Bool("final-header-only", false, "end streaming input with a header-only finished:true chunk (Splunk 8.2.1)")
+	crlf := fs.Bool("crlf", false, "write CSV bodies with CRLF line ends")
+	preview := fs.Bool("preview", false, "set the getinfo preview flag")
+	verbose := fs.Bool("v", false, "print per-process statistics to stderr")
+	replay := fs.String("replay", "", "replay a recorded splunkd-to-command stream (`path`, gzip allowed)")
+	noArgs := fs.Bool("no-args", false, "with -replay: empty searchinfo.args and raw_args in getinfo")
+	var cmdArgs, register stringList
+	fs.Var(&cmdArgs, "command-arg", "extra argv for the executable (commands.conf command.arg.N); repeatable")
+	fs.Var(&register, "register", "`name=path`: executable of a command named in a streaming_preop (default: the searched executable); repeatable")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprintln(stderr, "splunkdemu: missing command executable")
+		fs.Usage()
+		return ExitUsage
+	}
+	if *replay != "" {
+		return mainReplay(ctx, *replay, append(rest[:1:1], append(cmdArgs, rest[1:]...)...), *noArgs, *timeout, stdout, stderr)
+	}
+	switch *output {
+	case "table", "csv", "json":
+	default:
+		fmt.Fprintf(stderr, "splunkdemu: -output %q: want table, csv or json\n", *output)
+		return ExitUsage
+	}
+	if *indexers < 1 || *chunkRows < 1 {
+		fmt.Fprintln(stderr, "splunkdemu: -indexers and -chunk-rows must be at least 1")
+		return ExitUsage
+	}
+	s := Search{
+		Argv: append(rest[:1:1], cmdArgs...), Name: *name,
+		Indexers: *indexers, ChunkRows: *chunkRows, Timeout: *timeout,
+		FinalHeaderOnly: *finalHeaderOnly, CRLF: *crlf, Preview: *preview, Collect: true,
+		Probes: *probes,
+	}
+	if *probes == 0 {
+		s.Probes = -1
+	}
+	for _, r := range register {
+		n, path, ok := strings.Cut(r, "=")
+		if !ok || n == "" || path == "" {
+			fmt.Fprintf(stderr, "splunkdemu: -register %q: want name=path\n", r)
+			return ExitUsage
+		}
+		if s.Registry == nil {
+			s.Registry = map[string][]string{}
+		}
+		s.Registry[n] = []string{path}
+	}
+	s.Info.Search = *search
+	for _, a := range rest[1:] {
+		parsed, raw, err := Tokenize(a)
+		if err != nil || len(parsed) != 1 {
+			parsed, raw = []string{a}, []string{a}
+		}
+		s.Args = append(s.Args, parsed[0])
+		s.RawArgs = append(s.RawArgs, raw[0])
+	}
+	if *input != "" {
+		t, err := readInputFile(*input, *format)
+		if err != nil {
+			fmt.Fprintln(stderr, "splunkdemu:", err)
+			return ExitUsage
+		}
+		s.Input = t
+	}
+	res, err := Run(ctx, s)
+	printMessages(stderr, res.Messages)
+	if *verbose {
+		printStats(stderr, res.Processes)
+	}
+	if code := reportError(stderr, err); code != ExitOK {
+		return code
+	}
+	var fields []string
+	if *fieldsFlag != "" {
+		fields = strings.Split(*fieldsFlag, ",")
+	}
+	if err := writeResults(stdout, res.Table, fields, *output); err != nil {
+		fmt.Fprintln(stderr, "splunkdemu:", err)
+		return ExitCommandError
+	}
+	return ExitOK
+}
+
+// reportError prints err for a user and returns the exit status.
+func reportError(stderr io.Writer, err error) int {
+	var v *Violation
+	var ce *CommandError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &v):
+		fmt.Fprintf(stderr, "splunkdemu: protocol violation by process %s, message %d, stdout byte offset %d\n  rule: %s\n  error: %v\n",
+			v.Process, v.Message, v.Offset, v.Rule, v.Err)
+		printStderr(stderr, v.Stderr)
+		return ExitViolation
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "splunkdemu: command error (process %s, exit status %d): %s\n", ce.Process, ce.ExitCode, ce.Text)
+		printStderr(stderr, ce.Stderr)
+		return ExitCommandError
+	}
+	fmt.Fprintln(stderr, "splunkdemu:", err)
+	return ExitCommandError
+}
+
+func printStderr(w io.Writer, s string) {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return
+	}
+	fmt.Fprintln(w, "  command stderr:")
+	for _, line := range strings.Split(s, "\n") {
+		fmt.Fprintln(w, "    "+line)
+	}
+}
+
+func printMessages(w io.Writer, msgs []Message) {
+	for _, m := range msgs {
+		fmt.Fprintf(w, "%s: %s\n", m.Level, m.Text)
+	}
+}
+
+func printStats(w io.Writer, stats []ProcessStat) {
+	for _, p := range stats {
+		fmt.Fprintf(w, "process %-9s role=%-8s pid=%d exit=%d maxrss=%.1fMiB chunks=%d in=%dB out=%dB rows_in=%d rows_out=%d wall=%v\n",
+			p.Name, p.Role, p.Pid, p.ExitCode, float64(p.PeakRSS)/(1<<20), p.Chunks, p.BytesIn, p.BytesOut, p.RowsIn, p.RowsOut, p.Wall.Round(time.Millisecond))
+	}
+}
+
+// readFile reads a file, gunzipping it if it is gzip-compressed.
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		data, err = io.ReadAll(zr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return data, nil
+}
+
+func readInputFile(path, format string) (*Table, error) {
+	if format == "" {
+		ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz")))
+		switch ext {
+		case ".csv":
+			format = "csv"
+		case ".jsonl", ".json", ".ndjson":
+			format = "jsonl"
+		default:
+			return nil, fmt.Errorf("%s: cannot tell the format from the extension; use -format csv or -format jsonl", path)
+		}
+	}
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ReadTable(bytes.NewReader(data), format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// writeResults prints t in the given format, restricted to fields if set.
+func writeResults(w io.Writer, t *Table, fields []string, format string) error {
+	if t == nil {
+		t = &Table{}
+	}
+	if fields == nil {
+		fields = t.Fields
+	}
+	cols := make([]int, len(fields))
+	for i, f := range fields {
+		cols[i] = t.Column(f)
+	}
+	cell := func(row []Value, i int) Value {
+		if c := cols[i]; c >= 0 && c < len(row) {
+			return row[c]
+		}
+		return nil
+	}
+	switch format {
+	case "csv":
+		return writeResultsCSV(w, t, fields, cell)
+	case "json":
+		return writeResultsJSON(w, t, fields, cell)
+	}
+	return writeResultsTable(w, t, fields, cell)
+}
+
+// writeResultsTable prints an aligned text table; a multivalue (or a value
+// with newlines) takes several lines of its cell.
+func writeResultsTable(w io.Writer, t *Table, fields []string, cell func([]Value, int) Value) error {
+	if len(fields) == 0 {
+		_, err := fmt.Fprintln(w, "(no results)")
+		return err
+	}
+	widths := make([]int, len(fields))
+	for i, f := range fields {
+		widths[i] = utf8.RuneCountInString(f)
+	}
+	lines := func(v Value) []string {
+		var out []string
+		for _, s := range v {
+			out = append(out, strings.Split(s, "\n")...)
+		}
+		return out
+	}
+	for _, row := range t.Rows {
+		for i := range fields {
+			for _, l := range lines(cell(row, i)) {
+				widths[i] = max(widths[i], utf8.RuneCountInString(l))
+			}
+		}
+	}
+	var b, line strings.Builder
+	emit := func(cells []string) {
+		line.Reset()
+		for i, c := range cells {
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			line.WriteString(c)
+			line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)))
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteString("\n")
+	}
+	emit(fields)
+	dashes := make([]string, len(fields))
+	for i := range fields {
+		dashes[i] = strings.Repeat("-", widths[i])
+	}
+	emit(dashes)
+	for _, row := range t.Rows {
+		cellLines := make([][]string, len(fields))
+		height := 1
+		for i := range fields {
+			cellLines[i] = lines(cell(row, i))
+			height = max(height, len(cellLines[i]))
+		}
+		for l := 0; l < height; l++ {
+			cells := make([]string, len(fields))
+			for i := range fields {
+				if l < len(cellLines[i]) {
+					cells[i] = cellLines[i][l]
+				}
+			}
+			emit(cells)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeResultsCSV writes standard CSV (encoding/csv); fields that hold a
+// multivalue get a __mv_ column, so ReadTable reads the output back.
+func writeResultsCSV(w io.Writer, t *Table, fields []string, cell func([]Value, int) Value) error {
+	mv := make([]bool, len(fields))
+	for _, row := range t.Rows {
+		for i := range fields {
+			if len(cell(row, i)) > 1 {
+				mv[i] = true
+			}
+		}
+	}
+	cw := csv.NewWriter(w)
+	header := append([]string(nil), fields...)
+	for i, f := range fields {
+		if mv[i] {
+			header = append(header, "__mv_"+f)
+		}
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, 0, len(header))
+	for _, row := range t.Rows {
+		rec = rec[:0]
+		for i := range fields {
+			rec = append(rec, strings.Join(cell(row, i), "\n"))
+		}
+		for i := range fields {
+			if mv[i] {
+				rec = append(rec, string(appendMVRaw(nil, cell(row, i))))
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// appendMVRaw appends $a$;$b$ ($ doubled) for a multivalue, unquoted.
+func appendMVRaw(dst []byte, v Value) []byte {
+	if len(v) < 2 {
+		return dst
+	}
+	for i, s := range v {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, '$')
+		dst = append(dst, strings.ReplaceAll(s, "$", "$$")...)
+		dst = append(dst, '$')
+	}
+	return dst
+}
+
+// writeResultsJSON writes one JSON object per row, keys in field order; a
+// single value is a string, a multivalue an array; absent fields are left
+// out. ReadTable(..., "jsonl") reads it back.
+func writeResultsJSON(w io.Writer, t *Table, fields []string, cell func([]Value, int) Value) error {
+	var b bytes.Buffer
+	for _, row := range t.Rows {
+		b.Reset()
+		b.WriteByte('{')
+		n := 0
+		for i, f := range fields {
+			v := cell(row, i)
+			if len(v) == 0 {
+				continue
+			}
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			b.Write(marshalCompact(f))
+			b.WriteByte(':')
+			if len(v) == 1 {
+				b.Write(marshalCompact(v[0]))
+			} else {
+				b.Write(marshalCompact([]string(v)))
+			}
+		}
+		b.WriteString("}\n")
+		if _, err := w.Write(b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mainReplay replays a recording and prints one line per message.
+func mainReplay(ctx context.Context, path string, argv []string, noArgs bool, timeout time.Duration, stdout, stderr io.Writer) int {
+	data, err := readFile(path)
+	if err != nil {
+		fmt.Fprintln(stderr, "splunkdemu:", err)
+		return ExitUsage
+	}
+	tr, err := Replay(ctx, argv, data, ReplayOptions{NoArgs: noArgs, Timeout: timeout})
+	var se *StreamError
+	if errors.As(err, &se) {
+		fmt.Fprintf(stderr, "splunkdemu: %s: %v\n", path, err)
+		return ExitUsage
+	}
+	if tr != nil {
+		for i, req := range tr.Requests {
+			line := fmt.Sprintf("%d %s", i, summarizeRequest(&req))
+			if i < len(tr.Replies) {
+				rep := tr.Replies[i]
+				line += fmt.Sprintf(" -> %s rows=%d (%d B)", shorten(string(rep.RawMeta), 120), countRows(rep.Body), len(rep.Body))
+			} else {
+				line += " -> (no reply)"
+			}
+			fmt.Fprintln(stdout, line)
+		}
+		fmt.Fprintf(stdout, "exit status %d\n", tr.ExitCode)
+	}
+	return reportError(stderr, err)
+}
+
+func summarizeRequest(m *Msg) string {
+	switch m.Action() {
+	case "getinfo":
+		si, _ := m.Meta["searchinfo"].(map[string]any)
+		return fmt.Sprintf("getinfo command=%v args=%s", si["command"], shorten(string(marshalCompact(si["args"])), 80))
+	case "execute":
+		fin, _ := m.Finished()
+		return fmt.Sprintf("execute finished=%v rows=%d (%d B)", fin, countRows(m.Body), len(m.Body))
+	}
+	return shorten(string(m.RawMeta), 80)
+}
+
+// countRows counts the records of a CSV body after its header; -1 if it
+// does not parse.
+func countRows(body []byte) int {
+	if len(body) == 0 {
+		return 0
+	}
+	cr := csv.NewReader(bytes.NewReader(body))
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	n := -1
+	for {
+		if _, err := cr.Read(); err == io.EOF {
+			return max(n, 0)
+		} else if err != nil {
+			return -1
+		}
+		n++
+	}
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
