@@ -9,6 +9,7 @@ COMMANDS  := t1102score
 TOOLS     := splunkdemu
 PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
 FUZZTIME  ?= 60s
+FUZZPARALLEL ?= 2
 
 export CGO_ENABLED := 0
 
@@ -53,10 +54,10 @@ release:
 
 ## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz/)
 fuzz:
-	@for pkg in ./src/chunked; do \
+	@for pkg in ./src/chunked ./src/splunkd; do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg || exit 1; \
 		done; \
 	done
 

@@ -97,7 +97,7 @@ type LegacyResult struct {
 // LegacyScorer evaluates the original detection. Its zero value is ready;
 // it reuses its buffers, so one scorer serves one goroutine.
 type LegacyScorer struct {
-	host, image, cmd, parent []byte
+	host, image, tmp []byte
 }
 
 // The pattern lists compiled once: hosts by first byte, process names by
@@ -114,16 +114,26 @@ var (
 func (s *LegacyScorer) Score(ev LegacyEvent) LegacyResult {
 	s.host = lower(s.host[:0], ev.DestinationHostname)
 	s.image = lower(s.image[:0], ev.Image)
-	s.cmd = lower(s.cmd[:0], ev.CommandLine)
-	s.parent = lower(s.parent[:0], ev.ParentImage)
 	r := LegacyResult{DestHost: s.host, InitiatingImage: s.image}
 	if c := legacyHosts.first(s.host); c >= 0 {
 		r.Service = LegacyServices[c].Category
 	}
 	r.Suspicious = legacySuspicious.match(s.image)
-	r.Encoded = encoded(s.cmd)
-	r.OfficeParent = legacyOffice.match(s.parent)
-	r.ServiceSpawn = legacyService.match(s.parent)
+	// CommandLine and ParentImage are only matched, not output: when they
+	// are ASCII, compare case-insensitively in place instead of lowering a
+	// copy (non-ASCII text can lower into ASCII, so it takes the slow way).
+	cmd, parent := ev.CommandLine, ev.ParentImage
+	if !isASCII(cmd) {
+		s.tmp = lower(s.tmp[:0], cmd)
+		cmd = s.tmp
+	}
+	r.Encoded = encoded(cmd)
+	if !isASCII(parent) {
+		s.tmp = lower(s.tmp[:0], parent)
+		parent = s.tmp
+	}
+	r.OfficeParent = legacyOffice.match(parent)
+	r.ServiceSpawn = legacyService.match(parent)
 	r.Score = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
 	r.Pass = string(bytes.TrimSpace(ev.EventCode)) == "3" && r.Service != "" && r.Suspicious
 	return r
@@ -189,46 +199,97 @@ func compileExe(names []string) *exeSet {
 	return es
 }
 
+// match reports whether s, compared ASCII case-insensitively, contains
+// one of the names.
 func (es *exeSet) match(s []byte) bool {
 	for off := 0; ; {
-		i := bytes.Index(s[off:], []byte(".exe"))
+		i := bytes.IndexByte(s[off:], '.')
 		if i < 0 {
 			return false
 		}
 		end := off + i + 4
-		for _, n := range es.names {
-			if len(n) <= end && bytes.Equal(s[end-len(n):end], n) {
-				return true
+		if end <= len(s) && foldEq(s[end-3:end], "exe") {
+			for _, n := range es.names {
+				if len(n) <= end && foldEq(s[end-len(n):end], string(n)) {
+					return true
+				}
 			}
 		}
-		off = off + i + 1
+		off += i + 1
 	}
+}
+
+// foldEq reports whether b equals the lower-case ASCII text t when b's
+// ASCII letters are lowered.
+func foldEq(b []byte, t string) bool {
+	if len(b) != len(t) {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether b has no byte above 0x7f.
+func isASCII(b []byte) bool {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // encoded matches (-encodedcommand|-enc\s|frombase64string|base64), with
 // \s as PCRE defines it: space, \t, \n, \v, \f, \r. "frombase64string"
 // contains "base64", and "-encodedcommand" is "-enc" followed by
 // "odedcommand", so two searches cover the four alternatives.
+// The comparison is ASCII case-insensitive, found from the two bytes
+// ('6', '-') that case cannot change.
 func encoded(s []byte) bool {
-	if bytes.Contains(s, []byte("base64")) {
-		return true
+	for off := 0; ; {
+		i := bytes.IndexByte(s[off:], '6')
+		if i < 0 {
+			break
+		}
+		at := off + i
+		if at >= 4 && at+1 < len(s) && s[at+1] == '4' && foldEq(s[at-4:at], "base") {
+			return true
+		}
+		off = at + 1
 	}
 	for off := 0; ; {
-		i := bytes.Index(s[off:], []byte("-enc"))
+		i := bytes.IndexByte(s[off:], '-')
 		if i < 0 {
 			return false
 		}
-		rest := s[off+i+4:]
-		if len(rest) > 0 {
-			switch rest[0] {
-			case ' ', '\t', '\n', '\v', '\f', '\r':
+		at := off + i
+		if at+4 <= len(s) && foldEq(s[at+1:at+4], "enc") {
+			rest := s[at+4:]
+			if len(rest) > 0 {
+				switch rest[0] {
+				case ' ', '\t', '\n', '\v', '\f', '\r':
+					return true
+				}
+			}
+			if len(rest) >= 11 && foldEq(rest[:11], "odedcommand") {
 				return true
 			}
 		}
-		if bytes.HasPrefix(rest, []byte("odedcommand")) {
-			return true
-		}
-		off += i + 1
+		off = at + 1
 	}
 }
 

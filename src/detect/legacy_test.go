@@ -175,7 +175,8 @@ func TestLegacyMatchesSPLRegexes(t *testing.T) {
 	pieces := []string{"github.com", "GitHub.Com", "x.co", "x.com", "t.me", "t.m", ".", "-", "\\", "c:\\windows\\",
 		"powershell.exe", "pwsh.ex", "cmd.exe", "-enc", "-enc ", "-ENC\t", "-enc\v", "-encodedcommand", "base64", "base6",
 		"frombase64string", "svchost.exe", "taskhostw.exe", "winword.exe", "WINWORD.EXE", "acrord32.exe", "paste.ee",
-		"api.telegram.org", "sharepoint.com", "redd.it", "notion.so", "googleapis.com", "é", "K", "a", " ", "3", "1"}
+		"api.telegram.org", "sharepoint.com", "redd.it", "notion.so", "googleapis.com", "é", "K", "a", " ", "3", "1",
+		"BASE64", "Base6", "-Enc ", "-EnCodedCommand", "PowerShell.EXE", ".Exe", "SVCHOST.exe", "\u212A", "taskeng.", "6", "4", "-"}
 	rng := rand.New(rand.NewSource(1))
 	gen := func() []byte {
 		var b strings.Builder

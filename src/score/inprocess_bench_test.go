@@ -3,6 +3,7 @@ package score
 import (
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func BenchmarkInProcess(b *testing.B) {
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := chunked.Run(Command{}, strings.NewReader(input), io.Discard, chunked.Options{}); err != nil {
+		if err := chunked.Run(Command{}, strings.NewReader(input), io.Discard, chunked.Options{Workers: runtime.GOMAXPROCS(0)}); err != nil {
 			b.Fatal(err)
 		}
 	}
