@@ -1,0 +1,385 @@
+package detect
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// The files of a catalog, as the app ships them: lookups in
+// <app>/lookups/ and the weights in <app>/default/t1102.conf, overridden key
+// by key by <app>/local/t1102.conf. Users tune these, not the code.
+const (
+	WebServicesFile     = "t1102_webservices.csv"      // domain,category,provider,tags,raw_paths,source
+	WebServicesLOTSFile = "t1102_webservices_lots.csv" // the same columns, built from the LOTS project
+	ProcessesFile       = "t1102_processes.csv"        // name,class,original_file_name,description
+	ParentsFile         = "t1102_parents.csv"          // name,class (office or service)
+	AllowlistFile       = "t1102_allowlist.csv"        // host,user,process,domain,comment
+	NotEvidenceFile     = "t1102_not_evidence.csv"     // domain,reason
+	ConfFile            = "t1102.conf"
+)
+
+// ErrCatalog is wrapped by every catalog error.
+var ErrCatalog = errors.New("bad catalog")
+
+// CatalogError names the file and line of a catalog problem.
+type CatalogError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *CatalogError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *CatalogError) Unwrap() error { return e.Err }
+
+// Service is one web-service catalog entry.
+type Service struct {
+	Domain   string
+	Category string   // one of the original detection's ten, or another word
+	Provider string   // who runs it ("Github", "Telegram", …)
+	Tags     []string // LOTS tags: C&C, Download, Exfiltration, Phishing
+	// RawPaths are URL path prefixes that serve raw content (a script or a
+	// payload) on this host; "*" means every path.
+	RawPaths []string
+	Source   string // provenance of the entry
+}
+
+// Process is one process catalog entry.
+type Process struct {
+	Name             string // exact basename, lower case ("powershell.exe")
+	Class            string // script_engine, lolbin, downloader, …
+	OriginalFileName string // PE OriginalFileName, lower case ("powershell.exe", "pwsh.dll")
+	Description      string // PE FileDescription, lower case ("windows powershell")
+}
+
+// Parent is one parent catalog entry.
+type Parent struct {
+	Name  string // exact basename, lower case
+	Class string // "office" or "service"
+}
+
+// AllowRule allowlists events: every non-empty field must match (host and
+// user exactly, ignoring case; process by exact basename; domain by the
+// domain rule).
+type AllowRule struct {
+	Host, User, Process, Domain, Comment string
+	Line                                 int
+}
+
+// Weights are the risk_score contributions, 0–100 each, summed and capped
+// at 100.
+type Weights struct {
+	Service, RawContent, SuspiciousProcess, RenamedBinary, Encoded, OfficeParent, ServiceSpawn, CommandLineURL, TagCC int
+}
+
+// Catalog is everything the detector is configured with.
+type Catalog struct {
+	Services    []Service
+	Processes   []Process
+	Parents     []Parent
+	Allow       []AllowRule
+	NotEvidence []string // domains whose hosts name no specific service (reverse DNS of shared infrastructure)
+	Weights     Weights
+	Dir         string // where it was loaded from
+}
+
+// LoadCatalog reads a catalog from an app folder: lookups from
+// dir/lookups (or dir/app/lookups in this project's source tree), weights
+// from dir/default/t1102.conf then dir/local/t1102.conf. services names the
+// web-service lookup file (WebServicesFile or WebServicesLOTSFile).
+func LoadCatalog(dir, services string) (*Catalog, error) {
+	lookups := filepath.Join(dir, "lookups")
+	if _, err := os.Stat(filepath.Join(lookups, WebServicesFile)); err != nil {
+		lookups = filepath.Join(dir, "app", "lookups")
+	}
+	c := &Catalog{Dir: dir}
+	var err error
+	if c.Services, err = loadServices(filepath.Join(lookups, services)); err != nil {
+		return nil, err
+	}
+	if c.Processes, err = loadProcesses(filepath.Join(lookups, ProcessesFile)); err != nil {
+		return nil, err
+	}
+	if c.Parents, err = loadParents(filepath.Join(lookups, ParentsFile)); err != nil {
+		return nil, err
+	}
+	if c.Allow, err = loadAllow(filepath.Join(lookups, AllowlistFile)); err != nil {
+		return nil, err
+	}
+	if c.NotEvidence, err = loadNotEvidence(filepath.Join(lookups, NotEvidenceFile)); err != nil {
+		return nil, err
+	}
+	conf := map[string]string{}
+	if err := readConf(filepath.Join(dir, "default", ConfFile), "risk", conf, true); err != nil {
+		return nil, err
+	}
+	if err := readConf(filepath.Join(dir, "local", ConfFile), "risk", conf, false); err != nil {
+		return nil, err
+	}
+	if c.Weights, err = weightsFrom(conf, filepath.Join(dir, "default", ConfFile)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// FindAppDir returns the app folder of an executable: the nearest of its
+// ancestors (at most three levels up: <app>/<platform>/bin/<exe> or
+// <app>/bin/<exe>) that holds default/t1102.conf.
+func FindAppDir(exe string) (string, error) {
+	dir := filepath.Dir(exe)
+	for i := 0; i < 3; i++ {
+		dir = filepath.Dir(dir)
+		if _, err := os.Stat(filepath.Join(dir, "default", ConfFile)); err == nil {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("%w: no default/%s above %s (is the binary inside the app's <platform>/bin folder?)", ErrCatalog, ConfFile, exe)
+}
+
+// table reads a CSV lookup with a header naming at least want, calling row
+// with each record's fields by name and its line.
+func table(path string, want []string, row func(get func(string) string, line int) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return &CatalogError{File: path, Line: 1, Err: fmt.Errorf("%w: header: %w", ErrCatalog, err)}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, w := range want {
+		if _, ok := col[w]; !ok {
+			return &CatalogError{File: path, Line: 1, Err: fmt.Errorf("%w: header has no column %q (want %s)", ErrCatalog, w, strings.Join(want, ","))}
+		}
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if err := row(get, line); err != nil {
+			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+		}
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ";") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkDomain validates a catalog domain; "*." in front is accepted and
+// means the same as the bare domain (subdomains always match).
+func checkDomain(d string) (string, error) {
+	d = strings.TrimPrefix(strings.ToLower(d), "*.")
+	d = strings.TrimSuffix(d, ".")
+	if d == "" {
+		return "", errors.New("empty domain")
+	}
+	if got := string(NormalizeHost(nil, []byte(d))); got != d || !strings.Contains(d, ".") && d != "localhost" {
+		return "", fmt.Errorf("%q is not a domain name", d)
+	}
+	return d, nil
+}
+
+func loadServices(path string) ([]Service, error) {
+	var out []Service
+	err := table(path, []string{"domain", "category"}, func(get func(string) string, line int) error {
+		d, err := checkDomain(get("domain"))
+		if err != nil {
+			return err
+		}
+		cat := get("category")
+		if cat == "" || strings.ContainsAny(cat, " ,;") {
+			return fmt.Errorf("category %q: want one word", cat)
+		}
+		out = append(out, Service{Domain: d, Category: cat, Provider: get("provider"), Tags: splitList(get("tags")),
+			RawPaths: splitList(get("raw_paths")), Source: get("source")})
+		return nil
+	})
+	return out, err
+}
+
+func loadProcesses(path string) ([]Process, error) {
+	var out []Process
+	err := table(path, []string{"name", "class"}, func(get func(string) string, line int) error {
+		name := strings.ToLower(get("name"))
+		if name == "" || strings.ContainsAny(name, `\/`) {
+			return fmt.Errorf("name %q: want a file name without a path", name)
+		}
+		if get("class") == "" {
+			return fmt.Errorf("process %q has no class", name)
+		}
+		out = append(out, Process{Name: name, Class: get("class"),
+			OriginalFileName: strings.ToLower(get("original_file_name")), Description: strings.ToLower(get("description"))})
+		return nil
+	})
+	return out, err
+}
+
+func loadParents(path string) ([]Parent, error) {
+	var out []Parent
+	err := table(path, []string{"name", "class"}, func(get func(string) string, line int) error {
+		name, class := strings.ToLower(get("name")), get("class")
+		if name == "" || strings.ContainsAny(name, `\/`) {
+			return fmt.Errorf("name %q: want a file name without a path", name)
+		}
+		if class != "office" && class != "service" {
+			return fmt.Errorf("class %q: want office or service", class)
+		}
+		out = append(out, Parent{Name: name, Class: class})
+		return nil
+	})
+	return out, err
+}
+
+func loadAllow(path string) ([]AllowRule, error) {
+	var out []AllowRule
+	err := table(path, []string{"host", "user", "process", "domain"}, func(get func(string) string, line int) error {
+		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
+			Process: strings.ToLower(get("process")), Domain: get("domain"), Comment: get("comment"), Line: line}
+		if r.Host == "" && r.User == "" && r.Process == "" && r.Domain == "" {
+			return errors.New("a rule with no host, user, process or domain would allow everything")
+		}
+		if r.Domain != "" {
+			d, err := checkDomain(r.Domain)
+			if err != nil {
+				return err
+			}
+			r.Domain = d
+		}
+		if strings.ContainsAny(r.Process, `\/`) {
+			return fmt.Errorf("process %q: want a file name without a path", r.Process)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+func loadNotEvidence(path string) ([]string, error) {
+	var out []string
+	err := table(path, []string{"domain"}, func(get func(string) string, line int) error {
+		d, err := checkDomain(get("domain"))
+		if err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	return out, err
+}
+
+// readConf reads one stanza of a Splunk .conf file into kv (later files
+// override earlier keys). A missing optional file is not an error.
+func readConf(path, stanza string, kv map[string]string, required bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		if !required && errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	line, current := 0, ""
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		switch {
+		case s == "" || strings.HasPrefix(s, "#"):
+		case strings.HasPrefix(s, "["):
+			if !strings.HasSuffix(s, "]") {
+				return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
+			}
+			current = strings.TrimSpace(s[1 : len(s)-1])
+		default:
+			k, v, ok := strings.Cut(s, "=")
+			if !ok {
+				return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
+			}
+			if current == stanza {
+				kv[strings.TrimSpace(k)] = strings.TrimSpace(v) + "\x00" + strconv.Itoa(line) + "\x00" + path
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	}
+	return nil
+}
+
+// weightsFrom turns the [risk] stanza into Weights; every weight must be
+// set (the shipped default file is where defaults live) and within 0–100.
+func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
+	var w Weights
+	fields := []struct {
+		key string
+		dst *int
+	}{
+		{"service", &w.Service}, {"raw_content", &w.RawContent}, {"suspicious_process", &w.SuspiciousProcess},
+		{"renamed_binary", &w.RenamedBinary}, {"encoded", &w.Encoded}, {"office_parent", &w.OfficeParent},
+		{"service_spawn", &w.ServiceSpawn}, {"command_line_url", &w.CommandLineURL}, {"tag_cc", &w.TagCC},
+	}
+	known := map[string]bool{}
+	for _, f := range fields {
+		known[f.key] = true
+		raw, ok := kv[f.key]
+		if !ok {
+			return w, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: [risk] has no %s", ErrCatalog, f.key)}
+		}
+		val, line, path := splitConfValue(raw)
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 || n > 100 {
+			return w, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [risk] %s = %q: want a whole number from 0 to 100", ErrCatalog, f.key, val)}
+		}
+		*f.dst = n
+	}
+	for k, raw := range kv {
+		if !known[k] {
+			_, line, path := splitConfValue(raw)
+			return w, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [risk] has unknown key %q", ErrCatalog, k)}
+		}
+	}
+	return w, nil
+}
+
+func splitConfValue(raw string) (val string, line int, path string) {
+	parts := strings.SplitN(raw, "\x00", 3)
+	line, _ = strconv.Atoi(parts[1])
+	return parts[0], line, parts[2]
+}

