@@ -17,6 +17,7 @@ var (
 	ErrHeaderRow  = errors.New("bad header row")
 	ErrMultivalue = errors.New("malformed multivalue cell")
 	ErrArgument   = errors.New("bad argument")
+	ErrCommand    = errors.New("command misbehaved") // a bug in the command, not in the input
 )
 
 // Error reports where in the input stream a failure happened. Fields that do

@@ -46,9 +46,9 @@ type SearchInfo struct {
 	LatestTime   string `json:"-"`
 }
 
-// Secret is a credential such as the session key. Its String and Format
-// methods redact it, so it never reaches a log line or an error by accident;
-// Reveal returns the value for the one place that needs it.
+// Secret is a credential such as the session key. Its String, GoString and
+// MarshalJSON methods redact it, so no fmt verb and no JSON encoding shows it
+// by accident; Reveal returns the value for the one place that needs it.
 type Secret string
 
 func (s Secret) String() string { return "[redacted]" }
@@ -148,7 +148,8 @@ type Config struct {
 	Type Type
 	// RequiredFields limits the fields splunkd extracts and sends; for
 	// streaming and stateful commands splunkd then adds _chunked_idx to
-	// merge the output back with the fields it kept. Nil sends all fields.
+	// merge the output back with the fields it kept. Empty (nil or not)
+	// declares nothing, and splunkd sends all fields.
 	RequiredFields []string
 	// Generating commands create rows; splunkd sends execute messages with
 	// no rows until the reply says finished.

@@ -43,8 +43,10 @@ type Chunk struct {
 	// only generating commands change it (false: call me again).
 	Finished bool
 	messages []InspectorMessage
-	// parts, when set, is the encoded reply body (in pieces), replacing Out.
-	parts [][]byte
+	// parts, when set, is the encoded reply body (in pieces), replacing Out;
+	// it includes the first partsRows rows of Out.
+	parts     [][]byte
+	partsRows int
 }
 
 // Message adds an inspector message to the reply.
@@ -112,10 +114,11 @@ func (p *parallel) process(c *Chunk) error {
 	}
 	p.outs[0] = &c.Out
 	errs := make([]error, k)
-	p.each(k, func(w int) {
+	each(k, func(w int) {
 		if w > 0 {
 			p.outs[w].Reset()
 		}
+		p.outs[w].rowsHint = n*(w+1)/k - n*w/k
 		errs[w] = rowRange(p.handlers[w], c, n*w/k, n*(w+1)/k, p.outs[w])
 	})
 	for _, err := range errs {
@@ -152,40 +155,17 @@ func (p *parallel) process(c *Chunk) error {
 			p.maps[w] = append(p.maps[w], g)
 		}
 	}
-	if rows == 0 {
-		return nil
+	if rows == 0 || len(p.global) == 0 {
+		return nil // no rows, or rows without fields: an empty reply
 	}
 	p.header = append(p.header, '\n')
-	p.each(k, func(w int) {
+	each(k, func(w int) {
 		p.bufs[w] = p.outs[w].encodeRows(p.bufs[w][:0], p.maps[w], len(p.global))
 	})
 	c.parts = append(c.parts[:0], p.header)
 	c.parts = append(c.parts, p.bufs[:k]...)
+	c.partsRows = len(c.Out.rows)
 	return nil
-}
-
-// each runs f(0) … f(k-1) concurrently and waits for all. A panic in one
-// is re-raised in the caller, where [Run] reports it.
-func (p *parallel) each(k int, f func(w int)) {
-	panics := make([]any, k)
-	done := make(chan struct{}, k)
-	for w := 0; w < k; w++ {
-		go func() {
-			defer func() {
-				panics[w] = recover()
-				done <- struct{}{}
-			}()
-			f(w)
-		}()
-	}
-	for range k {
-		<-done
-	}
-	for _, v := range panics {
-		if v != nil {
-			panic(v)
-		}
-	}
 }
 
 // rowRange runs h over rows [lo, hi) of c.In into out.
@@ -204,6 +184,13 @@ func rowRange(h RowHandler, c *Chunk, lo, hi int, out *TableWriter) error {
 	}()
 	for ; i < hi; i++ {
 		if err := h.Row(c.In.Row(i), out); err != nil {
+			var ce *csvError
+			if errors.As(err, &ce) { // already placed (a Values error): keep its field
+				if ce.row == 0 {
+					ce.row = i + 1
+				}
+				return ce
+			}
 			return &csvError{offset: -1, row: i + 1, col: -1, err: err}
 		}
 	}
@@ -299,6 +286,7 @@ type session struct {
 
 func (s *session) run(cmd Command) error {
 	for {
+		s.chunk.messages = s.chunk.messages[:0] // an error reply carries only this message's
 		m, err := s.r.Next()
 		if err == io.EOF {
 			// End of the session; a probe ends right after getinfo, and
@@ -337,10 +325,10 @@ func (s *session) getinfo(cmd Command, m Message) error {
 		cfg.Type = Streaming
 	case Streaming, Stateful, Events, Reporting:
 	default:
-		return fmt.Errorf("command declared unknown type %q", cfg.Type)
+		return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: unknown type %q", ErrCommand, cfg.Type)}
 	}
 	if proc == nil {
-		return errors.New("command returned no processor")
+		return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: no processor", ErrCommand)}
 	}
 	s.config, s.proc = cfg, proc
 	reply := getinfoReply{
@@ -366,7 +354,15 @@ func (s *session) configure(cmd Command, gi *GetInfo) (cfg Config, proc Processo
 	return cmd.Configure(gi)
 }
 
-func (s *session) execute(m Message) error {
+func (s *session) execute(m Message) (err error) {
+	// Decoding and encoding run outside the command's code, but a bug there
+	// must end in an error reply too, never in a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(s.log, "ERROR panic: %v\n%s", p, debug.Stack())
+			err = &Error{Chunk: m.Index, Offset: m.BodyOffset, Err: fmt.Errorf("internal error: %v", p)}
+		}
+	}()
 	var req executeRequest
 	if err := decodeMeta(m, &req); err != nil {
 		return err
@@ -397,6 +393,12 @@ func (s *session) execute(m Message) error {
 		reply.Inspector = &inspector{Messages: c.messages}
 	}
 	if len(c.parts) > 0 {
+		if c.Out.open {
+			c.Out.EndRow()
+		}
+		if len(c.Out.rows) != c.partsRows {
+			return &Error{Chunk: m.Index, Offset: m.BodyOffset, Err: fmt.Errorf("%w: rows were written after a parallel processor had encoded the reply", ErrCommand)}
+		}
 		return s.send(reply, c.parts...)
 	}
 	s.body = c.Out.Encode(s.body[:0])
@@ -435,6 +437,11 @@ func placeCSV(m Message, t *Table, err error) error {
 	e := &Error{Chunk: m.Index, Offset: m.BodyOffset, Row: ce.row, Err: ce.err}
 	if ce.offset >= 0 {
 		e.Offset += int64(ce.offset)
+	}
+	if t.Repaired() {
+		// Positions count bytes of the body after invalid UTF-8 was
+		// replaced, which can differ from the stream's.
+		e.Err = fmt.Errorf("%w (in the body as repaired: invalid UTF-8 replaced by U+FFFD)", e.Err)
 	}
 	if ce.col >= 0 && ce.col < len(t.names) {
 		e.Field = t.names[ce.col]

@@ -434,3 +434,17 @@ func TestPerRowParallelPanic(t *testing.T) {
 	require.ErrorContains(t, err, "row 3501: internal error: boom")
 	require.Equal(t, true, got[len(got)-1].Meta["finished"])
 }
+
+func TestRowsAfterParallelAreAnError(t *testing.T) {
+	par := PerRowParallel(func() RowHandler { return &rowTagger{} }, 4)
+	cmd := fixed{ProcessorFunc(func(c *Chunk) error {
+		if err := par.Process(c); err != nil {
+			return err
+		}
+		c.Out.SetString(c.Out.Field("summary"), "x") // would be lost silently
+		c.Out.EndRow()
+		return nil
+	})}
+	_, err := run(t, cmd, bigStream(5000), Options{})
+	require.ErrorIs(t, err, ErrCommand)
+}

@@ -12,8 +12,8 @@ const mvPrefix = "__mv_"
 // Table is one decoded CSV body: a header row of field names and the data
 // rows. It is decoded in one pass over the body; cells are sub-slices of the
 // body (quoted cells with doubled quotes are unescaped into a side buffer), so
-// decoding a body allocates only when a Table needs more room than it had for
-// the previous one, plus one string per field name.
+// decoding a body on one goroutine allocates only when a Table needs more
+// room than it had for the previous one, plus one string per field name.
 //
 // A Table and the cells it returns are valid until its next Parse.
 type Table struct {
@@ -112,18 +112,26 @@ func (t *Table) ParseWorkers(body []byte, workers int) error {
 		t.nrows = sg.nrows
 		return nil
 	}
+	// A line end preceded by an even number of quotes is outside any
+	// quoted field. Quotes are counted once, left to right; a cut that
+	// cannot be found within a slice's length (an odd quote left open, as
+	// in a malformed body, or one huge quoted value) ends the cutting and
+	// the rest is parsed as one slice.
 	bounds := []int{p}
-	quotes := bytes.Count(body[:p], []byte{'"'})
+	quotes, counted := 0, p
 	for i := 1; i < k; i++ {
 		target := max(p+(len(body)-p)*i/k, bounds[len(bounds)-1])
+		limit := min(target+(len(body)-p)/k, len(body))
 		cut := -1
-		for at := target; at < len(body); {
-			nl := bytes.IndexByte(body[at:], '\n')
+		for at := target; at < limit; {
+			nl := bytes.IndexByte(body[at:limit], '\n')
 			if nl < 0 {
 				break
 			}
 			at += nl + 1
-			if (quotes+bytes.Count(body[p:at], []byte{'"'}))%2 == 0 {
+			quotes += bytes.Count(body[counted:at], []byte{'"'})
+			counted = at
+			if quotes%2 == 0 {
 				cut = at
 				break
 			}
@@ -219,7 +227,10 @@ func each(k int, f func(i int)) {
 			f(i)
 		}()
 	}
-	f(0)
+	func() {
+		defer func() { panics[0] = recover() }()
+		f(0)
+	}()
 	for i := 1; i < k; i++ {
 		<-done
 	}
@@ -243,8 +254,14 @@ type parser struct {
 func (ps *parser) parseRows(body []byte, from, to, ncols int) {
 	ps.cells, ps.unesc, ps.nrows, ps.err = ps.cells[:0], ps.unesc[:0], 0, nil
 	// Size the cells once: one line per row is the common case (quoted
-	// newlines only make this an overestimate).
-	if need := (bytes.Count(body[from:to], []byte{'\n'}) + 1) * ncols; cap(ps.cells) < need {
+	// newlines only make this an overestimate). No slice can hold more
+	// cells than it has commas and line ends, whatever the header says.
+	lines := bytes.Count(body[from:to], []byte{'\n'}) + 1
+	need := lines * ncols
+	if need > (to-from)+1 || need/ncols != lines {
+		need = bytes.Count(body[from:to], []byte{','}) + lines
+	}
+	if cap(ps.cells) < need {
 		ps.cells = make([]cell, 0, need)
 	}
 	seg := body[:to]

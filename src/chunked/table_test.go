@@ -2,6 +2,7 @@ package chunked
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -283,4 +284,39 @@ func TestParseWorkersMatchesParse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A header may claim many columns; the cells reserved must follow what the
+// body can hold, not rows × columns.
+func TestParseDoesNotReserveByHeaderWidth(t *testing.T) {
+	body := strings.Repeat("c,", 1999) + "c\n" + strings.Repeat("\n", 10000)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var tab Table
+	err := tab.Parse([]byte(body))
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrHeaderRow, "2,000 columns named c") // duplicate names are refused first
+	body = ""
+	for i := 0; i < 2000; i++ {
+		body += fmt.Sprintf("c%d,", i)
+	}
+	body = strings.TrimSuffix(body, ",") + "\n" + strings.Repeat("\n", 10000)
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err = tab.Parse([]byte(body))
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrFieldCount)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "a 20 kB body must not reserve 2,000 × 10,000 cells")
+}
+
+func TestParseWorkersOddQuoteIsLinear(t *testing.T) {
+	defer func(n int) { minParallelBytes = n }(minParallelBytes)
+	minParallelBytes = 1
+	// A bare quote early leaves every later line end "inside quotes": the
+	// cutting must give up, not rescan the body for every line.
+	body := []byte("a,b\nx\"y,1\n" + strings.Repeat("1,2\n", 200000))
+	var seq, par Table
+	want := stateOf(&seq, seq.Parse(body))
+	require.Equal(t, want, stateOf(&par, par.ParseWorkers(body, 4)))
 }

@@ -35,6 +35,9 @@ type TableWriter struct {
 
 	pos   []int  // per-column scratch for Encode
 	mvbuf []byte // scratch for SetMulti
+	// rowsHint, when set, is how many input rows this writer will copy (a
+	// worker's share), for sizing its cells once.
+	rowsHint int
 }
 
 // outCell is one cell of a row: its column and where its encoded bytes
@@ -124,12 +127,21 @@ func (w *TableWriter) single(col int) {
 // by "\n" and the __mv_ column their $-encoding. A single value is written as
 // a plain value; no values leave the field empty.
 func (w *TableWriter) SetMulti(col int, vals []string) {
+	setMulti(w, col, vals)
+}
+
+// SetMultiBytes is SetMulti for byte slices.
+func (w *TableWriter) SetMultiBytes(col int, vals [][]byte) {
+	setMulti(w, col, vals)
+}
+
+func setMulti[S string | []byte](w *TableWriter, col int, vals []S) {
 	switch len(vals) {
 	case 0:
 		w.SetString(col, "")
 		return
 	case 1:
-		w.SetString(col, vals[0])
+		w.Set(col, []byte(vals[0]))
 		return
 	}
 	start := len(w.arena)
@@ -149,7 +161,20 @@ func (w *TableWriter) SetMulti(col int, vals []string) {
 		w.mvCol[col] = m
 	}
 	start = len(w.arena)
-	tmp = AppendMultivalue(tmp[:0], vals)
+	tmp = tmp[:0]
+	for i, v := range vals {
+		if i > 0 {
+			tmp = append(tmp, ';')
+		}
+		tmp = append(tmp, '$')
+		for j := 0; j < len(v); j++ {
+			if v[j] == '$' {
+				tmp = append(tmp, '$')
+			}
+			tmp = append(tmp, v[j])
+		}
+		tmp = append(tmp, '$')
+	}
 	w.arena = appendCSV(w.arena, tmp)
 	w.add(m, start)
 	w.mvbuf = tmp
@@ -186,10 +211,14 @@ func (w *TableWriter) Copy(r Row) {
 	// The cells alias the input body rather than being copied: the row is
 	// encoded before the table is parsed again.
 	n := len(t.names)
-	if len(w.cells) == 0 && cap(w.cells) < len(t.cells)+t.nrows*4 {
+	rows := t.nrows
+	if w.rowsHint > 0 {
+		rows = min(rows, w.rowsHint)
+	}
+	if want := rows * (n + 4); len(w.cells) == 0 && cap(w.cells) < want {
 		// First row of a reply: room for every input cell and a few
 		// added fields per row, so the slice does not grow row by row.
-		w.cells = make([]outCell, 0, len(t.cells)+t.nrows*4)
+		w.cells = make([]outCell, 0, want)
 	}
 	for i, c := range t.cells[r.i*n : r.i*n+n] {
 		col := w.srcCols[i]
@@ -214,6 +243,15 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 	if len(w.rows) == 0 {
 		return dst
 	}
+	nused := 0
+	for _, u := range w.used {
+		if u {
+			nused++
+		}
+	}
+	if nused == 0 {
+		return dst // rows without fields: nothing splunkd could read
+	}
 	first := true
 	for c, name := range w.names {
 		if !w.used[c] {
@@ -226,12 +264,6 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		dst = appendCSVString(dst, name)
 	}
 	dst = append(dst, '\n')
-	nused := 0
-	for _, u := range w.used {
-		if u {
-			nused++
-		}
-	}
 	if cap(w.pos) < len(w.names) {
 		w.pos = make([]int, len(w.names))
 	}
@@ -240,6 +272,7 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 	for _, end := range w.rows {
 		cells := w.cells[begin:end]
 		begin = end
+		rowStart := len(dst)
 		if w.dense(cells, nused) {
 			// The common shape (input copied, then fields added, each once,
 			// in column order, every used column present): write the cells
@@ -250,7 +283,7 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 				}
 				dst = w.appendCell(dst, oc)
 			}
-			dst = append(dst, '\n')
+			dst = endRow(dst, rowStart)
 			continue
 		}
 		for i := range pos {
@@ -272,9 +305,19 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 				dst = w.appendCell(dst, cells[k])
 			}
 		}
-		dst = append(dst, '\n')
+		dst = endRow(dst, rowStart)
 	}
 	return dst
+}
+
+// endRow ends a row begun at rowStart. A row that wrote nothing (one
+// column, empty) is written as "" so that it is not a blank line, which
+// some CSV readers (Go's encoding/csv among them) skip.
+func endRow(dst []byte, rowStart int) []byte {
+	if len(dst) == rowStart {
+		dst = append(dst, '"', '"')
+	}
+	return append(dst, '\n')
 }
 
 // dense reports whether a row's cells are exactly the used columns in
@@ -401,6 +444,7 @@ func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 	for _, end := range w.rows {
 		cells := w.cells[begin:end]
 		begin = end
+		rowStart := len(dst)
 		if monotonic && w.dense(cells, n) {
 			for k, oc := range cells {
 				if k > 0 {
@@ -408,7 +452,7 @@ func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 				}
 				dst = w.appendCell(dst, oc)
 			}
-			dst = append(dst, '\n')
+			dst = endRow(dst, rowStart)
 			continue
 		}
 		for i := range pos {
@@ -425,7 +469,7 @@ func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 				dst = w.appendCell(dst, cells[k])
 			}
 		}
-		dst = append(dst, '\n')
+		dst = endRow(dst, rowStart)
 	}
 	return dst
 }

@@ -111,3 +111,22 @@ func TestTableWriterSteadyStateAllocs(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+func TestTableWriterOneColumnEmpty(t *testing.T) {
+	var w TableWriter
+	c := w.Field("a")
+	for _, v := range []string{"1", "", "3"} {
+		w.SetString(c, v)
+		w.EndRow()
+	}
+	out := w.Encode(nil)
+	require.Equal(t, "a\n1\n\"\"\n3\n", string(out), "an empty lone cell is \"\", not a blank line")
+	recs, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, recs, 4, "encoding/csv keeps the row")
+
+	w.Reset()
+	w.EndRow()
+	w.EndRow()
+	require.Empty(t, w.Encode(nil), "rows without fields make no body")
+}

@@ -76,6 +76,7 @@ type Parent struct {
 type AllowRule struct {
 	Host, User, Process, Domain, Comment string
 	Line                                 int
+	Ref                                  string // "t1102_allowlist.csv:<line>", for reasons
 }
 
 // Weights are the risk_score contributions, 0–100 each, summed and capped
@@ -271,7 +272,8 @@ func loadAllow(path string) ([]AllowRule, error) {
 	var out []AllowRule
 	err := table(path, []string{"host", "user", "process", "domain"}, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
-			Process: strings.ToLower(get("process")), Domain: get("domain"), Comment: get("comment"), Line: line}
+			Process: strings.ToLower(get("process")), Domain: get("domain"), Comment: get("comment"), Line: line,
+			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
 		if r.Host == "" && r.User == "" && r.Process == "" && r.Domain == "" {
 			return errors.New("a rule with no host, user, process or domain would allow everything")
 		}

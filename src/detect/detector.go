@@ -2,7 +2,6 @@ package detect
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 )
 
@@ -42,27 +41,27 @@ type Result struct {
 	SuspicionScore  int    // the sum of the four flags, as the original
 
 	// Evidence.
-	Host       string   // t1102_host: the host that named the service
+	Host       []byte   // t1102_host: the host that named the service
 	Domain     string   // the catalog entry it fell under
 	SeenIn     string   // t1102_seen_in: DestinationHostname, QueryName, CommandLine or EncodedCommand
-	Hosts      []string // every catalogued host found (a command line can name several)
+	Hosts      [][]byte // every catalogued host found (a command line can name several)
 	Provider   string
 	Tags       []string
 	RawContent bool   // the URL serves raw content (a script or payload)
-	URL        string // the URL, when the host came from a command line
+	URL        []byte // the URL, when the host came from a command line
 
-	Process      string // basename of Image, lower case
+	Process      []byte // basename of Image, lower case
 	ProcessClass string // script_engine, lolbin, downloader … from the catalog
 	PEName       string // the catalog process the PE metadata says it is, when that differs from the file name
 	EncodedHow   string
-	Decoded      string // the decoded script, cut to DecodedMax bytes
+	Decoded      []byte // the decoded script, cut to DecodedMax bytes
 	ParentClass  string // office or service
 
 	Allowlisted bool
 	AllowedBy   string // file:line of the allowlist rule
 
 	RiskScore int      // 0–100
-	Reasons   []string // one short phrase per signal
+	Reasons   [][]byte // one short phrase per signal
 	// Pass is true for the events filter=true keeps: a catalogued service,
 	// reached by a suspicious process or for raw content, not allowlisted.
 	Pass bool
@@ -114,7 +113,11 @@ func NewDetector(c *Catalog) *Detector {
 type Scorer struct {
 	d                  *Detector
 	host, image, cmdNo []byte
-	norm               []byte
+	norm, pe, parent   []byte
+	hostBuf            []byte // the catalogued hosts found, back to back
+	hostEnds           []int  // end of each in hostBuf
+	reasonBuf          []byte // the reasons, back to back
+	reasonEnds         []int  // end of each in reasonBuf
 	r                  Result
 }
 
@@ -133,50 +136,53 @@ func Basename(path []byte) []byte {
 func (s *Scorer) Score(ev *Event) *Result {
 	d := s.d
 	r := &s.r
-	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0], Tags: nil}
+	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0]}
+	s.hostBuf, s.hostEnds = s.hostBuf[:0], s.hostEnds[:0]
+	s.reasonBuf, s.reasonEnds = s.reasonBuf[:0], s.reasonEnds[:0]
 	s.host = lower(s.host[:0], ev.DestinationHostname)
 	s.image = lower(s.image[:0], ev.Image)
 	r.DestHost, r.InitiatingImage = s.host, s.image
-	code := string(bytes.TrimSpace(ev.EventCode))
-	all := code == ""
+	code := bytes.TrimSpace(ev.EventCode)
+	all := len(code) == 0
 
 	// What process this is: by file name, then by PE metadata.
-	name := Basename(s.image)
-	r.Process = string(name)
-	proc := d.byName[r.Process]
+	r.Process = Basename(s.image)
+	proc := d.byName[string(r.Process)]
 	var pe *Process
 	if ofn := bytes.TrimSpace(ev.OriginalFileName); len(ofn) > 0 && string(ofn) != "-" {
-		pe = d.byPE[strings.ToLower(string(ofn))]
+		s.pe = lower(s.pe[:0], ofn)
+		pe = d.byPE[string(s.pe)]
 	} else if desc := bytes.TrimSpace(ev.Description); len(desc) > 0 && string(desc) != "-" {
-		pe = d.byDesc[strings.ToLower(string(desc))]
+		s.pe = lower(s.pe[:0], desc)
+		pe = d.byDesc[string(s.pe)]
 	}
 	if pe != nil && pe != proc {
 		// The file on disk is not what it was built as: a renamed copy.
 		r.PEName = pe.Name
-		r.Reasons = append(r.Reasons, fmt.Sprintf("renamed binary: %s is %s by its PE metadata", r.Process, pe.Name))
+		s.reason("renamed binary: ", string(r.Process), " is ", pe.Name, " by its PE metadata")
 		proc = pe
 	}
 	powershell := false
 	if proc != nil {
 		r.Suspicious, r.ProcessClass = true, proc.Class
-		r.Reasons = append(r.Reasons, fmt.Sprintf("%s %s", strings.ReplaceAll(proc.Class, "_", " "), proc.Name))
+		s.reason(proc.Class, " ", proc.Name)
 		powershell = proc.Name == "powershell.exe" || proc.Name == "pwsh.exe" || proc.Name == "powershell_ise.exe"
 	}
 
 	// Where a service shows.
-	if all || code == "3" {
+	if all || string(code) == "3" {
 		s.norm = NormalizeHost(s.norm[:0], ev.DestinationHostname)
 		if _, _, rdns := d.notEvidence.Match(s.norm); len(s.norm) > 0 && !rdns {
 			s.service(s.norm, "DestinationHostname", nil)
 		}
 	}
-	if (all || code == "22") && r.Category == "" {
+	if (all || string(code) == "22") && r.Category == "" {
 		s.norm = NormalizeHost(s.norm[:0], ev.QueryName)
 		if len(s.norm) > 0 {
 			s.service(s.norm, "QueryName", nil)
 		}
 	}
-	if all || code == "1" {
+	if all || string(code) == "1" {
 		cl := ev.CommandLine
 		if bytes.IndexByte(cl, '^') >= 0 {
 			s.cmdNo = append(s.cmdNo[:0], cl...)
@@ -189,32 +195,54 @@ func (s *Scorer) Score(ev *Event) *Result {
 		}
 		if enc, ok := FindEncoded(ev.CommandLine, powershell); ok {
 			r.Encoded, r.EncodedHow = true, enc.How
-			reason := "encoded command (" + enc.How + ")"
 			if enc.Decoded != nil {
-				r.Decoded = string(enc.Decoded[:min(len(enc.Decoded), DecodedMax)])
+				r.Decoded = enc.Decoded[:min(len(enc.Decoded), DecodedMax)]
 				s.scanText(enc.Decoded, "EncodedCommand")
-				reason += " decoded"
+				s.reason("encoded command (", enc.How, ") decoded")
+			} else {
+				s.reason("encoded command (", enc.How, ")")
 			}
-			r.Reasons = append(r.Reasons, reason)
 		}
 	}
 
 	// Parent.
-	parent := strings.ToLower(string(Basename(ev.ParentImage)))
-	switch r.ParentClass = d.parents[parent]; r.ParentClass {
+	s.parent = lower(s.parent[:0], Basename(ev.ParentImage))
+	switch r.ParentClass = d.parents[string(s.parent)]; r.ParentClass {
 	case "office":
 		r.OfficeParent = true
-		r.Reasons = append(r.Reasons, "Office or reader parent "+parent)
+		s.reason("Office or reader parent ", string(s.parent))
 	case "service":
 		r.ServiceSpawn = true
-		r.Reasons = append(r.Reasons, "service or task host parent "+parent)
+		s.reason("service or task host parent ", string(s.parent))
 	}
 
 	r.SuspicionScore = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
 	s.allow(ev)
 	s.risk()
 	r.Pass = r.Category != "" && (r.Suspicious || r.RawContent) && !r.Allowlisted
+	// The slices into the buffers, now that they have stopped growing.
+	start := 0
+	for _, end := range s.hostEnds {
+		r.Hosts = append(r.Hosts, s.hostBuf[start:end:end])
+		start = end
+	}
+	if len(r.Hosts) > 0 {
+		r.Host = r.Hosts[0]
+	}
+	start = 0
+	for _, end := range s.reasonEnds {
+		r.Reasons = append(r.Reasons, s.reasonBuf[start:end:end])
+		start = end
+	}
 	return r
+}
+
+// reason adds one reason, the concatenation of parts.
+func (s *Scorer) reason(parts ...string) {
+	for _, p := range parts {
+		s.reasonBuf = append(s.reasonBuf, p...)
+	}
+	s.reasonEnds = append(s.reasonEnds, len(s.reasonBuf))
 }
 
 // service records a catalogued host; the first one found names the service.
@@ -224,21 +252,23 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 		return false
 	}
 	r := &s.r
-	h := string(host)
-	for _, seen := range r.Hosts {
-		if seen == h {
+	start := 0
+	for _, end := range s.hostEnds {
+		if bytes.Equal(s.hostBuf[start:end], host) {
 			return true
 		}
+		start = end
 	}
-	r.Hosts = append(r.Hosts, h)
+	s.hostBuf = append(s.hostBuf, host...)
+	s.hostEnds = append(s.hostEnds, len(s.hostBuf))
 	if r.Category != "" {
 		return true
 	}
-	r.Category, r.Host, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, h, domain, seenIn, svc.Provider, svc.Tags
-	r.Reasons = append(r.Reasons, fmt.Sprintf("%s (%s) in %s", svc.Category, h, seenIn))
-	if raw(svc.RawPaths, path, seenIn) {
+	r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
+	s.reason(svc.Category, " (", string(host), ") in ", seenIn)
+	if raw(svc.RawPaths, path) {
 		r.RawContent = true
-		r.Reasons = append(r.Reasons, "raw content from "+h)
+		s.reason("raw content from ", string(host))
 	}
 	return true
 }
@@ -258,16 +288,16 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 				path = nil
 			}
 		}
-		if s.service(s.norm, seenIn, path) && s.r.URL == "" && s.r.Host == string(s.norm) {
-			end := ref.End + len(ref.Path)
-			start := ref.Start
+		first := len(s.hostEnds) == 0
+		if s.service(s.norm, seenIn, path) && first && s.r.URL == nil {
+			start, end := ref.Start, ref.End+len(ref.Path)
 			if ref.URL {
-				// Include the scheme: back over "//" and letters and ':'.
+				// Include the scheme: back over "//", ':' and letters.
 				for start > 0 && (text[start-1] == '/' || text[start-1] == ':' || isHostByte(text[start-1]) && text[start-1] != '.') {
 					start--
 				}
 			}
-			s.r.URL = string(text[start:end])
+			s.r.URL = text[start:end:end]
 		}
 		return true
 	})
@@ -276,7 +306,7 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 // raw reports whether a URL path on a service serves raw content. Hosts
 // that serve nothing else ("*") count even when no path is known (a DNS
 // query or a connection).
-func raw(rawPaths []string, path []byte, seenIn string) bool {
+func raw(rawPaths []string, path []byte) bool {
 	for _, p := range rawPaths {
 		if p == "*" {
 			return true
@@ -302,20 +332,21 @@ func (s *Scorer) allow(ev *Event) {
 		if rule.User != "" && !strings.EqualFold(rule.User, string(bytes.TrimSpace(ev.User))) {
 			continue
 		}
-		if rule.Process != "" && rule.Process != r.Process {
+		if rule.Process != "" && rule.Process != string(r.Process) {
 			continue
 		}
 		if rule.Domain != "" {
-			if r.Host == "" {
+			if len(s.hostEnds) == 0 {
 				continue
 			}
-			if h := r.Host; h != rule.Domain && !strings.HasSuffix(h, "."+rule.Domain) {
+			h := s.hostBuf[:s.hostEnds[0]] // the host that named the service
+			if string(h) != rule.Domain && !(len(h) > len(rule.Domain) && h[len(h)-len(rule.Domain)-1] == '.' && string(h[len(h)-len(rule.Domain):]) == rule.Domain) {
 				continue
 			}
 		}
 		r.Allowlisted = true
-		r.AllowedBy = fmt.Sprintf("%s:%d", AllowlistFile, rule.Line)
-		r.Reasons = append(r.Reasons, "allowlisted ("+r.AllowedBy+")")
+		r.AllowedBy = rule.Ref
+		s.reason("allowlisted (", r.AllowedBy, ")")
 		return
 	}
 }

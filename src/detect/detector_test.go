@@ -153,7 +153,7 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) {
 				require.Equal(t, "github", r.Category)
 				require.Equal(t, "QueryName", r.SeenIn)
-				require.Equal(t, "raw.githubusercontent.com", r.Host)
+				require.Equal(t, "raw.githubusercontent.com", string(r.Host))
 				require.True(t, r.Suspicious)
 				require.True(t, r.RawContent)
 				require.True(t, r.Pass)
@@ -198,7 +198,7 @@ func TestDetector(t *testing.T) {
 			name: "linux path", reason: "either path separator",
 			ev: Event{EventCode: b("1"), Image: b("/usr/bin/curl.exe"), CommandLine: b("curl https://pastebin.com/raw/x")},
 			check: func(t *testing.T, r *Result) {
-				require.Equal(t, "curl.exe", r.Process)
+				require.Equal(t, "curl.exe", string(r.Process))
 				require.True(t, r.Suspicious)
 				require.True(t, r.Pass)
 			},
@@ -211,7 +211,7 @@ func TestDetector(t *testing.T) {
 				require.True(t, r.Suspicious)
 				require.Equal(t, "regsvr32.exe", r.PEName)
 				require.Equal(t, "lolbin", r.ProcessClass)
-				require.Contains(t, r.Reasons, "renamed binary: svc.exe is regsvr32.exe by its PE metadata")
+				require.Contains(t, strs(r.Reasons), "renamed binary: svc.exe is regsvr32.exe by its PE metadata")
 				require.True(t, r.Pass)
 			},
 		},
@@ -228,7 +228,7 @@ func TestDetector(t *testing.T) {
 				require.True(t, r.RawContent)
 				require.True(t, r.Pass)
 				require.Positive(t, r.RiskScore)
-				require.Equal(t, "https://raw.githubusercontent.com/x/y/z.bin", r.URL)
+				require.Equal(t, "https://raw.githubusercontent.com/x/y/z.bin", string(r.URL))
 			},
 		},
 		{
@@ -246,7 +246,7 @@ func TestDetector(t *testing.T) {
 				require.Equal(t, "EncodedCommand", r.SeenIn)
 				require.True(t, r.ServiceSpawn)
 				require.Equal(t, 3, r.SuspicionScore)
-				require.Contains(t, r.Decoded, "https://github.com/x")
+				require.Contains(t, string(r.Decoded), "https://github.com/x")
 			},
 		},
 		{
@@ -308,6 +308,14 @@ func TestDetector(t *testing.T) {
 }
 
 func b(s string) []byte { return []byte(s) }
+
+func strs(bs [][]byte) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, string(b))
+	}
+	return out
+}
 
 func TestCatalogErrors(t *testing.T) {
 	write := func(t *testing.T, files map[string]string) string {

@@ -40,59 +40,127 @@ func FindEncoded(cmdline []byte, powershell bool) (Encoded, bool) {
 	if bytes.IndexByte(cl, '^') >= 0 {
 		cl = bytes.ReplaceAll(cl, []byte("^"), nil)
 	}
-	var found Encoded
-	ok := false
-	if powershell {
-		forEachArg(cl, func(arg []byte, next []byte) bool {
-			name, isParam := paramName(arg)
-			if !isParam || !isEncodedCommandName(name) || len(next) == 0 {
-				return true // the parameter needs white space and a value after it
+	// One pass over the arguments finds both the parameter and the first
+	// long base64 argument; the parameter wins, then FromBase64String.
+	var param, b64 []byte
+	paramSeen := false
+	forEachArg(cl, func(arg, next []byte) bool {
+		if powershell && !paramSeen && len(next) > 0 {
+			if name, ok := paramName(arg); ok && isEncodedCommandName(name) {
+				paramSeen, param = true, next
+				return false
 			}
-			found, ok = Encoded{How: "-EncodedCommand"}, true
-			if text := decodeUTF16Base64(next); text != nil {
-				found.Decoded = text
-			}
-			return false
-		})
-		if ok {
-			return found, true
 		}
+		if b64 == nil && len(arg) >= minBase64 && isBase64(arg) {
+			b64 = arg
+		}
+		return true
+	})
+	if paramSeen {
+		return Encoded{How: "-EncodedCommand", Decoded: decodeUTF16Base64(param)}, true
 	}
 	if containsFold(cl, "frombase64string") {
 		return Encoded{How: "FromBase64String"}, true
 	}
-	forEachArg(cl, func(arg, _ []byte) bool {
-		if len(arg) < minBase64 {
-			return true
+	if b64 != nil {
+		if text := decodeUTF16Base64(b64); text != nil {
+			return Encoded{How: "base64 argument", Decoded: text}, true
 		}
-		if text := decodeUTF16Base64(arg); text != nil {
-			found, ok = Encoded{How: "base64 argument", Decoded: text}, true
+		// The first candidate was not UTF-16LE text; try the others.
+		var found []byte
+		forEachArg(cl, func(arg, _ []byte) bool {
+			if len(arg) >= minBase64 && isBase64(arg) {
+				found = decodeUTF16Base64(arg)
+			}
+			return found == nil
+		})
+		if found != nil {
+			return Encoded{How: "base64 argument", Decoded: found}, true
+		}
+	}
+	return Encoded{}, false
+}
+
+func isBase64(s []byte) bool {
+	for _, c := range s {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
 			return false
 		}
-		return true
-	})
-	return found, ok
+	}
+	return true
 }
 
 // forEachArg calls fn with each white-space separated argument (quotes
-// removed from its ends) and the argument after it.
+// removed from its ends) and the argument after it, without allocating.
 func forEachArg(cl []byte, fn func(arg, next []byte) bool) {
-	args := bytes.Fields(cl)
-	for i, a := range args {
-		var next []byte
-		if i+1 < len(args) {
-			next = trimQuotes(args[i+1])
-		}
-		if !fn(trimQuotes(a), next) {
+	arg, rest := nextArg(cl)
+	for arg != nil {
+		next, after := nextArg(rest)
+		if !fn(trimQuotes(arg), trimQuotes(next)) {
 			return
 		}
+		arg, rest = next, after
 	}
 }
 
-func trimQuotes(b []byte) []byte { return bytes.Trim(b, "\"'") }
+// nextArg returns the first white-space separated field of b (nil if none)
+// and what follows it. White space is ASCII space, \t, \n, \v, \f, \r and
+// the Unicode spaces PowerShell also splits on (NEL, NBSP).
+func nextArg(b []byte) (arg, rest []byte) {
+	i := 0
+	for i < len(b) {
+		n := spaceLen(b[i:])
+		if n == 0 {
+			break
+		}
+		i += n
+	}
+	if i == len(b) {
+		return nil, nil
+	}
+	j := i
+	for j < len(b) {
+		c := b[j]
+		if c < utf8.RuneSelf {
+			if c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' {
+				break
+			}
+			j++
+			continue
+		}
+		if spaceLen(b[j:]) > 0 {
+			break
+		}
+		_, size := utf8.DecodeRune(b[j:])
+		j += size
+	}
+	return b[i:j], b[j:]
+}
+
+func spaceLen(b []byte) int {
+	switch b[0] {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return 1
+	case 0xc2:
+		if len(b) > 1 && (b[1] == 0x85 || b[1] == 0xa0) {
+			return 2
+		}
+	}
+	return 0
+}
+
+func trimQuotes(b []byte) []byte {
+	for len(b) > 0 && (b[0] == '"' || b[0] == '\'') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == '"' || b[len(b)-1] == '\'') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
 
 // paramName returns the name of a PowerShell parameter argument, without
-// its dash, lower-cased.
+// its dash.
 func paramName(arg []byte) ([]byte, bool) {
 	for _, d := range powershellDashes {
 		if bytes.HasPrefix(arg, []byte(d)) {
@@ -100,31 +168,28 @@ func paramName(arg []byte) ([]byte, bool) {
 			if len(name) == 0 {
 				return nil, false
 			}
-			return bytes.ToLower(name), true
+			return name, true
 		}
 	}
 	return nil, false
 }
 
+// isEncodedCommandName reports whether a parameter name, in any case, is
+// the alias "ec" or a prefix of "encodedcommand".
 func isEncodedCommandName(name []byte) bool {
 	const full = "encodedcommand"
-	if string(name) == "ec" {
+	if foldEq(name, "ec") {
 		return true // PowerShell's documented alias
 	}
-	return len(name) <= len(full) && string(name) == full[:len(name)]
+	return len(name) <= len(full) && foldEq(name, full[:len(name)])
 }
 
 // decodeUTF16Base64 decodes s as standard base64 and returns the UTF-8 form
 // of its UTF-16LE text, or nil when s is not base64 of such text: it must
 // decode to an even number of bytes that are mostly printable characters.
 func decodeUTF16Base64(s []byte) []byte {
-	if len(s) < 4 {
+	if len(s) < 4 || !isBase64(s) {
 		return nil
-	}
-	for _, c := range s {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
-			return nil
-		}
 	}
 	raw, err := base64.StdEncoding.DecodeString(string(s))
 	if err != nil {

@@ -56,9 +56,9 @@ func TestLegacyScorer(t *testing.T) {
 		},
 		{
 			name:   "case order",
-			reason: "case() takes the first branch: api.x.com is twitter even though x.com comes first anyway",
-			ev:     ev("3", "API.X.COM", `C:\node.exe`, "", ""),
-			want:   LegacyResult{Service: "twitter", Suspicious: true, Score: 1, Pass: true},
+			reason: "case() takes the first branch in the SPL's order, not the first position in the string: github before reddit",
+			ev:     ev("3", "reddit.com.github.com", `C:\node.exe`, "", ""),
+			want:   LegacyResult{Service: "github", Suspicious: true, Score: 1, Pass: true},
 		},
 		{
 			name:   "other event code",

@@ -41,7 +41,7 @@ func BenchmarkThroughput(b *testing.B) {
 	input := splunkd.SyntheticSysmon(benchRows, 1)
 	b.Run("emulator", func(b *testing.B) {
 		searches := map[string]splunkd.Search{
-			"score": {Argv: []string{scoreBin}, Input: input, ChunkRows: benchChunk, Probes: -1, Timeout: time.Minute},
+			"score": {Argv: scoreArgv, Input: input, ChunkRows: benchChunk, Probes: -1, Timeout: time.Minute},
 			"echo":  {Argv: []string{echoBin, "-required", required}, Name: "echo", Input: input, ChunkRows: benchChunk, Probes: -1, Timeout: time.Minute},
 		}
 		m := newMeter()
@@ -62,7 +62,7 @@ func BenchmarkThroughput(b *testing.B) {
 	})
 	b.Run("driver", func(b *testing.B) {
 		stream := preEncode(b, input)
-		argv := map[string][]string{"score": {scoreBin}, "echo": {echoBin, "-required", required}}
+		argv := map[string][]string{"score": scoreArgv, "echo": {echoBin, "-required", required}}
 		m := newMeter()
 		for b.Loop() {
 			for _, name := range []string{"echo", "score"} {

@@ -3,6 +3,7 @@ package score
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,7 +17,13 @@ import (
 // _chunked_idx, as splunkd sends them) in chunks of 10,000.
 func BenchmarkInProcess(b *testing.B) {
 	full := splunkd.SyntheticSysmon(100_000, 1)
-	keep := append(append([]string{}, inputFields...), "_chunked_idx")
+	var keep []string
+	for _, f := range logicalFields {
+		if full.Column(f.sysmon) >= 0 {
+			keep = append(keep, f.sysmon)
+		}
+	}
+	keep = append(keep, "_chunked_idx")
 	var in strings.Builder
 	in.WriteString(getinfo())
 	for c := 0; c < 10; c++ {
@@ -48,7 +55,7 @@ func BenchmarkInProcess(b *testing.B) {
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := chunked.Run(Command{}, strings.NewReader(input), io.Discard, chunked.Options{Workers: runtime.GOMAXPROCS(0)}); err != nil {
+		if err := chunked.Run(Command{AppDir: filepath.Join("..", "..")}, strings.NewReader(input), io.Discard, chunked.Options{Workers: runtime.GOMAXPROCS(0)}); err != nil {
 			b.Fatal(err)
 		}
 	}

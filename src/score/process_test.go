@@ -46,10 +46,22 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	if repo, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	scoreArgv = []string{scoreBin, "-app-dir", repo}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// repo is the source tree, laid out like the app; scoreArgv runs the
+// binary (built outside it) with its catalogs, as command.arg would.
+var (
+	repo      string
+	scoreArgv []string
+)
 
 func atomicEvents(t testing.TB) *splunkd.Table {
 	f, err := os.Open(filepath.Join("..", "..", "testdata", "events", "atomic.csv"))
@@ -88,7 +100,7 @@ func TestThroughEmulator(t *testing.T) {
 	events := atomicEvents(t)
 	run := func(t *testing.T, s splunkd.Search) *splunkd.Result {
 		t.Helper()
-		s.Argv, s.Input, s.Collect = []string{scoreBin}, events, true
+		s.Argv, s.Input, s.Collect = scoreArgv, events, true
 		res, err := splunkd.Run(context.Background(), s)
 		require.NoError(t, err)
 		for _, p := range res.Processes {
@@ -128,26 +140,36 @@ func TestThroughEmulator(t *testing.T) {
 // keeps, merged back with the fields splunkd did not send.
 func TestFilterThroughEmulator(t *testing.T) {
 	res, err := splunkd.Run(context.Background(), splunkd.Search{
-		Argv: []string{scoreBin}, Args: []string{"filter=true"}, Input: atomicEvents(t), Collect: true,
+		Argv: scoreArgv, Args: []string{"filter=true"}, Input: atomicEvents(t), Collect: true,
 	})
 	require.NoError(t, err)
 	tab := res.Table
 	var got []string
 	for i := range tab.Rows {
-		got = append(got, strings.Join([]string{first(tab.Get(i, "DestinationHostname")), first(tab.Get(i, "is_legit_webservice")), first(tab.Get(i, "ProcessId"))}, " "))
+		got = append(got, strings.Join([]string{first(tab.Get(i, "EventCode")), first(tab.Get(i, "t1102_seen_in")),
+			first(tab.Get(i, "t1102_host")), first(tab.Get(i, "is_legit_webservice")), first(tab.Get(i, "ProcessId"))}, " "))
 	}
 	require.Equal(t, []string{
-		"pastebin.com pastebin 6120",
-		"cdn-185-199-108-133.github.com github 7344",
-		"api.telegram.org telegram 8012",
-		"github.com github 5520",
-		"www.dropbox.com twitter 3310", // the SPL's x\.com matches dropbox.com: the baseline's known false positive
+		"1 CommandLine pastebin.com pastebin 6120",
+		"22 QueryName pastebin.com pastebin 6120",
+		"3 DestinationHostname pastebin.com pastebin 6120",
+		"1 CommandLine raw.githubusercontent.com github 7344",
+		"22 QueryName raw.githubusercontent.com github 7344",
+		"3 DestinationHostname cdn-185-199-108-133.github.com github 7344", // GitHub's own reverse DNS names GitHub
+		"1 CommandLine api.telegram.org telegram 8012",
+		"22 QueryName api.telegram.org telegram 8012",
+		"3 DestinationHostname api.telegram.org telegram 8012",
+		"1 EncodedCommand github.com github 5520", // the URL is inside -EncodedCommand
+		"3 DestinationHostname github.com github 5520",
+		// Not kept: git-remote-https.exe (allowlisted), curl to www.dropbox.com
+		// (not a catalogued service: the original's x\.com matched it), and
+		// the Python connections without a host name (correlation's work).
 	}, got, "ProcessId was not sent to the command and comes back through _chunked_idx")
 }
 
 func TestArgumentErrorThroughEmulator(t *testing.T) {
 	_, err := splunkd.Run(context.Background(), splunkd.Search{
-		Argv: []string{scoreBin}, Args: []string{"filter=maybe"}, Input: atomicEvents(t),
+		Argv: scoreArgv, Args: []string{"filter=maybe"}, Input: atomicEvents(t),
 	})
 	var ce *splunkd.CommandError
 	require.ErrorAs(t, err, &ce)
@@ -214,7 +236,7 @@ func TestReplayRecordings(t *testing.T) {
 				require.Equal(t, 1, code)
 				return
 			}
-			tr, err := splunkd.Replay(context.Background(), []string{scoreBin}, stream, splunkd.ReplayOptions{NoArgs: true, Timeout: time.Minute})
+			tr, err := splunkd.Replay(context.Background(), scoreArgv, stream, splunkd.ReplayOptions{NoArgs: true, Timeout: time.Minute})
 			require.NoError(t, err)
 			require.Equal(t, len(tr.Requests), len(tr.Replies), "one reply per message")
 			require.Zero(t, tr.ExitCode, tr.Stderr)
@@ -242,7 +264,7 @@ func runRaw(t *testing.T, stdin []byte, argv ...string) ([]byte, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, scoreBin, argv...)
+	cmd := exec.CommandContext(ctx, scoreBin, append([]string{"-app-dir", repo}, argv...)...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -362,7 +384,7 @@ func TestMemoryBoundedByInput(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc on this platform")
 	}
-	cmd := exec.Command(scoreBin)
+	cmd := exec.Command(scoreBin, "-app-dir", repo)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	cmd.Stdout = io.Discard
@@ -392,7 +414,7 @@ func TestMemoryBoundedByInput(t *testing.T) {
 func TestMemoryFlatInChunks(t *testing.T) {
 	peak := func(rows int) int64 {
 		res, err := splunkd.Run(context.Background(), splunkd.Search{
-			Argv: []string{scoreBin}, Input: splunkd.SyntheticSysmon(rows, 7), ChunkRows: 2000, Probes: -1,
+			Argv: scoreArgv, Input: splunkd.SyntheticSysmon(rows, 7), ChunkRows: 2000, Probes: -1,
 		})
 		require.NoError(t, err)
 		return res.Processes[0].PeakRSS

@@ -1,12 +1,12 @@
-// Package score implements the t1102score search command: it annotates
-// Sysmon events with the T1102.003 classification and score of package
-// detect and, with filter=true, keeps only the events the original
-// detection alerts on.
+// Package score implements the t1102score search command: it classifies
+// and scores Sysmon (or CIM) events for T1102.003 with package detect and,
+// with filter=true, keeps only the events worth an alert.
 package score
 
 import (
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
@@ -16,122 +16,309 @@ import (
 const Name = "t1102score"
 
 // Usage is the argument syntax shown with argument errors.
-const Usage = "usage: t1102score [filter=<bool>]"
+const Usage = "usage: t1102score [filter=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]... [logic=current|legacy]"
 
-// Input fields the command reads; declared as required_fields, so splunkd
-// extracts them (on indexers too) and sends only these plus _chunked_idx.
-var inputFields = []string{"EventCode", "DestinationHostname", "Image", "CommandLine", "ParentImage"}
-
-// Output fields, with the original SPL's names.
-const (
-	fieldDestHost     = "dest_host"
-	fieldImage        = "initiating_image"
-	fieldService      = "is_legit_webservice"
-	fieldSuspicious   = "is_suspicious_process"
-	fieldEncoded      = "is_encoded"
-	fieldOfficeParent = "is_office_parent"
-	fieldServiceSpawn = "is_service_spawn"
-	fieldScore        = "suspicion_score"
-)
-
-// Command is t1102score. Its zero value is ready to use.
-type Command struct{}
+// Logical input fields and their Sysmon names. <name>_field=<field>
+// arguments rename them; fields=cim switches to the CIM data models' names
+// (Endpoint.Processes, Network_Resolution, Network_Traffic, after
+// `rename Processes.* as *` or the like).
+var logicalFields = []struct{ name, sysmon, cim string }{
+	{"eventcode", "EventCode", ""},
+	{"image", "Image", "process_path"},
+	{"parentimage", "ParentImage", "parent_process_path"},
+	{"originalfilename", "OriginalFileName", "original_file_name"},
+	{"description", "Description", ""},
+	{"product", "Product", ""},
+	{"commandline", "CommandLine", "process"},
+	{"destinationhostname", "DestinationHostname", "dest"},
+	{"queryname", "QueryName", "query"},
+	{"user", "User", "user"},
+	{"host", "host", "host"},
+}
 
 // Options are the parsed search-time arguments.
 type Options struct {
-	// Filter keeps only rows the original detection keeps (EventCode 3, a
-	// known web service, a suspicious process); false annotates every row.
+	// Filter keeps only rows worth an alert (a catalogued service reached
+	// by a suspicious process or for raw content, not allowlisted); false
+	// annotates every row.
 	Filter bool
+	// Catalog is the web-service lookup: detect.WebServicesFile (default)
+	// or detect.WebServicesLOTSFile (catalog=lots).
+	Catalog string
+	// Fields maps each logical field to the input field it is read from.
+	Fields map[string]string
+	// Legacy runs the original detection's SPL logic instead (logic=legacy),
+	// for comparisons.
+	Legacy bool
 }
 
 // ParseOptions parses t1102score's arguments.
 func ParseOptions(args []string) (Options, error) {
-	var o Options
+	o := Options{Catalog: detect.WebServicesFile, Fields: map[string]string{}}
+	for _, f := range logicalFields {
+		o.Fields[f.name] = f.sysmon
+	}
 	parsed, err := chunked.ParseArgs(args)
 	if err != nil {
 		return o, fmt.Errorf("%s: %w; %s", Name, err, Usage)
 	}
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: %w: %s; %s", Name, chunked.ErrArgument, fmt.Sprintf(format, a...), Usage)
+	}
 	seen := map[string]bool{}
+	renamed := map[string]string{}
 	for _, a := range parsed {
+		if a.Name == "" {
+			return o, bad("unexpected %q", a.Value)
+		}
+		if seen[a.Name] {
+			return o, bad("%s given twice", a.Name)
+		}
+		seen[a.Name] = true
 		switch {
-		case a.Name == "":
-			return o, fmt.Errorf("%s: %w: unexpected %q; %s", Name, chunked.ErrArgument, a.Value, Usage)
-		case seen[a.Name]:
-			return o, fmt.Errorf("%s: %w: %s given twice; %s", Name, chunked.ErrArgument, a.Name, Usage)
 		case a.Name == "filter":
 			if o.Filter, err = chunked.ParseBool(a.Value); err != nil {
 				return o, fmt.Errorf("%s: filter: %w; %s", Name, err, Usage)
 			}
+		case a.Name == "catalog":
+			switch a.Value {
+			case "default":
+				o.Catalog = detect.WebServicesFile
+			case "lots":
+				o.Catalog = detect.WebServicesLOTSFile
+			default:
+				return o, bad("catalog=%q: want default or lots", a.Value)
+			}
+		case a.Name == "logic":
+			switch a.Value {
+			case "current":
+			case "legacy":
+				o.Legacy = true
+			default:
+				return o, bad("logic=%q: want current or legacy", a.Value)
+			}
+		case a.Name == "fields":
+			switch a.Value {
+			case "sysmon":
+			case "cim":
+				for _, f := range logicalFields {
+					o.Fields[f.name] = f.cim
+				}
+			default:
+				return o, bad("fields=%q: want sysmon or cim", a.Value)
+			}
+		case strings.HasSuffix(a.Name, "_field"):
+			name := strings.TrimSuffix(a.Name, "_field")
+			if _, ok := o.Fields[name]; !ok {
+				return o, bad("unknown field argument %q (known: %s)", a.Name, knownFieldArgs())
+			}
+			if a.Value == "" {
+				return o, bad("%s needs a field name", a.Name)
+			}
+			renamed[name] = a.Value
 		default:
-			return o, fmt.Errorf("%s: %w: unknown argument %q; %s", Name, chunked.ErrArgument, a.Name, Usage)
+			return o, bad("unknown argument %q", a.Name)
 		}
-		seen[a.Name] = true
+	}
+	for k, v := range renamed { // after fields=, whatever the order
+		o.Fields[k] = v
 	}
 	return o, nil
 }
 
+func knownFieldArgs() string {
+	var names []string
+	for _, f := range logicalFields {
+		names = append(names, f.name+"_field")
+	}
+	return strings.Join(names, ", ")
+}
+
+// Command is t1102score. AppDir is the app folder its catalogs are read
+// from (see detect.LoadCatalog).
+type Command struct {
+	AppDir string
+	// Workers is the number of goroutines a chunk is split over.
+	Workers int
+}
+
 // Configure implements [chunked.Command]: a streaming (distributable)
-// command that needs the five fields the detection reads.
-func (Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Processor, error) {
+// command. The catalog is read and compiled here, once per process, so a
+// bad catalog is reported before any event is read.
+func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Processor, error) {
 	opts, err := ParseOptions(info.SearchInfo.Args)
 	if err != nil {
 		return chunked.Config{}, nil, err
 	}
-	cfg := chunked.Config{
-		Type:           chunked.Streaming,
-		RequiredFields: inputFields,
+	workers := c.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.Legacy {
+		cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: legacyFields(opts)}
+		newRows := func() chunked.RowHandler { return &legacyRows{opts: opts} }
+		return cfg, chunked.PerRowParallel(newRows, workers), nil
+	}
+	if c.AppDir == "" {
+		return chunked.Config{}, nil, fmt.Errorf("%s: %w: the app folder with the catalogs was not found", Name, detect.ErrCatalog)
+	}
+	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
+	if err != nil {
+		return chunked.Config{}, nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	det := detect.NewDetector(cat)
+	var required []string
+	for _, f := range logicalFields {
+		required = append(required, opts.Fields[f.name])
+	}
+	cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: dedupe(required)}
+	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer()} }
 	// Rows are scored independently: a large chunk is split over the cores
 	// while splunkd waits for the reply.
-	newRows := func() chunked.RowHandler { return &rows{opts: opts} }
-	return cfg, chunked.PerRowParallel(newRows, runtime.GOMAXPROCS(0)), nil
+	return cfg, chunked.PerRowParallel(newRows, workers), nil
 }
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Output fields. The first eight are the original detection's.
+var outputFields = []string{
+	"dest_host", "initiating_image", "is_legit_webservice", "is_suspicious_process",
+	"is_encoded", "is_office_parent", "is_service_spawn", "suspicion_score",
+	"risk_score", "t1102_reasons",
+	"t1102_host", "t1102_domain", "t1102_seen_in", "t1102_hosts", "t1102_provider", "t1102_tags",
+	"t1102_raw_content", "t1102_url", "t1102_process", "t1102_process_class", "t1102_pe_name",
+	"t1102_encoded_how", "t1102_decoded", "t1102_parent_class", "t1102_allowlisted",
+	"mitre_technique_id", "mitre_technique", "mitre_tactic_id", "mitre_tactic",
+}
+
+const (
+	oDestHost = iota
+	oImage
+	oService
+	oSuspicious
+	oEncoded
+	oOffice
+	oSpawn
+	oSuspicion
+	oRisk
+	oReasons
+	oHost
+	oDomain
+	oSeenIn
+	oHosts
+	oProvider
+	oTags
+	oRaw
+	oURL
+	oProcess
+	oClass
+	oPEName
+	oEncodedHow
+	oDecoded
+	oParentClass
+	oAllowlisted
+	oMitreTechniqueID
+	oMitreTechnique
+	oMitreTacticID
+	oMitreTactic
+)
 
 // rows is the per-row handler.
 type rows struct {
 	opts   Options
-	scorer detect.LegacyScorer
-	in     [5]int // columns of inputFields in the current chunk
-	out    [8]int // output columns, registered after the first row's input
+	scorer *detect.Scorer
+	in     []int // columns of logicalFields in the current chunk
+	out    [oMitreTactic + 1]int
 	outSet bool
+	ev     detect.Event
 }
 
 func (h *rows) Start(in *chunked.Table) error {
-	for i, f := range inputFields {
-		h.in[i] = in.Index(f)
+	h.in = h.in[:0]
+	for _, f := range logicalFields {
+		h.in = append(h.in, in.Index(h.opts.Fields[f.name]))
 	}
 	return nil
 }
 
 func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
-	r := h.scorer.Score(detect.LegacyEvent{
-		EventCode:           in.Get(h.in[0]),
-		DestinationHostname: in.Get(h.in[1]),
-		Image:               in.Get(h.in[2]),
-		CommandLine:         in.Get(h.in[3]),
-		ParentImage:         in.Get(h.in[4]),
-	})
+	h.ev = detect.Event{
+		EventCode: in.Get(h.in[0]), Image: in.Get(h.in[1]), ParentImage: in.Get(h.in[2]),
+		OriginalFileName: in.Get(h.in[3]), Description: in.Get(h.in[4]), Product: in.Get(h.in[5]),
+		CommandLine: in.Get(h.in[6]), DestinationHostname: in.Get(h.in[7]), QueryName: in.Get(h.in[8]),
+		User: in.Get(h.in[9]), Host: in.Get(h.in[10]),
+	}
+	r := h.scorer.Score(&h.ev)
 	if h.opts.Filter && !r.Pass {
 		return nil
 	}
 	out.Copy(in)
 	if !h.outSet {
-		for i, f := range []string{fieldDestHost, fieldImage, fieldService, fieldSuspicious,
-			fieldEncoded, fieldOfficeParent, fieldServiceSpawn, fieldScore} {
+		for i, f := range outputFields {
 			h.out[i] = out.Field(f)
 		}
 		h.outSet = true
 	}
-	out.Set(h.out[0], r.DestHost)
-	out.Set(h.out[1], r.InitiatingImage)
-	out.SetString(h.out[2], r.Service)
-	out.SetInt(h.out[3], b2i(r.Suspicious))
-	out.SetInt(h.out[4], b2i(r.Encoded))
-	out.SetInt(h.out[5], b2i(r.OfficeParent))
-	out.SetInt(h.out[6], b2i(r.ServiceSpawn))
-	out.SetInt(h.out[7], r.Score)
+	o := &h.out
+	out.Set(o[oDestHost], r.DestHost)
+	out.Set(o[oImage], r.InitiatingImage)
+	out.SetString(o[oService], r.Category)
+	out.SetInt(o[oSuspicious], b2i(r.Suspicious))
+	out.SetInt(o[oEncoded], b2i(r.Encoded))
+	out.SetInt(o[oOffice], b2i(r.OfficeParent))
+	out.SetInt(o[oSpawn], b2i(r.ServiceSpawn))
+	out.SetInt(o[oSuspicion], r.SuspicionScore)
+	out.SetInt(o[oRisk], r.RiskScore)
+	if len(r.Reasons) > 0 {
+		out.SetMultiBytes(o[oReasons], r.Reasons)
+	}
+	if len(r.Process) > 0 {
+		out.Set(o[oProcess], r.Process)
+	}
+	setIf(out, o[oClass], r.ProcessClass)
+	setIf(out, o[oPEName], r.PEName)
+	setIf(out, o[oEncodedHow], r.EncodedHow)
+	if len(r.Decoded) > 0 {
+		out.Set(o[oDecoded], r.Decoded)
+	}
+	setIf(out, o[oParentClass], r.ParentClass)
+	if r.Category != "" {
+		out.Set(o[oHost], r.Host)
+		out.SetString(o[oDomain], r.Domain)
+		out.SetString(o[oSeenIn], r.SeenIn)
+		out.SetMultiBytes(o[oHosts], r.Hosts)
+		setIf(out, o[oProvider], r.Provider)
+		if len(r.Tags) > 0 {
+			out.SetMulti(o[oTags], r.Tags)
+		}
+		out.SetInt(o[oRaw], b2i(r.RawContent))
+		if len(r.URL) > 0 {
+			out.Set(o[oURL], r.URL)
+		}
+		out.SetInt(o[oAllowlisted], b2i(r.Allowlisted))
+		out.SetString(o[oMitreTechniqueID], detect.MitreTechniqueID)
+		out.SetString(o[oMitreTechnique], detect.MitreTechnique)
+		out.SetString(o[oMitreTacticID], detect.MitreTacticID)
+		out.SetString(o[oMitreTactic], detect.MitreTactic)
+	}
 	out.EndRow()
 	return nil
+}
+
+func setIf(out *chunked.TableWriter, col int, v string) {
+	if v != "" {
+		out.SetString(col, v)
+	}
 }
 
 func b2i(b bool) int {

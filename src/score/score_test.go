@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/detect"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -39,6 +40,13 @@ func TestParseOptions(t *testing.T) {
 		{name: "bare word", reason: "no field list is taken", args: []string{"Image"}, err: `unexpected "Image"`},
 		{name: "twice", reason: "ambiguous", args: []string{"filter=t", "filter=f"}, err: "given twice"},
 		{name: "spaces", reason: "splunkd splits 'filter = t' into three words", args: []string{"filter", "=", "t"}, err: "without spaces"},
+		{name: "lots", reason: "the larger catalog by argument", args: []string{"catalog=lots"}, want: withCatalog(detect.WebServicesLOTSFile)},
+		{name: "bad catalog", reason: "two catalogs exist", args: []string{"catalog=big"}, err: `catalog="big"`},
+		{name: "legacy", reason: "the original logic, for comparisons", args: []string{"logic=legacy"}, want: func() Options { o := withCatalog(detect.WebServicesFile); o.Legacy = true; return o }()},
+		{name: "cim", reason: "CIM field names", args: []string{"fields=cim"}, want: cim()},
+		{name: "rename after cim", reason: "<name>_field wins over fields=, whatever the order", args: []string{"image_field=app", "fields=cim"}, want: func() Options { o := cim(); o.Fields["image"] = "app"; return o }()},
+		{name: "unknown field arg", reason: "typos are errors", args: []string{"imag_field=x"}, err: `unknown field argument "imag_field"`},
+		{name: "empty field arg", reason: "a field needs a name", args: []string{"image_field="}, err: "needs a field name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,9 +59,30 @@ func TestParseOptions(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
+			want := tt.want
+			if want.Catalog == "" {
+				want = withCatalog(detect.WebServicesFile)
+				want.Filter = tt.want.Filter
+			}
+			require.Equal(t, want, got)
 		})
 	}
+}
+
+func withCatalog(c string) Options {
+	o := Options{Catalog: c, Fields: map[string]string{}}
+	for _, f := range logicalFields {
+		o.Fields[f.name] = f.sysmon
+	}
+	return o
+}
+
+func cim() Options {
+	o := withCatalog(detect.WebServicesFile)
+	for _, f := range logicalFields {
+		o.Fields[f.name] = f.cim
+	}
+	return o
 }
 
 func frame(meta, body string) string {
@@ -71,7 +100,7 @@ func runInProcess(t *testing.T, body string, args ...string) string {
 	t.Helper()
 	in := getinfo(args...) + frame(`{"action":"execute","finished":true}`, body)
 	var out bytes.Buffer
-	require.NoError(t, chunked.Run(Command{}, strings.NewReader(in), &out, chunked.Options{}))
+	require.NoError(t, chunked.Run(Command{AppDir: appDir}, strings.NewReader(in), &out, chunked.Options{}))
 	r := chunked.NewReader(&out)
 	_, err := r.Next() // getinfo reply
 	require.NoError(t, err)
@@ -102,25 +131,51 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestFilterKeepsWhatTheSPLKeeps(t *testing.T) {
+// appDir is this source tree, laid out like the app (default/, app/lookups/).
+var appDir = filepath.Join("..", "..")
+
+func TestLegacyFilterKeepsWhatTheSPLKeeps(t *testing.T) {
 	body := "EventCode,DestinationHostname,Image,CommandLine,ParentImage\n" +
 		"3,pastebin.com,C:\\Windows\\System32\\cmd.exe,,\n" + // kept
 		"3,pastebin.com,C:\\Program Files\\Mozilla Firefox\\firefox.exe,,\n" + // not suspicious
 		"3,example.org,C:\\Windows\\System32\\cmd.exe,,\n" + // no service
 		"22,pastebin.com,C:\\Windows\\System32\\cmd.exe,,\n" // not a connection
-	got := runInProcess(t, body, "filter=true")
+	got := runInProcess(t, body, "filter=true", "logic=legacy")
 	lines := strings.Split(strings.TrimSpace(got), "\n")
 	require.Len(t, lines, 2, got)
 	require.True(t, strings.HasPrefix(lines[1], "3,pastebin.com,"), got)
 
-	all := runInProcess(t, body)
+	all := runInProcess(t, body, "logic=legacy")
 	require.Len(t, strings.Split(strings.TrimSpace(all), "\n"), 5, "filter=false keeps every row")
 }
 
 func TestDeclaration(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, `{"type":"streaming","required_fields":["EventCode","Image","ParentImage","OriginalFileName","Description","Product","CommandLine","DestinationHostname","QueryName","User","host"]}`},
+		{[]string{"fields=cim"}, `{"type":"streaming","required_fields":["process_path","parent_process_path","original_file_name","process","dest","query","user","host"]}`},
+		{[]string{"logic=legacy"}, `{"type":"streaming","required_fields":["EventCode","DestinationHostname","Image","CommandLine","ParentImage"]}`},
+	} {
+		var out bytes.Buffer
+		require.NoError(t, chunked.Run(Command{AppDir: appDir}, strings.NewReader(getinfo(tt.args...)), &out, chunked.Options{}))
+		m, err := chunked.NewReader(&out).Next()
+		require.NoError(t, err)
+		require.JSONEq(t, tt.want, string(m.Meta), "%v", tt.args)
+	}
+}
+
+func TestCatalogErrorReachesTheUser(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, chunked.Run(Command{}, strings.NewReader(getinfo()), &out, chunked.Options{}))
-	m, err := chunked.NewReader(&out).Next()
-	require.NoError(t, err)
-	require.JSONEq(t, `{"type":"streaming","required_fields":["EventCode","DestinationHostname","Image","CommandLine","ParentImage"]}`, string(m.Meta))
+	err := chunked.Run(Command{AppDir: t.TempDir()}, strings.NewReader(getinfo()), &out, chunked.Options{})
+	require.ErrorIs(t, err, detect.ErrCatalog)
+	m, rerr := chunked.NewReader(&out).Next()
+	require.NoError(t, rerr)
+	require.Contains(t, string(m.Meta), `"error":"t1102score: `)
+	require.Contains(t, string(m.Meta), detect.WebServicesFile)
+
+	out.Reset()
+	err = chunked.Run(Command{}, strings.NewReader(getinfo()), &out, chunked.Options{})
+	require.ErrorContains(t, err, "app folder with the catalogs was not found")
 }

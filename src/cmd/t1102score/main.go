@@ -8,13 +8,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/detect"
 	"github.com/t1102app/t1102/src/score"
 )
+
+// version is set at build time (Makefile: -X main.version=...).
+var version = "dev"
 
 func main() {
 	chunked.GrowPipes(os.Stdin, os.Stdout)
@@ -27,10 +32,27 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	maxChunk := fs.Int64("max-chunk-bytes", chunked.DefaultMaxBody, "largest input chunk body accepted, in bytes")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (diagnostics)")
-	var cmd chunked.Command = score.Command{}
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	appDir := fs.String("app-dir", "", "the app folder holding lookups/ and default/t1102.conf (default: found from the executable's path)")
+	var cmd chunked.Command
 	if err := fs.Parse(args); err != nil {
 		// Misconfigured command.arg.N in commands.conf: say so in Splunk.
 		cmd = failing{fmt.Errorf("%s: commands.conf command.arg: %w", score.Name, err)}
+	} else if *showVersion {
+		fmt.Fprintln(stdout, score.Name, version)
+		return 0
+	} else {
+		dir := *appDir
+		if dir == "" {
+			// splunkd runs <app>/<platform>/bin/t1102score on search heads
+			// and indexers alike; the catalogs sit in the same app.
+			if exe, err := os.Executable(); err == nil {
+				if exe, err = filepath.EvalSymlinks(exe); err == nil {
+					dir, _ = detect.FindAppDir(exe)
+				}
+			}
+		}
+		cmd = score.Command{AppDir: dir}
 	}
 	if *cpuProfile != "" {
 		if f, err := os.Create(*cpuProfile); err == nil {
