@@ -63,7 +63,8 @@ type Result struct {
 	RiskScore int      // 0–100
 	Reasons   [][]byte // one short phrase per signal
 	// Pass is true for the events filter=true keeps: a catalogued service,
-	// reached by a suspicious process or for raw content, not allowlisted.
+	// reached by a suspicious process or by a command line that fetches raw
+	// content from it, not allowlisted.
 	Pass bool
 }
 
@@ -219,7 +220,11 @@ func (s *Scorer) Score(ev *Event) *Result {
 	r.SuspicionScore = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
 	s.allow(ev)
 	s.risk()
-	r.Pass = r.Category != "" && (r.Suspicious || r.RawContent) && !r.Allowlisted
+	// An unknown process passes only when its own command line fetches raw
+	// content: a DNS query or a connection by, say, svchost.exe for BITS or
+	// a "<unknown process>" says which host, not what the process runs.
+	fetches := r.RawContent && (r.SeenIn == "CommandLine" || r.SeenIn == "EncodedCommand")
+	r.Pass = r.Category != "" && (r.Suspicious || fetches) && !r.Allowlisted
 	// The slices into the buffers, now that they have stopped growing.
 	start := 0
 	for _, end := range s.hostEnds {

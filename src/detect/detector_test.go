@@ -232,6 +232,15 @@ func TestDetector(t *testing.T) {
 			},
 		},
 		{
+			name: "unknown process asking dns for a raw host", reason: "svchost.exe (BITS) or <unknown process> querying raw.githubusercontent.com: the host, not the process's own fetch",
+			ev: Event{EventCode: b("22"), Image: b(`C:\windows\System32\svchost.exe`), QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "github", r.Category)
+				require.True(t, r.RawContent)
+				require.False(t, r.Pass)
+			},
+		},
+		{
 			name: "unknown process on github web pages", reason: "github.com pages that are not raw content do not pass for an unknown process",
 			ev:    Event{EventCode: b("1"), Image: b(`C:\x\app.exe`), CommandLine: b(`app.exe https://github.com/org/repo/issues`)},
 			check: func(t *testing.T, r *Result) { require.Equal(t, "github", r.Category); require.False(t, r.Pass) },
