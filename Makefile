@@ -35,7 +35,7 @@ lint:
 ## demo: the bundled Atomic Red Team events through t1102score, driven by the splunkd emulator
 demo: build
 	bin/splunkdemu -input testdata/events/atomic.csv \
-		-fields _time,host,EventCode,Image,DestinationHostname,is_legit_webservice,is_suspicious_process,is_encoded,is_service_spawn,suspicion_score \
+		-fields _time,EventCode,t1102_process,t1102_seen_in,t1102_host,is_legit_webservice,is_encoded,is_service_spawn,suspicion_score,risk_score \
 		-- bin/t1102score filter=false
 
 ## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/

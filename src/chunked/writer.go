@@ -343,29 +343,42 @@ func (w *TableWriter) appendCell(dst []byte, oc outCell) []byte {
 	return append(dst, w.srcs[oc.src-1][oc.off:oc.end]...)
 }
 
-// needsQuote reports whether a value must be quoted: it holds a comma,
-// quote, CR or LF, or starts or ends with a space (kept by quoting).
-func needsQuote[S string | []byte](v S) bool {
+// AppendCell appends v encoded as one CSV cell (quoted if needed, invalid
+// UTF-8 repaired), for values a command encodes once and sets with SetRaw.
+func AppendCell(dst []byte, v string) []byte { return appendCSVString(dst, v) }
+
+// cellClass marks the bytes scanCell looks for: 1 needs quoting, 2 is not
+// ASCII.
+var cellClass = func() (t [256]uint8) {
+	for _, c := range []byte{',', '"', '\r', '\n'} {
+		t[c] = 1
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = 2
+	}
+	return t
+}()
+
+// scanCell reports, in one pass, whether a value must be quoted (it holds
+// a comma, quote, CR or LF, or starts or ends with a space, which quoting
+// keeps) and whether it is all ASCII (and so valid UTF-8).
+func scanCell[S string | []byte](v S) (quote, ascii bool) {
 	if len(v) == 0 {
-		return false
+		return false, true
 	}
-	if v[0] == ' ' || v[len(v)-1] == ' ' {
-		return true
-	}
+	var seen uint8
 	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case ',', '"', '\r', '\n':
-			return true
-		}
+		seen |= cellClass[v[i]]
 	}
-	return false
+	return seen&1 != 0 || v[0] == ' ' || v[len(v)-1] == ' ', seen&2 == 0
 }
 
 func appendCSV(dst, v []byte) []byte {
-	if !utf8.Valid(v) {
+	quote, ascii := scanCell(v)
+	if !ascii && !utf8.Valid(v) {
 		v = bytes.ToValidUTF8(v, replacement)
 	}
-	if !needsQuote(v) {
+	if !quote {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')
@@ -379,10 +392,11 @@ func appendCSV(dst, v []byte) []byte {
 }
 
 func appendCSVString(dst []byte, v string) []byte {
-	if !utf8.ValidString(v) {
+	quote, ascii := scanCell(v)
+	if !ascii && !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "\uFFFD")
 	}
-	if !needsQuote(v) {
+	if !quote {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')

@@ -3,9 +3,12 @@ package score_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -17,7 +20,7 @@ import (
 const (
 	benchRows  = 100_000
 	benchChunk = 10_000
-	required   = "EventCode,DestinationHostname,Image,CommandLine,ParentImage"
+	required   = "EventCode,Image,ParentImage,OriginalFileName,Description,Product,CommandLine,DestinationHostname,QueryName,User,host"
 )
 
 // BenchmarkThroughput compares the real t1102score with a command that
@@ -60,8 +63,24 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 		m.report(b)
 	})
-	b.Run("driver", func(b *testing.B) {
-		stream := preEncode(b, input)
+	b.Run("driver", func(b *testing.B) { benchDriver(b, input, nil, required) })
+	b.Run("driver-legacy", func(b *testing.B) {
+		// The original logic (five fields, eight outputs) on the same engine.
+		benchDriver(b, input, []string{"logic=legacy"}, legacyRequired)
+	})
+	if corpus := corpusTable(b); corpus != nil {
+		// The real corpus: few rows name a service, as in production.
+		b.Run("driver-corpus", func(b *testing.B) { benchDriver(b, corpus, nil, required) })
+	}
+}
+
+// legacyRequired are the fields of logic=legacy.
+const legacyRequired = "EventCode,DestinationHostname,Image,CommandLine,ParentImage"
+
+func benchDriver(b *testing.B, input *splunkd.Table, args []string, required string) {
+	stream := preEncode(b, input, required, args)
+	rowsIn := len(input.Rows)
+	{
 		argv := map[string][]string{"score": scoreArgv, "echo": {echoBin, "-required", required}}
 		m := newMeter()
 		for b.Loop() {
@@ -71,24 +90,26 @@ func BenchmarkThroughput(b *testing.B) {
 				if err != nil {
 					b.Fatalf("%s: %v", name, err)
 				}
-				if rows != benchRows {
-					b.Fatalf("%s: %d rows, want %d", name, rows, benchRows)
+				if rows != rowsIn {
+					b.Fatalf("%s: %d rows, want %d", name, rows, rowsIn)
 				}
 				m.add(name, time.Since(start), cpu, 0)
 			}
 		}
+		m.rows = rowsIn
 		m.report(b)
-	})
+	}
 }
 
 type meter struct {
 	wall, cpu map[string]time.Duration
 	peak      int64
 	n         int
+	rows      int // rows per run
 }
 
 func newMeter() *meter {
-	return &meter{wall: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
+	return &meter{wall: map[string]time.Duration{}, cpu: map[string]time.Duration{}, rows: benchRows}
 }
 
 func (m *meter) add(name string, wall, cpu time.Duration, peak int64) {
@@ -101,7 +122,7 @@ func (m *meter) add(name string, wall, cpu time.Duration, peak int64) {
 }
 
 func (m *meter) report(b *testing.B) {
-	n := float64(m.n * benchRows)
+	n := float64(m.n * m.rows)
 	b.ReportMetric(n/m.wall["score"].Seconds(), "score-rows/s")
 	b.ReportMetric(n/m.wall["echo"].Seconds(), "echo-rows/s")
 	b.ReportMetric(m.wall["echo"].Seconds()/m.wall["score"].Seconds(), "ratio")
@@ -115,10 +136,17 @@ func (m *meter) report(b *testing.B) {
 // preEncode renders what splunkd sends a streaming command with
 // required_fields: getinfo, then chunks of the required fields plus
 // _chunked_idx, in splunkd's quoting, the last one finished.
-func preEncode(b *testing.B, full *splunkd.Table) [][]byte {
-	keep := append(bytes.Split([]byte(required), []byte(",")), []byte("_chunked_idx"))
+func preEncode(b *testing.B, full *splunkd.Table, required string, args []string) [][]byte {
+	var keep [][]byte
+	for _, f := range bytes.Split([]byte(required), []byte(",")) {
+		if full.Column(string(f)) >= 0 { // splunkd sends the required fields that exist
+			keep = append(keep, f)
+		}
+	}
+	keep = append(keep, []byte("_chunked_idx"))
 	var msgs [][]byte
-	msgs = append(msgs, []byte(frame(`{"action":"getinfo","preview":false,"searchinfo":{"args":[],"command":"t1102score"}}`, "")))
+	a, _ := json.Marshal(append([]string{}, args...))
+	msgs = append(msgs, []byte(frame(`{"action":"getinfo","preview":false,"searchinfo":{"args":`+string(a)+`,"command":"t1102score"}}`, "")))
 	for c := 0; c*benchChunk < len(full.Rows); c++ {
 		t := &splunkd.Table{}
 		for _, f := range keep {
@@ -183,4 +211,15 @@ func drive(argv []string, msgs [][]byte) (int, time.Duration, error) {
 		return 0, 0, err
 	}
 	return rows, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
+// corpusTable is the real Sysmon corpus, or nil (with a note) without
+// ../shared.
+func corpusTable(b *testing.B) *splunkd.Table {
+	dir := filepath.Join("..", "..", "..", "shared", "sysmon")
+	if _, err := os.Stat(dir); err != nil {
+		b.Logf("no corpus benchmark: %s not found", dir)
+		return nil
+	}
+	return loadCorpus(b, dir)
 }

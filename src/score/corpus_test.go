@@ -30,7 +30,7 @@ func corpusDir(t *testing.T) string {
 }
 
 // loadCorpus reads every dataset into one table with a "dataset" field.
-func loadCorpus(t *testing.T, dir string) *splunkd.Table {
+func loadCorpus(t testing.TB, dir string) *splunkd.Table {
 	files, err := filepath.Glob(filepath.Join(dir, "xml", "*.xml*"))
 	require.NoError(t, err)
 	tab := &splunkd.Table{}

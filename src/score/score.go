@@ -172,7 +172,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		required = append(required, opts.Fields[f.name])
 	}
 	cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: dedupe(required)}
-	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer()} }
+	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer(), tagsMV: -1} }
 	// Rows are scored independently: a large chunk is split over the cores
 	// while splunkd waits for the reply.
 	return cfg, chunked.PerRowParallel(newRows, workers), nil
@@ -241,6 +241,8 @@ type rows struct {
 	out    [oMitreTactic + 1]int
 	outSet bool
 	ev     detect.Event
+	tags   map[string][2][]byte // encoded tags by catalog domain
+	tagsMV int                  // column of __mv_t1102_tags, -1 until needed
 }
 
 func (h *rows) Start(in *chunked.Table) error {
@@ -282,10 +284,12 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 	if len(r.Reasons) > 0 {
 		out.SetMultiBytes(o[oReasons], r.Reasons)
 	}
-	if len(r.Process) > 0 {
+	// Evidence fields only where there is evidence, so that ordinary rows
+	// stay small.
+	if r.ProcessClass != "" {
 		out.Set(o[oProcess], r.Process)
+		out.SetString(o[oClass], r.ProcessClass)
 	}
-	setIf(out, o[oClass], r.ProcessClass)
 	setIf(out, o[oPEName], r.PEName)
 	setIf(out, o[oEncodedHow], r.EncodedHow)
 	if len(r.Decoded) > 0 {
@@ -296,23 +300,65 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 		out.Set(o[oHost], r.Host)
 		out.SetString(o[oDomain], r.Domain)
 		out.SetString(o[oSeenIn], r.SeenIn)
-		out.SetMultiBytes(o[oHosts], r.Hosts)
+		if len(r.Hosts) > 1 {
+			out.SetMultiBytes(o[oHosts], r.Hosts)
+		}
 		setIf(out, o[oProvider], r.Provider)
 		if len(r.Tags) > 0 {
-			out.SetMulti(o[oTags], r.Tags)
+			h.setTags(out, r)
 		}
 		out.SetInt(o[oRaw], b2i(r.RawContent))
 		if len(r.URL) > 0 {
 			out.Set(o[oURL], r.URL)
 		}
 		out.SetInt(o[oAllowlisted], b2i(r.Allowlisted))
-		out.SetString(o[oMitreTechniqueID], detect.MitreTechniqueID)
-		out.SetString(o[oMitreTechnique], detect.MitreTechnique)
-		out.SetString(o[oMitreTacticID], detect.MitreTacticID)
-		out.SetString(o[oMitreTactic], detect.MitreTactic)
+	}
+	if r.Pass {
+		// The ATT&CK mapping, on the events that are detections.
+		out.SetRaw(o[oMitreTechniqueID], mitre.techniqueID)
+		out.SetRaw(o[oMitreTechnique], mitre.technique)
+		out.SetRaw(o[oMitreTacticID], mitre.tacticID)
+		out.SetRaw(o[oMitreTactic], mitre.tactic)
 	}
 	out.EndRow()
 	return nil
+}
+
+// setTags writes a service's tags, encoded once per catalog entry (they are
+// the same for every event of that entry).
+func (h *rows) setTags(out *chunked.TableWriter, r *detect.Result) {
+	enc, ok := h.tags[r.Domain]
+	if !ok {
+		var w chunked.TableWriter
+		c := w.Field("t")
+		w.SetMulti(c, r.Tags)
+		w.EndRow()
+		// The one-row table's cells, as encoded: plain value and __mv_.
+		var t chunked.Table
+		if err := t.Parse(w.Encode(nil)); err == nil && t.Len() == 1 {
+			enc = [2][]byte{append([]byte(nil), t.Row(0).Raw(0)...), nil}
+			if m := t.Index("__mv_t"); m >= 0 {
+				enc[1] = append([]byte(nil), t.Row(0).Raw(m)...)
+			}
+		}
+		if h.tags == nil {
+			h.tags = map[string][2][]byte{}
+		}
+		h.tags[r.Domain] = enc
+		if h.tagsMV < 0 {
+			h.tagsMV = out.Field("__mv_" + outputFields[oTags])
+		}
+	}
+	out.SetRaw(h.out[oTags], enc[0])
+	if enc[1] != nil {
+		out.SetRaw(h.tagsMV, enc[1])
+	}
+}
+
+// mitre holds the ATT&CK fields encoded once as CSV cells.
+var mitre = struct{ techniqueID, technique, tacticID, tactic []byte }{
+	chunked.AppendCell(nil, detect.MitreTechniqueID), chunked.AppendCell(nil, detect.MitreTechnique),
+	chunked.AppendCell(nil, detect.MitreTacticID), chunked.AppendCell(nil, detect.MitreTactic),
 }
 
 func setIf(out *chunked.TableWriter, col int, v string) {
