@@ -270,10 +270,10 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 		return true
 	}
 	r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
-	s.reason(svc.Category, " (", string(host), ") in ", seenIn)
+	s.reason(svc.Category, " in ", seenIn) // the host itself is in t1102_host
 	if raw(svc.RawPaths, path) {
 		r.RawContent = true
-		s.reason("raw content from ", string(host))
+		s.reason("raw content")
 	}
 	return true
 }

@@ -298,7 +298,9 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 	setIf(out, o[oParentClass], r.ParentClass)
 	if r.Category != "" {
 		out.Set(o[oHost], r.Host)
-		out.SetString(o[oDomain], r.Domain)
+		if r.Domain != string(r.Host) {
+			out.SetString(o[oDomain], r.Domain)
+		}
 		out.SetString(o[oSeenIn], r.SeenIn)
 		if len(r.Hosts) > 1 {
 			out.SetMultiBytes(o[oHosts], r.Hosts)
@@ -307,11 +309,15 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 		if len(r.Tags) > 0 {
 			h.setTags(out, r)
 		}
-		out.SetInt(o[oRaw], b2i(r.RawContent))
+		if r.RawContent {
+			out.SetInt(o[oRaw], 1)
+		}
 		if len(r.URL) > 0 {
 			out.Set(o[oURL], r.URL)
 		}
-		out.SetInt(o[oAllowlisted], b2i(r.Allowlisted))
+	}
+	if r.Allowlisted {
+		out.SetInt(o[oAllowlisted], 1)
 	}
 	if r.Pass {
 		// The ATT&CK mapping, on the events that are detections.
