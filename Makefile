@@ -6,21 +6,21 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 # Search commands shipped in the app, and host-only tools.
 COMMANDS  := t1102score
-TOOLS     := splunkdemu
+TOOLS     := splunkdemu mkpackage
 PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
 FUZZTIME  ?= 60s
 FUZZPARALLEL ?= 2
 
 export CGO_ENABLED := 0
 
-.PHONY: build test bench lint demo release fuzz clean
+.PHONY: build test bench lint demo release package fuzz clean
 
 ## build: host executables in bin/
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./src/cmd/,$(COMMANDS) $(TOOLS))
 
-## test: every test, including process-level tests through the emulator and fuzz seeds
-test: build
+## test: every test, including process-level tests through the emulator, fuzz seeds and the offline check of the package
+test: build package
 	$(GO) test ./src/...
 
 ## bench: benchmarks (throughput through real processes and pipes, allocations)
@@ -51,6 +51,10 @@ release:
 			GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o build/$$p/bin/$$c$$ext ./src/cmd/$$c || exit 1; \
 		done; \
 	done
+
+## package: the installable Splunk app, dist/<id>-<version>.tgz (same input, same bytes)
+package: release
+	$(GO) run ./src/cmd/mkpackage -root . -build build -out dist
 
 ## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz/)
 fuzz:
