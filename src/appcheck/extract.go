@@ -1,0 +1,190 @@
+package appcheck
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Extractor applies an app's search-time field extraction for one props
+// stanza the way Splunk does, for what this app uses: REPORT transforms
+// with REGEX and FORMAT (named fields, or $1::$2 pairs applied to every
+// match, a field keeping its first value as MV_ADD = false does), then EVAL
+// expressions made of nested replace(field, "regex", "text") calls. Go's
+// regexp (RE2) runs the expressions: the app's REGEXes use only syntax RE2
+// and PCRE share (classes, groups, alternation), which the constructor
+// checks by compiling them.
+type Extractor struct {
+	reports []report
+	evals   []eval
+}
+
+type report struct {
+	name   string
+	re     *regexp.Regexp
+	format string
+}
+
+type eval struct {
+	field string
+	expr  string
+}
+
+// NewExtractor builds the extraction of props stanza from props and
+// transforms.
+func NewExtractor(props, transforms *Conf, stanza string) (*Extractor, error) {
+	st := props.Stanza(stanza)
+	if st == nil {
+		return nil, fmt.Errorf("props.conf has no [%s]", stanza)
+	}
+	x := &Extractor{}
+	for _, kv := range st.Keys {
+		switch {
+		case strings.HasPrefix(kv.Key, "REPORT-"):
+			for _, ref := range strings.Split(kv.Value, ",") {
+				ref = strings.TrimSpace(ref)
+				t := transforms.Stanza(ref)
+				if t == nil {
+					return nil, fmt.Errorf("transforms.conf has no [%s]", ref)
+				}
+				src, _ := t.Get("REGEX")
+				format, _ := t.Get("FORMAT")
+				re, err := regexp.Compile(src)
+				if err != nil {
+					return nil, fmt.Errorf("[%s] REGEX: %w", ref, err)
+				}
+				x.reports = append(x.reports, report{ref, re, format})
+			}
+		case strings.HasPrefix(kv.Key, "EVAL-"):
+			x.evals = append(x.evals, eval{strings.TrimPrefix(kv.Key, "EVAL-"), kv.Value})
+		}
+	}
+	return x, nil
+}
+
+// Extract returns the fields of one _raw event.
+func (x *Extractor) Extract(raw string) (map[string]string, error) {
+	fields := map[string]string{}
+	set := func(k, v string) {
+		if _, ok := fields[k]; !ok && v != "" { // MV_ADD = false; empty values make no field
+			fields[k] = v
+		}
+	}
+	for _, r := range x.reports {
+		for _, m := range r.re.FindAllStringSubmatchIndex(raw, -1) {
+			group := func(i int) string {
+				if m[2*i] < 0 {
+					return ""
+				}
+				return raw[m[2*i]:m[2*i+1]]
+			}
+			if k, v, ok := strings.Cut(r.format, "::"); ok {
+				set(expand(k, group), expand(v, group))
+			}
+		}
+	}
+	// EVALs see the extracted fields, not each other's results.
+	results := map[string]string{}
+	for _, e := range x.evals {
+		v, isNull, err := evalExpr(e.expr, fields)
+		if err != nil {
+			return nil, fmt.Errorf("EVAL-%s: %w", e.field, err)
+		}
+		if !isNull {
+			results[e.field] = v
+		}
+	}
+	for k, v := range results {
+		fields[k] = v
+	}
+	return fields, nil
+}
+
+// expand replaces $1…$9 in a FORMAT part.
+func expand(s string, group func(int) string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '$' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+			b.WriteString(group(int(s[i+1] - '0')))
+			i++
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// evalExpr evaluates a field name or replace(expr, "regex", "text"); a
+// missing field is null, and replace of null is null, as in SPL.
+func evalExpr(expr string, fields map[string]string) (string, bool, error) {
+	expr = strings.TrimSpace(expr)
+	if !strings.HasPrefix(expr, "replace(") {
+		v, ok := fields[expr]
+		return v, !ok, nil
+	}
+	args, err := splitArgs(expr[len("replace(") : len(expr)-1])
+	if err != nil || len(args) != 3 || !strings.HasSuffix(expr, ")") {
+		return "", false, fmt.Errorf("cannot read %q", expr)
+	}
+	inner, isNull, err := evalExpr(args[0], fields)
+	if err != nil || isNull {
+		return "", isNull, err
+	}
+	pat, err1 := unquote(args[1])
+	repl, err2 := unquote(args[2])
+	if err1 != nil || err2 != nil {
+		return "", false, fmt.Errorf("bad string in %q", expr)
+	}
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return "", false, err
+	}
+	if strings.ContainsAny(repl, `\$`) {
+		return "", false, fmt.Errorf("replacement %q uses back references, which this check does not model", repl)
+	}
+	return re.ReplaceAllLiteralString(inner, repl), false, nil
+}
+
+// splitArgs splits a call's arguments at top-level commas.
+func splitArgs(s string) ([]string, error) {
+	var out []string
+	depth, start := 0, 0
+	inStr := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+		case inStr:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	if inStr || depth != 0 {
+		return nil, fmt.Errorf("unbalanced %q", s)
+	}
+	return append(out, strings.TrimSpace(s[start:])), nil
+}
+
+// unquote reads an SPL string literal: double quotes, backslash escaping
+// the next character.
+func unquote(s string) (string, error) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", fmt.Errorf("not a string: %q", s)
+	}
+	var b strings.Builder
+	for i := 1; i < len(s)-1; i++ {
+		if s[i] == '\\' && i+1 < len(s)-1 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), nil
+}

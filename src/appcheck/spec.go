@@ -1,0 +1,79 @@
+package appcheck
+
+import (
+	"bufio"
+	"bytes"
+	"regexp"
+	"strings"
+)
+
+// Spec is what a .conf.spec file allows: setting names, as patterns
+// (placeholders such as <name> or <N> match any text).
+type Spec struct {
+	keys []*regexp.Regexp
+}
+
+var specKeyLine = regexp.MustCompile(`^([A-Za-z0-9_.:<>\-\*\[\]/]+(?:\s[A-Za-z0-9_.:<>\-]+)*)\s*=`)
+
+// ParseSpec reads the setting lines of a .conf.spec file: lines that start
+// at column 0 with "name = ..." (descriptions start with "*" or "#").
+func ParseSpec(data []byte) *Spec {
+	sp := &Spec{}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == ' ' || line[0] == '\t' || line[0] == '*' || line[0] == '#' || line[0] == '[' {
+			continue
+		}
+		m := specKeyLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		name := strings.TrimSpace(m[1])
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		sp.keys = append(sp.keys, pattern(name))
+	}
+	return sp
+}
+
+// pattern turns a spec setting name into a regular expression: literal
+// text, with each <placeholder> matching one or more characters.
+func pattern(name string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	for len(name) > 0 {
+		i := strings.IndexByte(name, '<')
+		if i < 0 {
+			b.WriteString(regexp.QuoteMeta(name))
+			break
+		}
+		j := strings.IndexByte(name[i:], '>')
+		if j < 0 {
+			b.WriteString(regexp.QuoteMeta(name))
+			break
+		}
+		b.WriteString(regexp.QuoteMeta(name[:i]))
+		b.WriteString(".+")
+		name = name[i+j+1:]
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// Allows reports whether key is a setting of the spec.
+func (sp *Spec) Allows(key string) bool {
+	for _, re := range sp.keys {
+		if re.MatchString(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// Len returns the number of settings.
+func (sp *Spec) Len() int { return len(sp.keys) }
