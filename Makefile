@@ -32,11 +32,11 @@ lint:
 	@out="$$(gofmt -l src)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./src/...
 
-## demo: the bundled Atomic Red Team events through t1102score, driven by the splunkd emulator
+## demo: the bundled Atomic Red Team events through the saved search's t1102score step, driven by the splunkd emulator
 demo: build
-	bin/splunkdemu -input testdata/events/atomic.csv \
-		-fields _time,EventCode,t1102_process,t1102_seen_in,t1102_host,is_legit_webservice,is_encoded,is_service_spawn,suspicion_score,risk_score \
-		-- bin/t1102score filter=false
+	bin/splunkdemu -input testdata/events/atomic.csv -indexers 2 \
+		-fields _time,host,EventCode,t1102_process,t1102_seen_in,t1102_host,is_legit_webservice,suspicion_score,risk_score,t1102_reasons \
+		-- bin/t1102score filter=true
 
 ## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/
 release:

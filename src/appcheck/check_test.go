@@ -208,3 +208,17 @@ func TestSpecComparisonCatchesUnknownKeys(t *testing.T) {
 	require.Contains(t, msgs[0], "definitoin")
 	require.Contains(t, msgs[1], "[s] k is not a setting of myconf.conf.spec", "the app's own spec is used for its own conf")
 }
+
+// TestDemoRunsTheSavedSearchStep keeps the README's demo and the shipped
+// alert in step: both run t1102score with the same arguments.
+func TestDemoRunsTheSavedSearchStep(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repo, "default", "savedsearches.conf"))
+	require.NoError(t, err)
+	ss := ParseConf("savedsearches.conf", data)
+	require.Len(t, ss.Stanzas, 1)
+	search, _ := ss.Stanzas[0].Get("search")
+	require.Contains(t, search, "| t1102score filter=true \n")
+	mk, err := os.ReadFile(filepath.Join(repo, "Makefile"))
+	require.NoError(t, err)
+	require.Contains(t, string(mk), "-- bin/t1102score filter=true\n")
+}
