@@ -5,7 +5,7 @@ GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 # Search commands shipped in the app, and host-only tools.
-COMMANDS  := t1102score
+COMMANDS  := t1102score t1102correlate
 TOOLS     := splunkdemu mkpackage
 PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
 FUZZTIME  ?= 60s
@@ -32,11 +32,11 @@ lint:
 	@out="$$(gofmt -l src)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./src/...
 
-## demo: the bundled Atomic Red Team events through the saved search's t1102score step, driven by the splunkd emulator
+## demo: the bundled Atomic Red Team events through the saved search's commands (t1102correlate, map on 3 simulated indexers, then reduce), driven by the splunkd emulator
 demo: build
-	bin/splunkdemu -input testdata/events/atomic.csv -indexers 2 \
-		-fields _time,host,EventCode,t1102_process,t1102_seen_in,t1102_host,is_legit_webservice,suspicion_score,risk_score,t1102_reasons \
-		-- bin/t1102score filter=true
+	bin/splunkdemu -input testdata/events/atomic.csv -indexers 3 -chunk-rows 4 \
+		-fields host,Image,is_legit_webservice,t1102_domains,t1102_seen_in,connection_count,poll_interval,is_polling,is_encoded,is_service_spawn,risk_score,t1102_reasons \
+		-- bin/t1102correlate
 
 ## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/
 release:

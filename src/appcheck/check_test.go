@@ -59,6 +59,7 @@ func TestPackagedApp(t *testing.T) {
 	for _, want := range []string{"default/app.conf", "default/commands.conf", "default/searchbnf.conf", "default/savedsearches.conf",
 		"default/macros.conf", "default/props.conf", "default/transforms.conf", "metadata/default.meta", "README.md",
 		"linux_x86_64/bin/t1102score", "windows_x86_64/bin/t1102score.exe", "darwin_x86_64/bin/t1102score",
+		"linux_x86_64/bin/t1102correlate", "windows_x86_64/bin/t1102correlate.exe", "darwin_x86_64/bin/t1102correlate",
 		"lookups/t1102_webservices.csv", "static/appIcon.png"} {
 		require.Contains(t, app.Files, want, "the package has %s", want)
 	}
@@ -210,15 +211,15 @@ func TestSpecComparisonCatchesUnknownKeys(t *testing.T) {
 }
 
 // TestDemoRunsTheSavedSearchStep keeps the README's demo and the shipped
-// alert in step: both run t1102score with the same arguments.
+// alert in step: both run t1102correlate with the same arguments.
 func TestDemoRunsTheSavedSearchStep(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(repo, "default", "savedsearches.conf"))
 	require.NoError(t, err)
 	ss := ParseConf("savedsearches.conf", data)
 	require.Len(t, ss.Stanzas, 1)
 	search, _ := ss.Stanzas[0].Get("search")
-	require.Contains(t, search, "| t1102score filter=true \n")
+	require.Contains(t, search, "EventCode IN (1, 3, 22) \n| t1102correlate \n")
 	mk, err := os.ReadFile(filepath.Join(repo, "Makefile"))
 	require.NoError(t, err)
-	require.Contains(t, string(mk), "-- bin/t1102score filter=true\n")
+	require.Contains(t, string(mk), "-- bin/t1102correlate\n")
 }

@@ -83,6 +83,9 @@ type AllowRule struct {
 // at 100.
 type Weights struct {
 	Service, RawContent, SuspiciousProcess, RenamedBinary, Encoded, OfficeParent, ServiceSpawn, CommandLineURL, TagCC int
+	// Polling is added by t1102correlate when a process polled a service
+	// regularly.
+	Polling int
 }
 
 // Catalog is everything the detector is configured with.
@@ -363,6 +366,7 @@ func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
 		{"service", &w.Service}, {"raw_content", &w.RawContent}, {"suspicious_process", &w.SuspiciousProcess},
 		{"renamed_binary", &w.RenamedBinary}, {"encoded", &w.Encoded}, {"office_parent", &w.OfficeParent},
 		{"service_spawn", &w.ServiceSpawn}, {"command_line_url", &w.CommandLineURL}, {"tag_cc", &w.TagCC},
+		{"polling", &w.Polling},
 	}
 	known := map[string]bool{}
 	for _, f := range fields {

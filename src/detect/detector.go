@@ -109,6 +109,9 @@ func NewDetector(c *Catalog) *Detector {
 	return d
 }
 
+// Weights returns the risk weights of the detector's catalog.
+func (d *Detector) Weights() Weights { return d.cat.Weights }
+
 // Scorer scores events with a Detector, reusing its buffers; one per
 // goroutine.
 type Scorer struct {
@@ -383,4 +386,13 @@ func (s *Scorer) risk() {
 	}
 	add(cc, w.TagCC)
 	r.RiskScore = min(score, 100)
+}
+
+// Service returns the catalog entry a host (lower-case, normalised) falls
+// under, unless it is in the not-evidence list.
+func (d *Detector) Service(host []byte) (*Service, string, bool) {
+	if _, _, rdns := d.notEvidence.Match(host); rdns {
+		return nil, "", false
+	}
+	return d.services.Match(host)
 }

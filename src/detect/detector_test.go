@@ -335,7 +335,7 @@ func TestCatalogErrors(t *testing.T) {
 			"lookups/" + ParentsFile:     "name,class\nsvchost.exe,service\n",
 			"lookups/" + AllowlistFile:   "host,user,process,domain\n",
 			"lookups/" + NotEvidenceFile: "domain\n1e100.net\n",
-			"default/" + ConfFile:        "[risk]\nservice=1\nraw_content=1\nsuspicious_process=1\nrenamed_binary=1\nencoded=1\noffice_parent=1\nservice_spawn=1\ncommand_line_url=1\ntag_cc=1\n",
+			"default/" + ConfFile:        "[risk]\nservice=1\nraw_content=1\nsuspicious_process=1\nrenamed_binary=1\nencoded=1\noffice_parent=1\nservice_spawn=1\ncommand_line_url=1\ntag_cc=1\npolling=1\n",
 		}
 		for k, v := range files {
 			base[k] = v

@@ -1,0 +1,368 @@
+package correlate
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/detect"
+)
+
+// Name is the command's name in searches and in commands.conf.
+const Name = "t1102correlate"
+
+// Usage is the argument syntax shown with argument errors.
+const Usage = "usage: t1102correlate [window=<seconds>] [max_groups=<n>] [max_times=<n>] [all=<bool>] [catalog=default|lots]"
+
+// PollThreshold is the poll_score from which a process counts as polling.
+const PollThreshold = 0.8
+
+// Options are the parsed arguments.
+type Options struct {
+	Map     bool    // phase=map: the streaming pre-operation (set by the command itself)
+	Window  float64 // seconds between a DNS answer and a connection to one of its addresses
+	Limits  Limits
+	All     bool   // keep rows that would not alert too
+	Catalog string // web-service lookup file
+	Args    []string
+}
+
+// ParseOptions parses t1102correlate's arguments.
+func ParseOptions(args []string) (Options, error) {
+	o := Options{Window: 3600, Limits: DefaultLimits, Catalog: detect.WebServicesFile}
+	parsed, err := chunked.ParseArgs(args)
+	if err != nil {
+		return o, fmt.Errorf("%s: %w; %s", Name, err, Usage)
+	}
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: %w: %s; %s", Name, chunked.ErrArgument, fmt.Sprintf(format, a...), Usage)
+	}
+	positive := func(name, v string) (int, error) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return 0, bad("%s=%q: want a positive whole number", name, v)
+		}
+		return n, nil
+	}
+	seen := map[string]bool{}
+	for _, a := range parsed {
+		if a.Name == "" {
+			return o, bad("unexpected %q", a.Value)
+		}
+		if seen[a.Name] {
+			return o, bad("%s given twice", a.Name)
+		}
+		seen[a.Name] = true
+		switch a.Name {
+		case "phase":
+			if a.Value != "map" {
+				return o, bad("phase=%q: only phase=map exists (splunkd runs it itself)", a.Value)
+			}
+			o.Map = true
+			continue // not forwarded
+		case "window":
+			f, err := strconv.ParseFloat(a.Value, 64)
+			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+				return o, bad("window=%q: want seconds, more than 0", a.Value)
+			}
+			o.Window = f
+		case "max_groups":
+			if o.Limits.MaxGroups, err = positive(a.Name, a.Value); err != nil {
+				return o, err
+			}
+		case "max_times":
+			if o.Limits.MaxTimes, err = positive(a.Name, a.Value); err != nil {
+				return o, err
+			}
+		case "all":
+			if o.All, err = chunked.ParseBool(a.Value); err != nil {
+				return o, fmt.Errorf("%s: all: %w; %s", Name, err, Usage)
+			}
+		case "catalog":
+			switch a.Value {
+			case "default":
+				o.Catalog = detect.WebServicesFile
+			case "lots":
+				o.Catalog = detect.WebServicesLOTSFile
+			default:
+				return o, bad("catalog=%q: want default or lots", a.Value)
+			}
+		default:
+			return o, bad("unknown argument %q", a.Name)
+		}
+		o.Args = append(o.Args, a.Name+"="+a.Value)
+	}
+	return o, nil
+}
+
+// Command is t1102correlate.
+type Command struct{ AppDir string }
+
+// Configure implements [chunked.Command]: the reduce phase declares itself
+// reporting with its map phase as streaming_preop; the map phase (phase=map)
+// declares itself streaming.
+func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Processor, error) {
+	opts, err := ParseOptions(info.SearchInfo.Args)
+	if err != nil {
+		return chunked.Config{}, nil, err
+	}
+	if opts.Map {
+		return chunked.Config{Type: chunked.Streaming, RequiredFields: inputFields}, &mapper{limits: opts.Limits}, nil
+	}
+	if c.AppDir == "" {
+		return chunked.Config{}, nil, fmt.Errorf("%s: %w: the app folder with the catalogs was not found", Name, detect.ErrCatalog)
+	}
+	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
+	if err != nil {
+		return chunked.Config{}, nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	det := detect.NewDetector(cat)
+	preop := strings.Join(append([]string{Name, "phase=map"}, opts.Args...), " ")
+	red := &reducer{limits: opts.Limits}
+	red.finish = func(r *reducer, w *chunked.TableWriter) error { return writeResults(r, w, det, opts) }
+	cfg := chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields, StreamingPreop: preop}
+	return cfg, chunked.ProcessorFunc(func(ch *chunked.Chunk) error {
+		if ch.In.Len() > 0 {
+			if err := red.Add(&ch.In); err != nil {
+				return err
+			}
+		}
+		if !ch.Last {
+			return nil
+		}
+		if err := red.Finish(&ch.Out); err != nil {
+			return err
+		}
+		if red.droppedRows > 0 {
+			warnf(ch, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, opts.Limits.MaxGroups, red.droppedRows)
+		}
+		if n := len(red.cappedGroups); n > 0 {
+			warnf(ch, "%s: %d processes had more than max_times=%d connections or DNS queries: their polling figures use the earliest %d", Name, n, opts.Limits.MaxTimes, opts.Limits.MaxTimes)
+		}
+		return nil
+	}), nil
+}
+
+// Output fields, in order.
+var outputFields = []string{
+	"host", "ProcessGuid", "Image", "CommandLine", "ParentImage", "User", "OriginalFileName",
+	"is_legit_webservice", "t1102_domains", "t1102_seen_in", "connection_count", "dns_count", "first_seen", "last_seen",
+	"poll_count", "poll_interval", "poll_jitter", "poll_score", "is_polling",
+	"is_suspicious_process", "is_encoded", "is_office_parent", "is_service_spawn", "suspicion_score", "risk_score",
+	"t1102_reasons", "t1102_url", "t1102_decoded",
+	"mitre_technique_id", "mitre_technique", "mitre_tactic_id", "mitre_tactic",
+}
+
+// service evidence of one process for one host.
+type hostEvidence struct {
+	conns, queries []float64
+	cmd            bool
+}
+
+func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts Options) error {
+	var col [32]int
+	for i, f := range outputFields {
+		col[i] = w.Field(f)
+	}
+	keys := make([]key, 0, len(r.groups))
+	for k := range r.groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].host < keys[j].host || keys[i].host == keys[j].host && keys[i].guid < keys[j].guid
+	})
+	s := det.NewScorer()
+	weights := det.Weights()
+	for _, k := range keys {
+		g := r.groups[k]
+		sort.Slice(g.conns, func(i, j int) bool { return lessConn(g.conns[i], g.conns[j]) })
+		sort.Slice(g.queries, func(i, j int) bool { return lessQuery(g.queries[i], g.queries[j]) })
+		ev := detect.Event{Host: []byte(g.host), User: []byte(g.user), Image: []byte(g.image), ParentImage: []byte(g.parent),
+			OriginalFileName: []byte(g.ofn), Description: []byte(g.desc), Product: []byte(g.product), CommandLine: []byte(g.cmd)}
+		evidence := map[string]*hostEvidence{}
+		at := func(h string) *hostEvidence {
+			e := evidence[h]
+			if e == nil {
+				e = &hostEvidence{}
+				evidence[h] = e
+			}
+			return e
+		}
+		// DNS: the query names a service; its answers name addresses.
+		type answer struct {
+			host string
+			t    float64
+		}
+		byIP := map[string][]answer{}
+		for _, q := range g.queries {
+			h := string(detect.NormalizeHost(nil, []byte(q.name)))
+			if _, _, ok := det.Service([]byte(h)); !ok {
+				continue
+			}
+			at(h).queries = append(at(h).queries, q.t)
+			for _, ip := range answers(q.results) {
+				byIP[ip] = append(byIP[ip], answer{h, q.t})
+			}
+		}
+		// Connections: named by their host name when it names a service,
+		// else by the nearest DNS answer of the same process in the window.
+		for _, c := range g.conns {
+			h := string(detect.NormalizeHost(nil, []byte(c.host)))
+			if _, _, ok := det.Service([]byte(h)); !ok {
+				h = ""
+				best := math.Inf(1)
+				for _, a := range byIP[c.ip] {
+					if d := math.Abs(c.t - a.t); d <= opts.Window && (d < best || d == best && a.host < h) {
+						h, best = a.host, d
+					}
+				}
+			}
+			if h != "" {
+				at(h).conns = append(at(h).conns, c.t)
+			}
+		}
+		// The command line (and a decoded command): hosts it names.
+		base := s.Score(&ev)
+		baseCat, baseRaw, basePass := base.Category, base.RawContent, base.Pass
+		baseURL, baseDecoded := string(base.URL), string(base.Decoded)
+		for _, h := range base.Hosts {
+			at(string(h)).cmd = true
+		}
+		// One row per service category.
+		byCat := map[string][]string{}
+		for h := range evidence {
+			svc, _, ok := det.Service([]byte(h))
+			if !ok {
+				continue
+			}
+			byCat[svc.Category] = append(byCat[svc.Category], h)
+		}
+		cats := make([]string, 0, len(byCat))
+		for c := range byCat {
+			cats = append(cats, c)
+		}
+		sort.Strings(cats)
+		for _, cat := range cats {
+			hosts := byCat[cat]
+			sort.Slice(hosts, func(i, j int) bool {
+				ni := len(evidence[hosts[i]].conns) + len(evidence[hosts[i]].queries)
+				nj := len(evidence[hosts[j]].conns) + len(evidence[hosts[j]].queries)
+				return ni > nj || ni == nj && hosts[i] < hosts[j]
+			})
+			var conns, queries []float64
+			seenIn := map[string]bool{}
+			for _, h := range hosts {
+				e := evidence[h]
+				conns = append(conns, e.conns...)
+				queries = append(queries, e.queries...)
+				if len(e.conns) > 0 {
+					seenIn["connection"] = true
+				}
+				if len(e.queries) > 0 {
+					seenIn["DNS"] = true
+				}
+				if e.cmd {
+					seenIn["CommandLine"] = true
+				}
+			}
+			times := conns
+			if len(times) == 0 {
+				times = queries
+			}
+			poll := Poll(times)
+			polling := poll.Judged && poll.Score >= PollThreshold
+			var res *detect.Result
+			if baseCat == cat {
+				res = s.Score(&ev) // the command line names this service: its evidence (raw content, URL) counts
+			} else {
+				one := ev
+				one.QueryName = []byte(hosts[0]) // the service of this row comes first
+				res = s.Score(&one)
+			}
+			fetches := basePass && baseRaw && baseCat == cat
+			pass := !res.Allowlisted && (res.Suspicious || fetches)
+			if !opts.All && !pass {
+				continue
+			}
+			risk := res.RiskScore
+			reasons := make([]string, 0, len(res.Reasons)+1)
+			for _, rs := range res.Reasons {
+				reasons = append(reasons, string(rs))
+			}
+			if polling && !res.Allowlisted {
+				risk = min(100, risk+weights.Polling)
+				reasons = append(reasons, fmt.Sprintf("polls %s every %s s (%d requests, regularity %s)", hosts[0], ftoa(math.Round(poll.Interval*10)/10), poll.Count, ftoa(poll.Score)))
+			}
+			w.SetString(col[0], g.host)
+			w.SetString(col[1], "{"+g.guid+"}")
+			for i, v := range []string{g.image, g.cmd, g.parent, g.user, g.ofn} {
+				if v != "" {
+					w.SetString(col[2+i], v)
+				}
+			}
+			w.SetString(col[7], cat)
+			w.SetMulti(col[8], hosts)
+			w.SetMulti(col[9], sortedKeys(seenIn))
+			w.SetInt(col[10], len(conns))
+			w.SetInt(col[11], len(queries))
+			all := append(append([]float64(nil), conns...), queries...)
+			if len(all) > 0 {
+				lo, hi := all[0], all[0]
+				for _, t := range all {
+					lo, hi = math.Min(lo, t), math.Max(hi, t)
+				}
+				w.SetString(col[12], ftoa(lo))
+				w.SetString(col[13], ftoa(hi))
+			}
+			w.SetInt(col[14], poll.Count)
+			if poll.Count >= 2 {
+				w.SetString(col[15], ftoa(math.Round(poll.Interval*1000)/1000))
+				w.SetString(col[16], ftoa(math.Round(poll.Jitter*1000)/1000))
+			}
+			if poll.Judged {
+				w.SetString(col[17], ftoa(poll.Score))
+			}
+			w.SetInt(col[18], b2i(polling))
+			w.SetInt(col[19], b2i(res.Suspicious))
+			w.SetInt(col[20], b2i(res.Encoded))
+			w.SetInt(col[21], b2i(res.OfficeParent))
+			w.SetInt(col[22], b2i(res.ServiceSpawn))
+			w.SetInt(col[23], res.SuspicionScore)
+			w.SetInt(col[24], risk)
+			w.SetMulti(col[25], reasons)
+			if baseURL != "" && baseCat == cat {
+				w.SetString(col[26], baseURL)
+			}
+			if baseDecoded != "" {
+				w.SetString(col[27], baseDecoded)
+			}
+			if pass {
+				w.SetString(col[28], detect.MitreTechniqueID)
+				w.SetString(col[29], detect.MitreTechnique)
+				w.SetString(col[30], detect.MitreTacticID)
+				w.SetString(col[31], detect.MitreTactic)
+			}
+			w.EndRow()
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

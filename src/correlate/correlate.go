@@ -1,0 +1,230 @@
+// Package correlate implements the t1102correlate search command: it joins
+// Sysmon process creation (EventCode 1), network connection (3) and DNS
+// query (22) events per process, names each connection's destination
+// through the same process's DNS answers, and returns one row per process
+// and web service with the merged evidence, the t1102score fields and how
+// regularly the process polled the service.
+//
+// It scales the way Splunk's reporting commands do: getinfo declares
+// type reporting with a streaming_preop, "t1102correlate phase=map …",
+// which splunkd runs as a streaming command next to the events (on every
+// indexer); each map process folds its share of events into one partial row
+// per process and chunk, and the reduce process merges the partials. The
+// merge is order-independent, so the result does not depend on how events
+// were spread over indexers or chunks.
+package correlate
+
+import (
+	"math"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/t1102app/t1102/src/chunked"
+)
+
+// Input fields (Sysmon's names).
+var inputFields = []string{
+	"EventCode", "host", "ProcessGuid", "_time", "UtcTime", "Image", "CommandLine", "ParentImage", "User",
+	"OriginalFileName", "Description", "Product", "DestinationHostname", "DestinationIp", "QueryName", "QueryResults",
+}
+
+const (
+	inCode = iota
+	inHost
+	inGUID
+	inTime
+	inUtcTime
+	inImage
+	inCmd
+	inParent
+	inUser
+	inOFN
+	inDesc
+	inProduct
+	inDestHost
+	inDestIP
+	inQuery
+	inResults
+)
+
+// Partial-state fields exchanged between the map and reduce phases.
+var partialFields = []string{
+	"t1102c_host", "t1102c_guid", "t1102c_p1", "t1102c_image", "t1102c_cmd", "t1102c_parent", "t1102c_user",
+	"t1102c_ofn", "t1102c_desc", "t1102c_product", "t1102c_conn", "t1102c_dns", "t1102c_nconn", "t1102c_ndns",
+}
+
+const (
+	pHost = iota
+	pGUID
+	pP1
+	pImage
+	pCmd
+	pParent
+	pUser
+	pOFN
+	pDesc
+	pProduct
+	pConn
+	pDNS
+	pNConn
+	pNDNS
+)
+
+// Limits bound the reduce phase's memory.
+type Limits struct {
+	// MaxGroups is how many processes are tracked; events of further
+	// processes are dropped and counted (inspector WARN).
+	MaxGroups int
+	// MaxTimes is how many connections and DNS queries are kept per
+	// process (each); beyond it the earliest MaxTimes are kept, the rest
+	// are counted in connection_count/dns_count but not in the polling
+	// figures (inspector WARN).
+	MaxTimes int
+}
+
+// DefaultLimits are the limits without arguments.
+var DefaultLimits = Limits{MaxGroups: 100_000, MaxTimes: 1000}
+
+// conn is one connection: time, destination address and host name.
+type conn struct {
+	t    float64
+	ip   string
+	host string
+}
+
+// query is one DNS query: time, name and the answer addresses.
+type query struct {
+	t       float64
+	name    string
+	results string
+}
+
+// group is everything known about one process.
+type group struct {
+	host, guid                                   string
+	fromP1                                       bool // the process fields come from its process-creation event
+	image, cmd, parent, user, ofn, desc, product string
+	conns                                        []conn
+	queries                                      []query
+	nconn                                        int
+	ndns                                         int
+}
+
+func (g *group) fields() []*string {
+	return []*string{&g.image, &g.cmd, &g.parent, &g.user, &g.ofn, &g.desc, &g.product}
+}
+
+// mergeInfo takes process fields from another record of the same process:
+// values from process creation win; otherwise the smallest value, so the
+// outcome does not depend on arrival order.
+func (g *group) mergeInfo(fromP1 bool, vals [7]string) {
+	mine := g.fields()
+	switch {
+	case fromP1 && !g.fromP1:
+		for i, v := range vals {
+			*mine[i] = v
+		}
+		g.fromP1 = true
+	case fromP1 == g.fromP1:
+		for i, v := range vals {
+			if v != "" && (*mine[i] == "" || v < *mine[i]) {
+				*mine[i] = v
+			}
+		}
+	}
+}
+
+// prune keeps the earliest max connections and queries, ordered by time
+// (then by value, for a total order).
+func (g *group) prune(max int) (dropped bool) {
+	if len(g.conns) > max {
+		sort.Slice(g.conns, func(i, j int) bool { return lessConn(g.conns[i], g.conns[j]) })
+		g.conns = g.conns[:max]
+		dropped = true
+	}
+	if len(g.queries) > max {
+		sort.Slice(g.queries, func(i, j int) bool { return lessQuery(g.queries[i], g.queries[j]) })
+		g.queries = g.queries[:max]
+		dropped = true
+	}
+	return dropped
+}
+
+func lessConn(a, b conn) bool {
+	if a.t != b.t {
+		return a.t < b.t
+	}
+	if a.ip != b.ip {
+		return a.ip < b.ip
+	}
+	return a.host < b.host
+}
+
+func lessQuery(a, b query) bool {
+	if a.t != b.t {
+		return a.t < b.t
+	}
+	if a.name != b.name {
+		return a.name < b.name
+	}
+	return a.results < b.results
+}
+
+// normGUID makes a ProcessGuid comparable: lower case, no braces.
+func normGUID(b []byte) string {
+	return strings.ToLower(strings.Trim(strings.TrimSpace(string(b)), "{}"))
+}
+
+// parseTime reads _time as splunkd sends it (epoch seconds), or an
+// RFC 3339 time or Sysmon's UtcTime ("2006-01-02 15:04:05.000").
+func parseTime(vals ...[]byte) (float64, bool) {
+	for _, v := range vals {
+		s := strings.TrimSpace(string(v))
+		if s == "" {
+			continue
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return f, true
+		}
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return float64(t.UnixNano()) / 1e9, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// answers returns the addresses of a Sysmon QueryResults value
+// ("::ffff:1.2.3.4;type:  5 cdn.example;2001:db8::1;").
+func answers(results string) []string {
+	var out []string
+	for _, part := range strings.Split(results, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" || strings.HasPrefix(part, "type:") {
+			continue
+		}
+		if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, a.Unmap().String())
+		}
+	}
+	return out
+}
+
+// normIP makes an address comparable with answers().
+func normIP(s string) string {
+	if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+		return a.Unmap().String()
+	}
+	return strings.TrimSpace(s)
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// warnf adds an inspector warning.
+func warnf(c *chunked.Chunk, format string, args ...any) {
+	c.Message(chunked.LevelWarn, format, args...)
+}

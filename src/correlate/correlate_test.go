@@ -1,0 +1,237 @@
+package correlate_test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/correlate"
+	"github.com/t1102app/t1102/src/splunkd"
+	"github.com/t1102app/t1102/src/sysmon"
+)
+
+var argv []string // the real binary with the source tree as its app folder
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "t1102correlate-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin := filepath.Join(dir, "t1102correlate")
+	cmd := exec.Command("go", "build", "-o", bin, "../cmd/t1102correlate")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.Exit(1)
+	}
+	repo, _ := filepath.Abs(filepath.Join("..", ".."))
+	argv = []string{bin, "-app-dir", repo}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func first(v splunkd.Value) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func run(t testing.TB, input *splunkd.Table, indexers int, args ...string) *splunkd.Result {
+	t.Helper()
+	res, err := splunkd.Run(context.Background(), splunkd.Search{
+		Argv: argv, Args: args, Input: input, Collect: true, Indexers: indexers, ChunkRows: 500,
+	})
+	require.NoError(t, err)
+	require.Equal(t, "reporting", res.Config.Type)
+	require.True(t, strings.HasPrefix(res.Config.StreamingPreop, "t1102correlate phase=map"), res.Config.StreamingPreop)
+	return res
+}
+
+// rows renders a result as sorted lines of field=value pairs.
+func rows(tab *splunkd.Table) []string {
+	var out []string
+	for i := range tab.Rows {
+		var parts []string
+		for j, f := range tab.Fields {
+			if strings.HasPrefix(f, "__mv_") {
+				continue
+			}
+			if v := tab.Rows[i][j]; len(v) > 0 {
+				parts = append(parts, f+"="+strings.Join(v, ","))
+			}
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestAtomic: the project's events for the original detection's four
+// Atomic Red Team tests give four rows, each with its test's evidence.
+func TestAtomic(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "events", "atomic.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	events, err := splunkd.ReadTable(f, "csv")
+	require.NoError(t, err)
+	res := run(t, events, 3)
+	tab := res.Table
+	require.Len(t, tab.Rows, 4, "%v", rows(tab))
+	get := func(i int, f string) string { return strings.Join(tab.Get(i, f), ",") }
+	byImage := map[string]int{}
+	for i := range tab.Rows {
+		byImage[get(i, "Image")+" "+get(i, "is_legit_webservice")] = i
+	}
+	ps := byImage[`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe pastebin`]
+	require.Contains(t, get(ps, "CommandLine"), "-WindowStyle Hidden")
+	require.Contains(t, get(ps, "CommandLine"), "IEX")
+	require.Equal(t, "1", get(ps, "connection_count"))
+
+	py := byImage[`C:\Users\jdoe\AppData\Local\Programs\Python\Python311\python.exe github`]
+	require.Equal(t, "3", get(py, "connection_count"), "two connections named by the DNS answer, one by GitHub's reverse DNS")
+	require.Equal(t, "1", get(py, "is_polling"))
+	require.Equal(t, "30.002", get(py, "poll_interval"), "median of 30.01 and 29.995 s, to the millisecond")
+	require.Equal(t, "1", get(py, "poll_score"))
+
+	curl := byImage[`C:\Windows\System32\curl.exe telegram`]
+	require.Contains(t, get(curl, "CommandLine"), "-o %TEMP%")
+	require.Contains(t, get(curl, "t1102_domains"), "api.telegram.org")
+
+	task := byImage[`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe github`]
+	require.Equal(t, "1", get(task, "is_service_spawn"))
+	require.Equal(t, "1", get(task, "is_encoded"))
+	require.Equal(t, `C:\Windows\System32\svchost.exe`, get(task, "ParentImage"))
+	for i := range tab.Rows {
+		require.Equal(t, "T1102.003", get(i, "mitre_technique_id"))
+	}
+}
+
+func corpus(t *testing.T) (*splunkd.Table, string) {
+	dir := filepath.Join("..", "..", "..", "shared", "sysmon")
+	files, _ := filepath.Glob(filepath.Join(dir, "xml", "*.xml*"))
+	if len(files) == 0 {
+		t.Skipf("Sysmon corpus not found at %s (../shared sits beside a full checkout)", dir)
+	}
+	tab := &splunkd.Table{Fields: []string{"dataset", "EventCode", "host", "_time", "UtcTime", "ProcessGuid", "Image", "CommandLine",
+		"ParentImage", "User", "OriginalFileName", "Description", "Product", "DestinationHostname", "DestinationIp", "QueryName", "QueryResults"}}
+	for _, path := range files {
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		var r io.Reader = f
+		if strings.HasSuffix(path, ".gz") {
+			zr, err := gzip.NewReader(f)
+			require.NoError(t, err)
+			r = zr
+		}
+		evs, err := sysmon.ReadEvents(r)
+		f.Close()
+		require.NoError(t, err)
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".xml")
+		for _, ev := range evs {
+			row := make([]splunkd.Value, len(tab.Fields))
+			for j, fld := range tab.Fields {
+				v := ev.Get(fld)
+				if fld == "dataset" {
+					v = name
+				}
+				if fld == "host" {
+					v = name + "/" + v // datasets reuse host names; keep them apart
+				}
+				if v != "" {
+					row[j] = splunkd.Value{v}
+				}
+			}
+			tab.Rows = append(tab.Rows, row)
+		}
+	}
+	return tab, dir
+}
+
+// TestCorpus: spread over 1, 3 and 7 indexers the output is identical;
+// every labelled malicious process has a row with its service; the benign
+// one has none; the PowerShell processes whose service shows only in DNS
+// get their connections counted.
+func TestCorpus(t *testing.T) {
+	input, dir := corpus(t)
+	var want []string
+	var res *splunkd.Result
+	for _, n := range []int{1, 3, 7} {
+		res = run(t, input, n)
+		got := rows(res.Table)
+		if want == nil {
+			want = got
+			continue
+		}
+		require.Equal(t, want, got, "%d indexers", n)
+	}
+	tab := res.Table
+	f, err := os.Open(filepath.Join(dir, "labels.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	labels, err := csv.NewReader(f).ReadAll()
+	require.NoError(t, err)
+	find := func(dataset, guid string) []int {
+		var out []int
+		for i := range tab.Rows {
+			if strings.HasPrefix(first(tab.Get(i, "host")), dataset+"/") && strings.EqualFold(strings.Trim(first(tab.Get(i, "ProcessGuid")), "{}"), strings.Trim(guid, "{}")) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	for _, l := range labels[1:] {
+		dataset, guid, image, services, verdict := l[0], l[1], l[2], l[3], l[6]
+		hits := find(dataset, guid)
+		if verdict == "benign" {
+			require.Empty(t, hits, "%s %s", dataset, image)
+			continue
+		}
+		require.NotEmpty(t, hits, "%s %s %s", dataset, guid, image)
+		var cats []string
+		for _, i := range hits {
+			cats = append(cats, first(tab.Get(i, "is_legit_webservice")))
+			if strings.HasPrefix(dataset, "psh_") || dataset == "schtask_modification" {
+				require.NotEqual(t, "0", first(tab.Get(i, "connection_count")), "%s %s: connections named through DNS", dataset, image)
+			}
+		}
+		require.Contains(t, cats, strings.Split(services, ";")[0], "%s %s", dataset, image)
+	}
+	t.Logf("%d rows from %d events", len(tab.Rows), len(input.Rows))
+	for _, r := range rows(tab) {
+		t.Log("  " + r[:min(len(r), 240)])
+	}
+}
+
+func TestArguments(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"window=0"}, "window="},
+		{[]string{"max_groups=x"}, "max_groups="},
+		{[]string{"phase=reduce"}, "only phase=map"},
+		{[]string{"bogus=1"}, `unknown argument "bogus"`},
+		{[]string{"all=maybe"}, "not a boolean"},
+	} {
+		_, err := correlate.ParseOptions(tt.args)
+		require.ErrorIs(t, err, chunked.ErrArgument, "%v", tt.args)
+		require.ErrorContains(t, err, tt.err)
+	}
+	o, err := correlate.ParseOptions([]string{"window=60", "max_times=10", "phase=map", "all=t"})
+	require.NoError(t, err)
+	require.True(t, o.Map)
+	require.Equal(t, []string{"window=60", "max_times=10", "all=t"}, o.Args, "the map phase gets the other arguments, not phase=map twice")
+}

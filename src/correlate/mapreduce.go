@@ -1,0 +1,240 @@
+package correlate
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/t1102app/t1102/src/chunked"
+)
+
+type key struct{ host, guid string }
+
+// mapper folds each chunk's events into one partial row per process.
+type mapper struct {
+	limits Limits
+	in     [inResults + 1]int
+	idx    int
+	out    [pNDNS + 1]int
+	idxOut int
+	outSet bool
+	groups map[key]*group
+	first  map[key]int // first row of each process in the chunk, for its _chunked_idx
+	noGUID int
+	warned bool
+}
+
+func (m *mapper) Process(c *chunked.Chunk) error {
+	t := &c.In
+	if t.Len() == 0 {
+		return nil
+	}
+	for i, f := range inputFields {
+		m.in[i] = t.Index(f)
+	}
+	m.idx = t.Index("_chunked_idx")
+	clear(m.groups)
+	clear(m.first)
+	if m.groups == nil {
+		m.groups, m.first = map[key]*group{}, map[key]int{}
+	}
+	noTime := 0
+	for i := 0; i < t.Len(); i++ {
+		r := t.Row(i)
+		code := strings.TrimSpace(string(r.Get(m.in[inCode])))
+		if code != "1" && code != "3" && code != "22" {
+			continue // other events (an image load's OriginalFileName is the DLL's) say nothing here
+		}
+		guid := normGUID(r.Get(m.in[inGUID]))
+		if guid == "" {
+			m.noGUID++
+			continue
+		}
+		k := key{strings.ToLower(string(r.Get(m.in[inHost]))), guid}
+		g := m.groups[k]
+		if g == nil {
+			g = &group{host: k.host, guid: guid}
+			m.groups[k] = g
+			m.first[k] = i
+		}
+		var vals [7]string
+		if code == "1" {
+			vals = [7]string{string(r.Get(m.in[inImage])), string(r.Get(m.in[inCmd])), string(r.Get(m.in[inParent])),
+				string(r.Get(m.in[inUser])), string(r.Get(m.in[inOFN])), string(r.Get(m.in[inDesc])), string(r.Get(m.in[inProduct]))}
+		} else {
+			// Connections and queries carry the image and the user only.
+			vals[0], vals[3] = string(r.Get(m.in[inImage])), string(r.Get(m.in[inUser]))
+		}
+		g.mergeInfo(code == "1", vals)
+		ts, ok := parseTime(r.Get(m.in[inTime]), r.Get(m.in[inUtcTime]))
+		switch code {
+		case "3":
+			g.nconn++
+			if !ok {
+				noTime++
+				continue
+			}
+			g.conns = append(g.conns, conn{ts, normIP(string(r.Get(m.in[inDestIP]))), string(r.Get(m.in[inDestHost]))})
+		case "22":
+			g.ndns++
+			if !ok {
+				noTime++
+				continue
+			}
+			g.queries = append(g.queries, query{ts, string(r.Get(m.in[inQuery])), string(r.Get(m.in[inResults]))})
+		}
+		if len(g.conns) > 2*m.limits.MaxTimes || len(g.queries) > 2*m.limits.MaxTimes {
+			g.prune(m.limits.MaxTimes)
+		}
+	}
+	if noTime > 0 {
+		warnf(c, "t1102correlate: %d connection or DNS events without a readable _time are counted but not timed", noTime)
+	}
+	if m.noGUID > 0 && !m.warned && c.Last {
+		m.warned = true
+		warnf(c, "t1102correlate: %d events without ProcessGuid were skipped", m.noGUID)
+	}
+	keys := make([]key, 0, len(m.groups))
+	for k := range m.groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].host < keys[j].host || keys[i].host == keys[j].host && keys[i].guid < keys[j].guid
+	})
+	w := &c.Out
+	if !m.outSet {
+		for i, f := range partialFields {
+			m.out[i] = w.Field(f)
+		}
+		m.idxOut = w.Field("_chunked_idx")
+		m.outSet = true
+	}
+	for _, k := range keys {
+		g := m.groups[k]
+		g.prune(m.limits.MaxTimes)
+		if m.idx >= 0 {
+			// splunkd merges a streaming command's rows back with the fields
+			// it did not send by _chunked_idx: the partial row stands for
+			// the first event of its process in this chunk.
+			w.SetRaw(m.idxOut, t.Row(m.first[k]).Raw(m.idx))
+		}
+		writePartial(w, &m.out, g)
+		w.EndRow()
+	}
+	return nil
+}
+
+func writePartial(w *chunked.TableWriter, o *[pNDNS + 1]int, g *group) {
+	w.SetString(o[pHost], g.host)
+	w.SetString(o[pGUID], g.guid)
+	if g.fromP1 {
+		w.SetInt(o[pP1], 1)
+	}
+	for i, v := range g.fields() {
+		if *v != "" {
+			w.SetString(o[pImage+i], *v)
+		}
+	}
+	if len(g.conns) > 0 {
+		vals := make([]string, len(g.conns))
+		for i, c := range g.conns {
+			vals[i] = ftoa(c.t) + "|" + clean(c.ip) + "|" + clean(c.host)
+		}
+		w.SetMulti(o[pConn], vals)
+	}
+	if len(g.queries) > 0 {
+		vals := make([]string, len(g.queries))
+		for i, q := range g.queries {
+			vals[i] = ftoa(q.t) + "|" + clean(q.name) + "|" + clean(q.results)
+		}
+		w.SetMulti(o[pDNS], vals)
+	}
+	w.SetInt(o[pNConn], g.nconn)
+	w.SetInt(o[pNDNS], g.ndns)
+}
+
+// clean keeps the partial encoding's separator out of values.
+func clean(s string) string { return strings.ReplaceAll(s, "|", " ") }
+
+// reducer merges partial rows.
+type reducer struct {
+	limits       Limits
+	groups       map[key]*group
+	droppedRows  int // partial rows of processes beyond MaxGroups
+	capped       int // processes whose lists hit MaxTimes
+	cappedGroups map[key]bool
+	finish       func(r *reducer, w *chunked.TableWriter) error
+	messages     []string
+}
+
+func (r *reducer) Add(t *chunked.Table) error {
+	if r.groups == nil {
+		r.groups, r.cappedGroups = map[key]*group{}, map[key]bool{}
+	}
+	var in [pNDNS + 1]int
+	for i, f := range partialFields {
+		in[i] = t.Index(f)
+	}
+	if in[pGUID] < 0 {
+		return nil // nothing from a map phase in this chunk
+	}
+	for i := 0; i < t.Len(); i++ {
+		row := t.Row(i)
+		k := key{string(row.Get(in[pHost])), string(row.Get(in[pGUID]))}
+		if k.guid == "" {
+			continue
+		}
+		g := r.groups[k]
+		if g == nil {
+			if len(r.groups) >= r.limits.MaxGroups {
+				r.droppedRows++
+				continue
+			}
+			g = &group{host: k.host, guid: k.guid}
+			r.groups[k] = g
+		}
+		var vals [7]string
+		for j := range vals {
+			vals[j] = string(row.Get(in[pImage+j]))
+		}
+		g.mergeInfo(string(row.Get(in[pP1])) == "1", vals)
+		conns, err := row.Values(in[pConn])
+		if err != nil {
+			return err
+		}
+		for _, v := range conns {
+			parts := strings.SplitN(v, "|", 3)
+			if len(parts) != 3 {
+				continue
+			}
+			ts, _ := strconv.ParseFloat(parts[0], 64)
+			g.conns = append(g.conns, conn{ts, parts[1], parts[2]})
+		}
+		qs, err := row.Values(in[pDNS])
+		if err != nil {
+			return err
+		}
+		for _, v := range qs {
+			parts := strings.SplitN(v, "|", 3)
+			if len(parts) != 3 {
+				continue
+			}
+			ts, _ := strconv.ParseFloat(parts[0], 64)
+			g.queries = append(g.queries, query{ts, parts[1], parts[2]})
+		}
+		n, _ := strconv.Atoi(string(row.Get(in[pNConn])))
+		g.nconn += n
+		n, _ = strconv.Atoi(string(row.Get(in[pNDNS])))
+		g.ndns += n
+		if len(g.conns) > 2*r.limits.MaxTimes || len(g.queries) > 2*r.limits.MaxTimes {
+			if g.prune(r.limits.MaxTimes) {
+				r.cappedGroups[k] = true
+			}
+		}
+	}
+	return nil
+}
+
+func (r *reducer) Finish(w *chunked.TableWriter) error {
+	return r.finish(r, w)
+}
