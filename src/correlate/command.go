@@ -110,7 +110,8 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		return chunked.Config{}, nil, err
 	}
 	if opts.Map {
-		return chunked.Config{Type: chunked.Streaming, RequiredFields: inputFields}, &mapper{limits: opts.Limits}, nil
+		// No required_fields: see mapper.
+		return chunked.Config{Type: chunked.Streaming}, &mapper{limits: opts.Limits}, nil
 	}
 	if c.AppDir == "" {
 		return chunked.Config{}, nil, fmt.Errorf("%s: %w: the app folder with the catalogs was not found", Name, detect.ErrCatalog)

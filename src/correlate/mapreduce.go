@@ -10,35 +10,33 @@ import (
 
 type key struct{ host, guid string }
 
-// mapper folds each chunk's events into one partial row per process.
+// mapper folds all the events of its share into one partial row per
+// process, written in the reply to the last chunk (earlier replies are
+// empty). It declares no required_fields: splunkd then sends whole events
+// and adds no _chunked_idx, so rows that stand for many events are
+// legitimate, and the reduce phase receives at most one row per process
+// and indexer however many events there were. Memory is bounded by the
+// same limits as the reduce phase's.
 type mapper struct {
-	limits Limits
-	in     [inResults + 1]int
-	idx    int
-	out    [pNDNS + 1]int
-	idxOut int
-	outSet bool
-	groups map[key]*group
-	first  map[key]int // first row of each process in the chunk, for its _chunked_idx
-	noGUID int
-	warned bool
+	limits  Limits
+	in      [inResults + 1]int
+	out     [pNDNS + 1]int
+	outSet  bool
+	groups  map[key]*group
+	dropped int // events of processes beyond MaxGroups
+	capped  map[key]bool
+	noGUID  int
+	noTime  int
 }
 
 func (m *mapper) Process(c *chunked.Chunk) error {
-	t := &c.In
-	if t.Len() == 0 {
-		return nil
+	if m.groups == nil {
+		m.groups, m.capped = map[key]*group{}, map[key]bool{}
 	}
+	t := &c.In
 	for i, f := range inputFields {
 		m.in[i] = t.Index(f)
 	}
-	m.idx = t.Index("_chunked_idx")
-	clear(m.groups)
-	clear(m.first)
-	if m.groups == nil {
-		m.groups, m.first = map[key]*group{}, map[key]int{}
-	}
-	noTime := 0
 	for i := 0; i < t.Len(); i++ {
 		r := t.Row(i)
 		code := strings.TrimSpace(string(r.Get(m.in[inCode])))
@@ -53,9 +51,12 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		k := key{strings.ToLower(string(r.Get(m.in[inHost]))), guid}
 		g := m.groups[k]
 		if g == nil {
+			if len(m.groups) >= m.limits.MaxGroups {
+				m.dropped++
+				continue
+			}
 			g = &group{host: k.host, guid: guid}
 			m.groups[k] = g
-			m.first[k] = i
 		}
 		var vals [7]string
 		if code == "1" {
@@ -71,28 +72,35 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		case "3":
 			g.nconn++
 			if !ok {
-				noTime++
+				m.noTime++
 				continue
 			}
 			g.conns = append(g.conns, conn{ts, normIP(string(r.Get(m.in[inDestIP]))), string(r.Get(m.in[inDestHost]))})
 		case "22":
 			g.ndns++
 			if !ok {
-				noTime++
+				m.noTime++
 				continue
 			}
 			g.queries = append(g.queries, query{ts, string(r.Get(m.in[inQuery])), string(r.Get(m.in[inResults]))})
 		}
 		if len(g.conns) > 2*m.limits.MaxTimes || len(g.queries) > 2*m.limits.MaxTimes {
-			g.prune(m.limits.MaxTimes)
+			if g.prune(m.limits.MaxTimes) {
+				m.capped[k] = true
+			}
 		}
 	}
-	if noTime > 0 {
-		warnf(c, "t1102correlate: %d connection or DNS events without a readable _time are counted but not timed", noTime)
+	if !c.Last {
+		return nil
 	}
-	if m.noGUID > 0 && !m.warned && c.Last {
-		m.warned = true
-		warnf(c, "t1102correlate: %d events without ProcessGuid were skipped", m.noGUID)
+	if m.noTime > 0 {
+		warnf(c, "%s: %d connection or DNS events without a readable _time are counted but not timed", Name, m.noTime)
+	}
+	if m.noGUID > 0 {
+		warnf(c, "%s: %d events without ProcessGuid were skipped", Name, m.noGUID)
+	}
+	if m.dropped > 0 {
+		warnf(c, "%s: more than max_groups=%d processes on this indexer: %d events of further processes were not correlated", Name, m.limits.MaxGroups, m.dropped)
 	}
 	keys := make([]key, 0, len(m.groups))
 	for k := range m.groups {
@@ -106,18 +114,11 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		for i, f := range partialFields {
 			m.out[i] = w.Field(f)
 		}
-		m.idxOut = w.Field("_chunked_idx")
 		m.outSet = true
 	}
 	for _, k := range keys {
 		g := m.groups[k]
 		g.prune(m.limits.MaxTimes)
-		if m.idx >= 0 {
-			// splunkd merges a streaming command's rows back with the fields
-			// it did not send by _chunked_idx: the partial row stands for
-			// the first event of its process in this chunk.
-			w.SetRaw(m.idxOut, t.Row(m.first[k]).Raw(m.idx))
-		}
 		writePartial(w, &m.out, g)
 		w.EndRow()
 	}

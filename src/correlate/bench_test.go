@@ -1,0 +1,105 @@
+package correlate_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/splunkd"
+)
+
+// synth is n Sysmon-like events from processes processes: the emulator's
+// synthetic events with process identities drawn from a pool, and one in
+// ten network events turned into the DNS query that named it.
+func synth(n, processes int) *splunkd.Table {
+	t := splunkd.SyntheticSysmon(n, 3)
+	col := func(name string) int { return t.Column(name) }
+	t.Fields = append(t.Fields, "QueryName", "QueryResults")
+	code, guid, host, dhost, dip := col("EventCode"), col("ProcessGuid"), col("host"), col("DestinationHostname"), col("DestinationIp")
+	for i := range t.Rows {
+		row := append(t.Rows[i], nil, nil)
+		p := (i * 7919) % processes
+		row[guid] = splunkd.Value{fmt.Sprintf("{4a5c%04x-0000-0000-0000-%012x}", p%65536, p)}
+		row[host] = splunkd.Value{fmt.Sprintf("WKS-%03d", p%500)}
+		if first(row[code]) == "3" && i%10 == 0 && len(row[dhost]) > 0 {
+			row[code] = splunkd.Value{"22"}
+			row[len(row)-2] = row[dhost]
+			row[len(row)-1] = splunkd.Value{"::ffff:" + first(row[dip]) + ";"}
+			row[dhost] = nil
+		}
+		t.Rows[i] = row
+	}
+	return t
+}
+
+func peaks(res *splunkd.Result) (mapPeak, reducePeak int64) {
+	for _, p := range res.Processes {
+		if strings.HasPrefix(p.Name, "map") {
+			mapPeak = max(mapPeak, p.PeakRSS)
+		} else if p.Role != "probe" {
+			reducePeak = max(reducePeak, p.PeakRSS)
+		}
+	}
+	return
+}
+
+// BenchmarkMapReduce: 1,000,000 events from 20,000 processes through the
+// map phase on 3 simulated indexers and the reduce, with the emulator.
+func BenchmarkMapReduce(b *testing.B) {
+	input := synth(1_000_000, 20_000)
+	var mapPeak, reducePeak int64
+	var rows int
+	for b.Loop() {
+		res, err := splunkd.Run(context.Background(), splunkd.Search{
+			Argv: argv, Args: []string{"all=true"}, Input: input, Indexers: 3, ChunkRows: 10_000, Probes: -1, Timeout: 5 * time.Minute,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, r := peaks(res)
+		mapPeak, reducePeak, rows = max(mapPeak, m), max(reducePeak, r), res.Rows
+	}
+	b.ReportMetric(float64(b.N)*1_000_000/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(mapPeak)/(1<<20), "map-peak-MiB")
+	b.ReportMetric(float64(reducePeak)/(1<<20), "reduce-peak-MiB")
+	b.ReportMetric(float64(rows), "rows")
+}
+
+// TestMemoryBoundedByCaps: once max_groups and max_times are reached (5 and
+// 20 events per process, 3 kept), four
+// times as many events take the same memory, in the map processes and in
+// the reduce.
+func TestMemoryBoundedByCaps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 500,000 events")
+	}
+	run := func(n int) (int64, int64, []splunkd.Message) {
+		res, err := splunkd.Run(context.Background(), splunkd.Search{
+			Argv: argv, Args: []string{"all=true", "max_groups=2000", "max_times=3"}, Input: synth(n, 20_000),
+			Indexers: 2, ChunkRows: 10_000, Probes: -1, Timeout: 5 * time.Minute,
+		})
+		require.NoError(t, err)
+		m, r := peaks(res)
+		return m, r, res.Messages
+	}
+	m1, r1, _ := run(100_000)
+	m4, r4, msgs := run(400_000)
+	t.Logf("map peak %d → %d KiB, reduce peak %d → %d KiB for 100,000 → 400,000 events", m1>>10, m4>>10, r1>>10, r4>>10)
+	if m1 == 0 {
+		t.Skip("no RSS figures on this platform")
+	}
+	require.Less(t, float64(m4), 1.5*float64(m1), "map memory must not follow the number of events")
+	require.Less(t, float64(r4), 1.5*float64(r1), "reduce memory must not follow the number of events")
+	var warned []string
+	for _, m := range msgs {
+		if m.Level == "WARN" {
+			warned = append(warned, m.Text)
+		}
+	}
+	require.NotEmpty(t, warned, "reaching a cap is reported")
+	require.Contains(t, strings.Join(warned, "\n"), "max_groups=2000")
+}
