@@ -23,6 +23,13 @@ import (
 // after a clean end of input, 1 after an error (which splunkd was told).
 // newCommand builds the command for the app folder (empty if not found).
 func Main(name, version string, args []string, stdin io.Reader, stdout, stderr io.Writer, newCommand func(appDir string) chunked.Command) int {
+	return MainGC(name, version, args, stdin, stdout, stderr, 400, newCommand)
+}
+
+// MainGC is Main with the garbage collector's target percentage: a command
+// whose memory is bounded by its chunks collects less often (400); one that
+// keeps state across chunks keeps Go's default (100).
+func MainGC(name, version string, args []string, stdin io.Reader, stdout, stderr io.Writer, gcPercent int, newCommand func(appDir string) chunked.Command) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	maxChunk := fs.Int64("max-chunk-bytes", chunked.DefaultMaxBody, "largest input chunk body accepted, in bytes")
@@ -59,8 +66,7 @@ func Main(name, version string, args []string, stdin io.Reader, stdout, stderr i
 			fmt.Fprintf(stderr, "WARN cpuprofile: %v\n", err)
 		}
 	}
-	// Memory is bounded by the chunk size; collecting less often saves CPU.
-	debug.SetGCPercent(400)
+	debug.SetGCPercent(gcPercent)
 	err := chunked.Run(cmd, stdin, stdout, chunked.Options{
 		Name:    name,
 		MaxBody: *maxChunk,

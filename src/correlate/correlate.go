@@ -85,8 +85,14 @@ type Limits struct {
 	MaxTimes int
 }
 
-// DefaultLimits are the limits without arguments.
-var DefaultLimits = Limits{MaxGroups: 100_000, MaxTimes: 1000}
+// DefaultLimits are the limits without arguments: at most 20,000
+// processes per process (map or reduce), and the earliest 100 connections
+// and 100 DNS queries of each, which is more than regularity needs. A
+// process holds at most 133 of each between prunings, so the state
+// stays under about 20,000 × 2 × 133 × 80 bytes, some 430 MB, at the very
+// worst, and
+// far less with real data.
+var DefaultLimits = Limits{MaxGroups: 20_000, MaxTimes: 100}
 
 // conn is one connection: time, destination address and host name.
 type conn struct {

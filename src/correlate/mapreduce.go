@@ -84,7 +84,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			}
 			g.queries = append(g.queries, query{ts, string(r.Get(m.in[inQuery])), string(r.Get(m.in[inResults]))})
 		}
-		if len(g.conns) > 2*m.limits.MaxTimes || len(g.queries) > 2*m.limits.MaxTimes {
+		if len(g.conns) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 || len(g.queries) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 {
 			if g.prune(m.limits.MaxTimes) {
 				m.capped[k] = true
 			}
@@ -166,11 +166,28 @@ type reducer struct {
 	cappedGroups map[key]bool
 	finish       func(r *reducer, w *chunked.TableWriter) error
 	messages     []string
+	strs         map[string]string // interned addresses, host names, queries
+}
+
+// maxInterned bounds the intern table; past it strings are kept as they are.
+const maxInterned = 200_000
+
+// intern returns one shared copy of s: the same few destinations recur in
+// thousands of connections.
+func (r *reducer) intern(s string) string {
+	if v, ok := r.strs[s]; ok {
+		return v
+	}
+	if len(r.strs) < maxInterned {
+		s = strings.Clone(s) // not a slice of the row it came from
+		r.strs[s] = s
+	}
+	return s
 }
 
 func (r *reducer) Add(t *chunked.Table) error {
 	if r.groups == nil {
-		r.groups, r.cappedGroups = map[key]*group{}, map[key]bool{}
+		r.groups, r.cappedGroups, r.strs = map[key]*group{}, map[key]bool{}, map[string]string{}
 	}
 	var in [pNDNS + 1]int
 	for i, f := range partialFields {
@@ -209,7 +226,7 @@ func (r *reducer) Add(t *chunked.Table) error {
 				continue
 			}
 			ts, _ := strconv.ParseFloat(parts[0], 64)
-			g.conns = append(g.conns, conn{ts, parts[1], parts[2]})
+			g.conns = append(g.conns, conn{ts, r.intern(parts[1]), r.intern(parts[2])})
 		}
 		qs, err := row.Values(in[pDNS])
 		if err != nil {
@@ -221,13 +238,13 @@ func (r *reducer) Add(t *chunked.Table) error {
 				continue
 			}
 			ts, _ := strconv.ParseFloat(parts[0], 64)
-			g.queries = append(g.queries, query{ts, parts[1], parts[2]})
+			g.queries = append(g.queries, query{ts, r.intern(parts[1]), r.intern(parts[2])})
 		}
 		n, _ := strconv.Atoi(string(row.Get(in[pNConn])))
 		g.nconn += n
 		n, _ = strconv.Atoi(string(row.Get(in[pNDNS])))
 		g.ndns += n
-		if len(g.conns) > 2*r.limits.MaxTimes || len(g.queries) > 2*r.limits.MaxTimes {
+		if len(g.conns) > r.limits.MaxTimes+r.limits.MaxTimes/4+8 || len(g.queries) > r.limits.MaxTimes+r.limits.MaxTimes/4+8 {
 			if g.prune(r.limits.MaxTimes) {
 				r.cappedGroups[k] = true
 			}

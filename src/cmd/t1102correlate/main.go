@@ -17,6 +17,6 @@ var version = "dev"
 
 func main() {
 	chunked.GrowPipes(os.Stdin, os.Stdout)
-	os.Exit(cli.Main(correlate.Name, version, os.Args[1:], os.Stdin, os.Stdout, os.Stderr,
+	os.Exit(cli.MainGC(correlate.Name, version, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, 100,
 		func(appDir string) chunked.Command { return correlate.Command{AppDir: appDir} }))
 }
