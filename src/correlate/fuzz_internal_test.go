@@ -1,0 +1,44 @@
+package correlate
+
+import (
+	"testing"
+
+	"github.com/t1102app/t1102/src/chunked"
+)
+
+// FuzzReducePartials: any body arriving at the reduce phase merges without
+// panicking and keeps the caps.
+func FuzzReducePartials(f *testing.F) {
+	f.Add("t1102c_host,t1102c_guid,t1102c_conn,__mv_t1102c_conn,t1102c_nconn\nwks,abc,\"1|1.2.3.4|x\n2|1.2.3.4|\",$1|1.2.3.4|x$;$2|1.2.3.4|$,2\n")
+	f.Add("t1102c_guid,t1102c_dns\ng,nan|q|::ffff:1.2.3.4;\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		var tab chunked.Table
+		if tab.Parse([]byte(body)) != nil {
+			return
+		}
+		r := &reducer{limits: Limits{MaxGroups: 3, MaxTimes: 2}}
+		if err := r.Add(&tab); err != nil {
+			return
+		}
+		if len(r.groups) > 3 {
+			t.Fatalf("%d groups past the cap", len(r.groups))
+		}
+		for _, g := range r.groups {
+			if len(g.conns) > 2+2/4+8 || len(g.queries) > 2+2/4+8 {
+				t.Fatalf("lists past the cap: %d, %d", len(g.conns), len(g.queries))
+			}
+		}
+	})
+}
+
+func FuzzAnswersAndTimes(f *testing.F) {
+	f.Add("::ffff:1.2.3.4;type:  5 cdn.example;2001:db8::1;", "2020-10-23 06:36:43.542")
+	f.Fuzz(func(t *testing.T, results, ts string) {
+		for _, a := range answers(results) {
+			if normIP(a) != a {
+				t.Fatalf("answer %q is not normalised", a)
+			}
+		}
+		parseTime([]byte(ts))
+	})
+}
