@@ -44,17 +44,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// csvError is a position inside a body, before the chunk's place in the
-// stream is known; [Reader] and [Run] turn it into an [*Error].
-type csvError struct {
-	offset int // byte offset inside the body
+// CSVError is a decoding error at a position inside one body, as
+// [Table.Parse] returns it; [Run] places it in the stream as an [*Error].
+// The fields are unexported so that positions stay consistent; read them
+// with Position.
+type CSVError struct {
+	offset int // byte offset inside the body, -1 if unknown
 	row    int // 1-based data row, 0 for the header
 	col    int // 0-based column, -1 if unknown
 	err    error
 }
 
-func (e *csvError) Error() string {
+// Position returns the byte offset in the body (-1 if unknown), the 1-based
+// data row (0: the header) and the 0-based column (-1 if unknown).
+func (e *CSVError) Position() (offset, row, col int) { return e.offset, e.row, e.col }
+
+func (e *CSVError) Error() string {
 	return fmt.Sprintf("body byte %d, row %d: %v", e.offset, e.row, e.err)
 }
 
-func (e *csvError) Unwrap() error { return e.err }
+func (e *CSVError) Unwrap() error { return e.err }

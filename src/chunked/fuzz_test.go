@@ -144,7 +144,7 @@ func FuzzTable(f *testing.F) {
 			t.Fatalf("one worker: %+v\nthree: %+v", a, b)
 		}
 		if err != nil {
-			var ce *csvError
+			var ce *CSVError
 			if !errors.As(err, &ce) {
 				t.Fatalf("error without position: %v", err)
 			}

@@ -184,14 +184,14 @@ func rowRange(h RowHandler, c *Chunk, lo, hi int, out *TableWriter) error {
 	}()
 	for ; i < hi; i++ {
 		if err := h.Row(c.In.Row(i), out); err != nil {
-			var ce *csvError
+			var ce *CSVError
 			if errors.As(err, &ce) { // already placed (a Values error): keep its field
 				if ce.row == 0 {
 					ce.row = i + 1
 				}
 				return ce
 			}
-			return &csvError{offset: -1, row: i + 1, col: -1, err: err}
+			return &CSVError{offset: -1, row: i + 1, col: -1, err: err}
 		}
 	}
 	return nil
@@ -416,7 +416,7 @@ func (s *session) process(c *Chunk) (err error) {
 		if p := recover(); p != nil {
 			fmt.Fprintf(s.log, "ERROR panic in Process: %v\n%s", p, debug.Stack())
 			if rp, ok := p.(rowPanic); ok {
-				err = &csvError{offset: -1, row: rp.row, col: -1, err: fmt.Errorf("internal error: %v", rp.value)}
+				err = &CSVError{offset: -1, row: rp.row, col: -1, err: fmt.Errorf("internal error: %v", rp.value)}
 				return
 			}
 			err = fmt.Errorf("internal error: %v", p)
@@ -427,7 +427,7 @@ func (s *session) process(c *Chunk) (err error) {
 
 // placeCSV turns a body position into a stream position.
 func placeCSV(m Message, t *Table, err error) error {
-	var ce *csvError
+	var ce *CSVError
 	if !errors.As(err, &ce) {
 		if errors.As(err, new(*Error)) {
 			return err

@@ -79,7 +79,7 @@ func (t *Table) ParseWorkers(body []byte, workers int) error {
 		return nil
 	}
 	if len(body) > math.MaxInt32 {
-		return &csvError{offset: 0, row: 0, col: -1, err: fmt.Errorf("%w: body of %d bytes, limit %d", ErrTooLarge, len(body), math.MaxInt32)}
+		return &CSVError{offset: 0, row: 0, col: -1, err: fmt.Errorf("%w: body of %d bytes, limit %d", ErrTooLarge, len(body), math.MaxInt32)}
 	}
 	// The header row.
 	t.p.cells, t.p.unesc = t.p.cells[:0], t.p.unesc[:0]
@@ -246,7 +246,7 @@ type parser struct {
 	cells []cell
 	unesc []byte
 	nrows int
-	err   *csvError
+	err   *CSVError
 }
 
 // parseRows decodes the records of body[from:to], each ncols wide. Rows in
@@ -270,13 +270,13 @@ func (ps *parser) parseRows(body []byte, from, to, ncols int) {
 		var err error
 		p, err = ps.parseRecord(seg, p, row)
 		if err != nil {
-			ps.err = err.(*csvError)
+			ps.err = err.(*CSVError)
 			return
 		}
 		if n := len(ps.cells) - start; n != ncols {
 			// A blank line in a one-column body is a row with one empty
 			// cell; elsewhere a wrong count is an error.
-			ps.err = &csvError{offset: first, row: row, col: -1, err: fmt.Errorf("%w: %d, header has %d", ErrFieldCount, n, ncols)}
+			ps.err = &CSVError{offset: first, row: row, col: -1, err: fmt.Errorf("%w: %d, header has %d", ErrFieldCount, n, ncols)}
 			return
 		}
 		ps.nrows++
@@ -298,7 +298,7 @@ func (ps *parser) parseRecord(body []byte, p, row int) (int, error) {
 			for {
 				i := bytes.IndexByte(body[q:], '"')
 				if i < 0 {
-					return p, &csvError{offset: start, row: row, col: col, err: fmt.Errorf("%w: quoted field never closed", ErrQuote)}
+					return p, &CSVError{offset: start, row: row, col: col, err: fmt.Errorf("%w: quoted field never closed", ErrQuote)}
 				}
 				q += i
 				if q+1 < len(body) && body[q+1] == '"' {
@@ -334,7 +334,7 @@ func (ps *parser) parseRecord(body []byte, p, row int) (int, error) {
 					return p + 2, nil
 				}
 			}
-			return p, &csvError{offset: p, row: row, col: col, err: fmt.Errorf("%w: %q after closing quote", ErrQuote, body[p])}
+			return p, &CSVError{offset: p, row: row, col: col, err: fmt.Errorf("%w: %q after closing quote", ErrQuote, body[p])}
 		}
 		// Unquoted field: runs to the next comma or line end.
 		end := nl
@@ -342,7 +342,7 @@ func (ps *parser) parseRecord(body []byte, p, row int) (int, error) {
 			end = p + i
 		}
 		if i := bytes.IndexByte(body[start:end], '"'); i >= 0 {
-			return p, &csvError{offset: start + i, row: row, col: col, err: fmt.Errorf("%w: quote inside an unquoted field", ErrQuote)}
+			return p, &CSVError{offset: start + i, row: row, col: col, err: fmt.Errorf("%w: quote inside an unquoted field", ErrQuote)}
 		}
 		vend := end
 		if end == nl && end > start && body[end-1] == '\r' {
@@ -396,10 +396,10 @@ func (t *Table) setHeader(ps *parser) error {
 			name = string(ps.unesc[^c.vs:c.ve])
 		}
 		if name == "" {
-			return &csvError{offset: 0, row: 0, col: i, err: fmt.Errorf("%w: column %d has no name", ErrHeaderRow, i+1)}
+			return &CSVError{offset: 0, row: 0, col: i, err: fmt.Errorf("%w: column %d has no name", ErrHeaderRow, i+1)}
 		}
 		if _, dup := t.index[name]; dup {
-			return &csvError{offset: 0, row: 0, col: i, err: fmt.Errorf("%w: field %q appears twice", ErrHeaderRow, name)}
+			return &CSVError{offset: 0, row: 0, col: i, err: fmt.Errorf("%w: field %q appears twice", ErrHeaderRow, name)}
 		}
 		t.index[name] = i
 		t.names = append(t.names, name)
@@ -470,7 +470,7 @@ func (r Row) Values(col int) ([]string, error) {
 		if enc := r.Get(m); len(enc) > 0 {
 			vals, err := DecodeMultivalue(enc)
 			if err != nil {
-				return nil, &csvError{offset: -1, row: r.i + 1, col: m, err: err}
+				return nil, &CSVError{offset: -1, row: r.i + 1, col: m, err: err}
 			}
 			return vals, nil
 		}

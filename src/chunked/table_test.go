@@ -139,7 +139,7 @@ func TestTableParse(t *testing.T) {
 			err := tab.Parse([]byte(tt.body))
 			if tt.err != nil {
 				require.ErrorIs(t, err, tt.err)
-				var ce *csvError
+				var ce *CSVError
 				require.ErrorAs(t, err, &ce)
 				require.Equal(t, tt.row, ce.row, "row")
 				if tt.offset != 0 {
