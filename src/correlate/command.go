@@ -82,13 +82,9 @@ func ParseOptions(args []string) (Options, error) {
 				return o, fmt.Errorf("%s: all: %w; %s", Name, err, Usage)
 			}
 		case "catalog":
-			switch a.Value {
-			case "default":
-				o.Catalog = detect.WebServicesFile
-			case "lots":
-				o.Catalog = detect.WebServicesLOTSFile
-			default:
-				return o, bad("catalog=%q: want default or lots", a.Value)
+			var cerr error
+			if o.Catalog, cerr = detect.CatalogFile(a.Value); cerr != nil {
+				return o, bad("%v", cerr)
 			}
 		default:
 			return o, bad("unknown argument %q", a.Name)

@@ -1,11 +1,9 @@
 package correlate_test
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,16 +126,7 @@ func corpus(t *testing.T) (*splunkd.Table, string) {
 	tab := &splunkd.Table{Fields: []string{"dataset", "EventCode", "host", "_time", "UtcTime", "ProcessGuid", "Image", "CommandLine",
 		"ParentImage", "User", "OriginalFileName", "Description", "Product", "DestinationHostname", "DestinationIp", "QueryName", "QueryResults"}}
 	for _, path := range files {
-		f, err := os.Open(path)
-		require.NoError(t, err)
-		var r io.Reader = f
-		if strings.HasSuffix(path, ".gz") {
-			zr, err := gzip.NewReader(f)
-			require.NoError(t, err)
-			r = zr
-		}
-		evs, err := sysmon.ReadEvents(r)
-		f.Close()
+		evs, err := sysmon.ReadFile(path)
 		require.NoError(t, err)
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".xml")
 		for _, ev := range evs {

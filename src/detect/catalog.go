@@ -25,6 +25,18 @@ const (
 	ConfFile            = "t1102.conf"
 )
 
+// CatalogFile returns the web-service lookup a catalog= argument names:
+// "default" (WebServicesFile) or "lots" (WebServicesLOTSFile).
+func CatalogFile(arg string) (string, error) {
+	switch arg {
+	case "default":
+		return WebServicesFile, nil
+	case "lots":
+		return WebServicesLOTSFile, nil
+	}
+	return "", fmt.Errorf("catalog=%q: want default or lots", arg)
+}
+
 // ErrCatalog is wrapped by every catalog error.
 var ErrCatalog = errors.New("bad catalog")
 

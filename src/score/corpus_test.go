@@ -5,10 +5,8 @@ package score_test
 // its service, the benign one is not, and what else is kept is listed.
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/csv"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -36,17 +34,8 @@ func loadCorpus(t testing.TB, dir string) *splunkd.Table {
 	tab := &splunkd.Table{}
 	col := map[string]int{}
 	for _, path := range files {
-		f, err := os.Open(path)
+		evs, err := sysmon.ReadFile(path)
 		require.NoError(t, err)
-		var r io.Reader = f
-		if strings.HasSuffix(path, ".gz") {
-			zr, err := gzip.NewReader(f)
-			require.NoError(t, err)
-			r = zr
-		}
-		evs, err := sysmon.ReadEvents(r)
-		f.Close()
-		require.NoError(t, err, path)
 		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".xml")
 		for _, ev := range evs {
 			row := make([]splunkd.Value, len(tab.Fields))

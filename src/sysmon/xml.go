@@ -9,10 +9,13 @@ package sysmon
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 )
 
 // Field is one field of an event.
@@ -85,4 +88,27 @@ func ReadEvents(r io.Reader) ([]Event, error) {
 		return out, fmt.Errorf("line %d: %w: %w", line+1, ErrEvent, err)
 	}
 	return out, nil
+}
+
+// ReadFile reads the events of a file, gunzipping it when its name ends in
+// ".gz".
+func ReadFile(path string) ([]Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		r = zr
+	}
+	evs, err := ReadEvents(r)
+	if err != nil {
+		return evs, fmt.Errorf("%s: %w", path, err)
+	}
+	return evs, nil
 }
