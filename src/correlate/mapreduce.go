@@ -20,7 +20,7 @@ type key struct{ host, guid string }
 type mapper struct {
 	limits  Limits
 	in      [inResults + 1]int
-	out     [pNDNS + 1]int
+	out     [pCapped + 1]int
 	outSet  bool
 	groups  map[key]*group
 	dropped int // events of processes beyond MaxGroups
@@ -75,14 +75,14 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 				m.noTime++
 				continue
 			}
-			g.conns = append(g.conns, conn{ts, normIP(string(r.Get(m.in[inDestIP]))), string(r.Get(m.in[inDestHost]))})
+			g.conns = append(g.conns, conn{ts, cut(normIP(string(r.Get(m.in[inDestIP]))), maxNameBytes), cut(string(r.Get(m.in[inDestHost])), maxNameBytes)})
 		case "22":
 			g.ndns++
 			if !ok {
 				m.noTime++
 				continue
 			}
-			g.queries = append(g.queries, query{ts, string(r.Get(m.in[inQuery])), string(r.Get(m.in[inResults]))})
+			g.queries = append(g.queries, query{ts, cut(string(r.Get(m.in[inQuery])), maxNameBytes), cut(string(r.Get(m.in[inResults])), maxAnswerLen)})
 		}
 		if len(g.conns) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 || len(g.queries) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 {
 			if g.prune(m.limits.MaxTimes) {
@@ -118,14 +118,19 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 	}
 	for _, k := range keys {
 		g := m.groups[k]
-		g.prune(m.limits.MaxTimes)
+		if g.prune(m.limits.MaxTimes) {
+			m.capped[k] = true
+		}
 		writePartial(w, &m.out, g)
+		if m.capped[k] {
+			w.SetInt(m.out[pCapped], 1) // the reduce reports it
+		}
 		w.EndRow()
 	}
 	return nil
 }
 
-func writePartial(w *chunked.TableWriter, o *[pNDNS + 1]int, g *group) {
+func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {
 	w.SetString(o[pHost], g.host)
 	w.SetString(o[pGUID], g.guid)
 	if g.fromP1 {
@@ -167,6 +172,7 @@ type reducer struct {
 	finish       func(r *reducer, w *chunked.TableWriter) error
 	messages     []string
 	strs         map[string]string // interned addresses, host names, queries
+	mapCapped    int               // partial rows a map phase marked as capped
 }
 
 // maxInterned bounds the intern table; past it strings are kept as they are.
@@ -189,7 +195,7 @@ func (r *reducer) Add(t *chunked.Table) error {
 	if r.groups == nil {
 		r.groups, r.cappedGroups, r.strs = map[key]*group{}, map[key]bool{}, map[string]string{}
 	}
-	var in [pNDNS + 1]int
+	var in [pCapped + 1]int
 	for i, f := range partialFields {
 		in[i] = t.Index(f)
 	}
@@ -226,7 +232,7 @@ func (r *reducer) Add(t *chunked.Table) error {
 				continue
 			}
 			ts, _ := strconv.ParseFloat(parts[0], 64)
-			g.conns = append(g.conns, conn{ts, r.intern(parts[1]), r.intern(parts[2])})
+			g.conns = append(g.conns, conn{ts, r.intern(cut(parts[1], maxNameBytes)), r.intern(cut(parts[2], maxNameBytes))})
 		}
 		qs, err := row.Values(in[pDNS])
 		if err != nil {
@@ -238,7 +244,10 @@ func (r *reducer) Add(t *chunked.Table) error {
 				continue
 			}
 			ts, _ := strconv.ParseFloat(parts[0], 64)
-			g.queries = append(g.queries, query{ts, r.intern(parts[1]), r.intern(parts[2])})
+			g.queries = append(g.queries, query{ts, r.intern(cut(parts[1], maxNameBytes)), r.intern(cut(parts[2], maxAnswerLen))})
+		}
+		if string(row.Get(in[pCapped])) == "1" {
+			r.mapCapped++
 		}
 		n, _ := strconv.Atoi(string(row.Get(in[pNConn])))
 		g.nconn += n

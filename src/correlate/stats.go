@@ -7,13 +7,16 @@ import (
 
 // Polling is how regular a process's requests to one service were.
 type Polling struct {
-	Count    int     // requests (connections, or DNS queries when no connection was seen)
+	Count    int     // requests (connections, or DNS queries when no connection was seen; a burst is one)
 	Interval float64 // median seconds between requests
 	Jitter   float64 // median absolute deviation of the intervals, seconds
 	Skew     float64 // Bowley skewness of the intervals, 0 when not meaningful
 	Score    float64 // 0–1, 1 = perfectly regular; 0 when not judged
 	Judged   bool    // Count reached the minimum
 }
+
+// BurstGap is how close events must be to count as one request, seconds.
+const BurstGap = 2.0
 
 // MinPollCount is the fewest requests a regularity score is given for:
 // three requests give two intervals, the least that can agree with each
@@ -26,7 +29,7 @@ const MinPollCount = 3
 // Poll scores the regularity of request times (seconds, any order).
 //
 // The statistic is RITA's timestamp score, restated: on the intervals
-// between consecutive requests with zero intervals dropped,
+// between consecutive requests (events less than BurstGap apart merged),
 //
 //	skew  = (Q1 + Q3 − 2·Q2) / (Q3 − Q1)   Bowley skewness, forced to 0
 //	        unless Q3 − Q1 ≥ 10 s and Q2 differs from Q1 and Q3
@@ -45,11 +48,20 @@ func Poll(times []float64) Polling {
 	}
 	ts := append([]float64(nil), times...)
 	sort.Float64s(ts)
-	var iv []float64
-	for i := 1; i < len(ts); i++ {
-		if d := ts[i] - ts[i-1]; d > 0 {
-			iv = append(iv, d)
+	// One request often opens several connections or queries within a
+	// second or two (a redirect, a retry, IPv4 and IPv6): events closer than
+	// BurstGap to the previous request are the same request. (RITA works
+	// on whole seconds and drops zero intervals to the same end.)
+	reqs := ts[:1]
+	for _, t := range ts[1:] {
+		if t-reqs[len(reqs)-1] >= BurstGap {
+			reqs = append(reqs, t)
 		}
+	}
+	p.Count = len(reqs)
+	var iv []float64
+	for i := 1; i < len(reqs); i++ {
+		iv = append(iv, reqs[i]-reqs[i-1])
 	}
 	if len(iv) == 0 {
 		return p

@@ -37,9 +37,14 @@ func TestPoll(t *testing.T) {
 			want: Polling{Count: 5, Interval: 550, Jitter: 495, Skew: 1955.0 / 2945.0, Score: 0.218, Judged: true},
 		},
 		{
-			name: "same second", reason: "zero intervals are dropped before scoring",
+			name: "same second", reason: "events at the same moment are one request",
 			times: []float64{5, 5, 5},
-			want:  Polling{Count: 3},
+			want:  Polling{Count: 1},
+		},
+		{
+			name: "bursts", reason: "a 60 s beacon opening two connections 0.35 s apart each time is four requests 60 s apart",
+			times: []float64{0, 0.35, 60, 60.35, 120, 120.35, 180, 180.35},
+			want:  Polling{Count: 4, Interval: 60, Jitter: 0, Score: 1, Judged: true},
 		},
 		{
 			name: "unsorted", reason: "times in any order",

@@ -176,7 +176,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 	// Where a service shows.
 	if all || string(code) == "3" {
 		s.norm = NormalizeHost(s.norm[:0], ev.DestinationHostname)
-		if _, _, rdns := d.notEvidence.Match(s.norm); len(s.norm) > 0 && !rdns {
+		if len(s.norm) > 0 {
 			s.service(s.norm, "DestinationHostname", nil)
 		}
 	}
@@ -194,10 +194,16 @@ func (s *Scorer) Score(ev *Event) *Result {
 			cl = s.cmdNo
 		}
 		s.scanText(cl, "CommandLine")
+		encIn, mustDecode := ev.CommandLine, false
 		if !powershell {
-			powershell = mentionsPowerShell(cl)
+			// Another process (cmd /c powershell …): only what follows the
+			// PowerShell invocation are PowerShell's parameters, and an
+			// abbreviation like /e counts only with a value that decodes.
+			if i := powershellAt(ev.CommandLine); i >= 0 {
+				encIn, powershell, mustDecode = ev.CommandLine[i:], true, true
+			}
 		}
-		if enc, ok := FindEncoded(ev.CommandLine, powershell); ok {
+		if enc, ok := FindEncoded(encIn, powershell); ok && (!mustDecode || enc.Decoded != nil || enc.How != "-EncodedCommand") {
 			r.Encoded, r.EncodedHow = true, enc.How
 			if enc.Decoded != nil {
 				r.Decoded = enc.Decoded[:min(len(enc.Decoded), DecodedMax)]
@@ -253,8 +259,14 @@ func (s *Scorer) reason(parts ...string) {
 	s.reasonEnds = append(s.reasonEnds, len(s.reasonBuf))
 }
 
-// service records a catalogued host; the first one found names the service.
+// service records a catalogued host; the first one found names the
+// service. A host under a not-evidence domain (shared infrastructure)
+// names nothing, wherever it was written. Raw content counts for any
+// catalogued host of the event, not only the first.
 func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
+	if _, _, shared := s.d.notEvidence.Match(host); shared {
+		return false
+	}
 	svc, domain, ok := s.d.services.Match(host)
 	if !ok {
 		return false
@@ -269,14 +281,13 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 	}
 	s.hostBuf = append(s.hostBuf, host...)
 	s.hostEnds = append(s.hostEnds, len(s.hostBuf))
-	if r.Category != "" {
-		return true
+	if r.Category == "" {
+		r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
+		s.reason(svc.Category, " in ", seenIn) // the host itself is in t1102_host
 	}
-	r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
-	s.reason(svc.Category, " in ", seenIn) // the host itself is in t1102_host
-	if raw(svc.RawPaths, path) {
+	if !r.RawContent && raw(svc.RawPaths, path) {
 		r.RawContent = true
-		s.reason("raw content")
+		s.reason("raw content from ", string(host))
 	}
 	return true
 }
@@ -298,7 +309,7 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 		}
 		first := len(s.hostEnds) == 0
 		if s.service(s.norm, seenIn, path) && first && s.r.URL == nil {
-			start, end := ref.Start, ref.End+len(ref.Path)
+			start, end := ref.Start, ref.PathEnd
 			if ref.URL {
 				// Include the scheme: back over "//", ':' and letters.
 				for start > 0 && (text[start-1] == '/' || text[start-1] == ':' || isHostByte(text[start-1]) && text[start-1] != '.') {
@@ -314,25 +325,75 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 // raw reports whether a URL path on a service serves raw content. Hosts
 // that serve nothing else ("*") count even when no path is known (a DNS
 // query or a connection).
+//
+// An entry matches as a path segment sequence anywhere in the path:
+// "/raw/" matches pastebin.com/raw/x and github.com/owner/repo/raw/main/x;
+// backslashes count as slashes, as .NET and browsers read http URLs.
 func raw(rawPaths []string, path []byte) bool {
+	var buf [256]byte
+	lp := buf[:0]
+	for _, c := range path {
+		if c == '\\' {
+			c = '/'
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lp = append(lp, c)
+	}
 	for _, p := range rawPaths {
 		if p == "*" {
 			return true
 		}
-		if len(path) >= len(p) && strings.EqualFold(string(path[:len(p)]), p) {
+		if bytes.Contains(lp, []byte(strings.ToLower(p))) {
 			return true
 		}
 	}
 	return false
 }
 
-func mentionsPowerShell(cl []byte) bool {
-	return containsFold(cl, "powershell") || containsFold(cl, "pwsh")
+// powershellAt returns where a PowerShell invocation starts in a command
+// line (a powershell or pwsh word, with or without a path or .exe), or -1.
+func powershellAt(cl []byte) int {
+	for _, name := range []string{"powershell", "pwsh"} {
+		for off := 0; ; {
+			i := indexFold(cl[off:], name)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			end := at + len(name)
+			before := at == 0 || !isHostByte(cl[at-1]) || cl[at-1] == '.'
+			after := end == len(cl) || !isHostByte(cl[end]) || cl[end] == '.'
+			if before && after && !(end < len(cl) && cl[end] == '.' && !foldHasPrefix(cl[end:], ".exe")) {
+				return at
+			}
+			off = at + 1
+		}
+	}
+	return -1
+}
+
+// indexFold is bytes.Index ignoring ASCII case, for a lower-case ASCII t.
+func indexFold(s []byte, t string) int {
+	for i := 0; i+len(t) <= len(s); i++ {
+		if foldEq(s[i:i+len(t)], t) {
+			return i
+		}
+	}
+	return -1
+}
+
+func foldHasPrefix(s []byte, t string) bool {
+	return len(s) >= len(t) && foldEq(s[:len(t)], t)
 }
 
 // allow applies the allowlist.
 func (s *Scorer) allow(ev *Event) {
 	r := &s.r
+	if r.PEName != "" {
+		return // a renamed binary is never the program an allowlist rule trusts
+	}
 	for _, rule := range s.d.cat.Allow {
 		if rule.Host != "" && !strings.EqualFold(rule.Host, string(bytes.TrimSpace(ev.Host))) {
 			continue
@@ -343,20 +404,31 @@ func (s *Scorer) allow(ev *Event) {
 		if rule.Process != "" && rule.Process != string(r.Process) {
 			continue
 		}
-		if rule.Domain != "" {
-			if len(s.hostEnds) == 0 {
-				continue
-			}
-			h := s.hostBuf[:s.hostEnds[0]] // the host that named the service
-			if string(h) != rule.Domain && !(len(h) > len(rule.Domain) && h[len(h)-len(rule.Domain)-1] == '.' && string(h[len(h)-len(rule.Domain):]) == rule.Domain) {
-				continue
-			}
+		if rule.Domain != "" && !s.allHostsUnder(rule.Domain) {
+			continue // every service the event names must be the rule's
 		}
 		r.Allowlisted = true
 		r.AllowedBy = rule.Ref
 		s.reason("allowlisted (", r.AllowedBy, ")")
 		return
 	}
+}
+
+// allHostsUnder reports whether the event named at least one catalogued
+// host and all of them are domain or its subdomains.
+func (s *Scorer) allHostsUnder(domain string) bool {
+	if len(s.hostEnds) == 0 {
+		return false
+	}
+	start := 0
+	for _, end := range s.hostEnds {
+		h := s.hostBuf[start:end]
+		start = end
+		if string(h) != domain && !(len(h) > len(domain) && h[len(h)-len(domain)-1] == '.' && string(h[len(h)-len(domain):]) == domain) {
+			return false
+		}
+	}
+	return true
 }
 
 // risk computes risk_score from the weights.

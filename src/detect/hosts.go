@@ -8,6 +8,7 @@ type HostRef struct {
 	Start, End int    // byte offsets of Host in the text
 	URL        bool   // written after "scheme://" or "//"
 	Path       []byte // what follows the host up to a space or quote (URL path), if anything
+	PathEnd    int    // offset just past Path (End when there is none)
 }
 
 func isHostByte(c byte) bool {
@@ -54,7 +55,10 @@ func ScanHosts(text []byte, fn func(HostRef) bool) {
 		if dot <= 0 || !hasLetter(tok[dot+1:]) {
 			continue
 		}
-		url := start >= 2 && text[start-1] == '/' && text[start-2] == '/'
+		// After "//" or, as .NET and browsers read http URLs, after ":\\",
+		// ":\\/" or ":/\\".
+		url := start >= 2 && slash(text[start-1]) && slash(text[start-2]) &&
+			(text[start-1] == '/' && text[start-2] == '/' || start >= 3 && text[start-3] == ':')
 		if !url && start > 0 {
 			switch text[start-1] {
 			case '\\', '/', '.', '$', '%':
@@ -64,19 +68,25 @@ func ScanHosts(text []byte, fn func(HostRef) bool) {
 		if !url && end < len(text) && text[end] == '\\' {
 			continue // C:\path\github.com\x: a directory
 		}
-		ref := HostRef{Host: tok, Start: start, End: end, URL: url}
-		if p := end; p < len(text) && (text[p] == '/' || text[p] == ':') {
+		ref := HostRef{Host: tok, Start: start, End: end, URL: url, PathEnd: end}
+		p := end
+		if p+1 < len(text) && text[p] == '.' && slash(text[p+1]) {
+			p++ // a fully qualified name: "pastebin.com./raw/x"
+		}
+		if p < len(text) && (text[p] == '/' || text[p] == ':' || url && text[p] == '\\') {
 			q := p
 			for q < len(text) && !endsURL(text[q]) {
 				q++
 			}
-			ref.Path = text[p:q]
+			ref.Path, ref.PathEnd = text[p:q], q
 		}
 		if !fn(ref) {
 			return
 		}
 	}
 }
+
+func slash(c byte) bool { return c == '/' || c == '\\' }
 
 func hasLetter(b []byte) bool {
 	for _, c := range b {
