@@ -38,9 +38,10 @@ func (f Finding) String() string { return fmt.Sprintf("%s %s: %s", f.Level, f.Ch
 
 // App is an unpacked archive: files by path inside the app folder.
 type App struct {
-	ID    string
-	Files map[string]*Entry
-	confs map[string]*Conf
+	ID       string
+	RootMode int64 // mode of the app folder itself
+	Files    map[string]*Entry
+	confs    map[string]*Conf
 }
 
 // Entry is one archive member.
@@ -78,6 +79,7 @@ func Open(r io.Reader) (*App, []Finding, error) {
 		top, rest, _ := strings.Cut(name, "/")
 		tops[top] = true
 		if rest == "" {
+			app.RootMode = h.Mode & 0o7777
 			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, 256<<20))
@@ -127,6 +129,9 @@ func Check(a *App, specs string) []Finding {
 	sort.Strings(names)
 
 	// Package structure and permissions.
+	if a.RootMode&0o700 != 0o700 || a.RootMode&0o002 != 0 {
+		add(Fail, "check_that_extracted_splunk_app_does_not_contain_invalid_directories", "the app folder has mode %o", a.RootMode)
+	}
 	for _, n := range names {
 		e := a.Files[n]
 		base := path.Base(n)
@@ -239,6 +244,11 @@ func Check(a *App, specs string) []Finding {
 		want := map[string]string{"linux_x86_64": "ELF", "darwin_x86_64": "Mach-O", "windows_x86_64": "PE"}[strings.Split(n, "/")[0]]
 		if want != "" && want != kind {
 			add(Fail, "check_platform_specific_binaries", "%s is %s, its folder wants %s", n, kind, want)
+		} else if want != "" {
+			add(Manual, "check_platform_specific_binaries", "%s: platform-specific binaries are reviewed from their documentation", n)
+		}
+		if kind == "PE" {
+			add(Warn, "check_that_app_contains_any_windows_specific_components", "%s: Splunk Cloud runs on Linux x86-64", n)
 		}
 		if kind != "PE" && e.Mode&0o111 == 0 {
 			add(Fail, "check_command_scripts_exist", "%s is not executable (mode %o)", n, e.Mode)
@@ -307,6 +317,10 @@ func Check(a *App, specs string) []Finding {
 				}
 			}
 		}
+	}
+
+	if bnf := a.Conf("searchbnf.conf"); bnf != nil {
+		out = append(out, checkSyntaxRefs(bnf)...)
 	}
 
 	// savedsearches.conf.
@@ -391,6 +405,34 @@ func Check(a *App, specs string) []Finding {
 
 	// Every key against Splunk's spec files (and the app's own).
 	out = append(out, a.checkSpecs(specs)...)
+	return out
+}
+
+// bnfTypes are the datatypes searchbnf syntax may use without a stanza.
+var bnfTypes = map[string]bool{"bool": true, "int": true, "num": true, "float": true, "field": true, "string": true,
+	"wc-field": true, "wc-string": true, "field-list": true, "time-modifier": true, "eval-expression": true, "regex": true, "search-pipeline": true}
+
+var bnfRef = regexp.MustCompile(`<([A-Za-z0-9_-]+)>`)
+
+// checkSyntaxRefs reports <name> references of syntax lines that no
+// stanza of searchbnf.conf defines (option stanzas are named without the
+// "-command" suffix).
+func checkSyntaxRefs(bnf *Conf) []Finding {
+	var out []Finding
+	seen := map[string]bool{}
+	for _, s := range bnf.Stanzas {
+		syntax, _ := s.Get("syntax")
+		for _, m := range bnfRef.FindAllStringSubmatch(syntax, -1) {
+			ref := m[1]
+			if bnfTypes[ref] || seen[ref] {
+				continue
+			}
+			seen[ref] = true
+			if bnf.Stanza(ref) == nil {
+				out = append(out, Finding{Fail, "check_searchbnf", fmt.Sprintf("[%s] syntax uses <%s>, which no [%s] stanza defines", s.Name, ref, ref)})
+			}
+		}
+	}
 	return out
 }
 

