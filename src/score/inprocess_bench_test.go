@@ -25,7 +25,7 @@ func BenchmarkInProcess(b *testing.B) {
 	}
 	keep = append(keep, "_chunked_idx")
 	var in strings.Builder
-	in.WriteString(getinfo())
+	in.WriteString(getinfo(benchArgs...))
 	for c := 0; c < 10; c++ {
 		t := &splunkd.Table{Fields: keep}
 		for i := c * 10_000; i < (c+1)*10_000; i++ {
@@ -69,3 +69,7 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+// benchArgs are BenchmarkInProcess's search arguments (T1102_BENCH_ARGS,
+// space-separated, for profiling one logic or another).
+var benchArgs = strings.Fields(os.Getenv("T1102_BENCH_ARGS"))
