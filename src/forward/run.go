@@ -1,0 +1,255 @@
+package forward
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/t1102app/t1102/src/chunked"
+)
+
+// Exit statuses of the alert action (splunkd logs them; 0 is success).
+const (
+	ExitOK          = 0
+	ExitUsage       = 2 // not started with --execute, or a payload/parameter error
+	ExitSecret      = 3 // the credential could not be read from storage/passwords
+	ExitRefused     = 4 // the receiver refused the events (4xx): fix the configuration
+	ExitUnavailable = 5 // the receiver stayed unavailable: events kept in the spool for the next run
+	ExitResults     = 6 // the results file could not be read
+	ExitSpool       = 7 // the spool could not be written or read
+)
+
+// ErrConfig is wrapped by parameter errors.
+var ErrConfig = errors.New("forward: bad parameter")
+
+// Config are the action's parameters (alert_actions.conf param.*, per
+// saved search action.t1102_forward.param.*).
+type Config struct {
+	Destination string // hec or webhook
+	URL         string
+	Credential  string // storage/passwords entry: "name" or "realm:name"
+	Index       string
+	Sourcetype  string
+	Source      string
+	BatchSize   int
+	CAFile      string
+	AllowHTTP   bool
+	MaxTime     time.Duration
+	SpoolDir    string
+}
+
+// ParseConfig reads and checks the parameters.
+func ParseConfig(p map[string]string) (Config, error) {
+	c := Config{Destination: p["destination"], URL: strings.TrimSpace(p["url"]), Credential: strings.TrimSpace(p["credential"]),
+		Index: p["index"], Sourcetype: p["sourcetype"], Source: p["source"], CAFile: p["ca_file"], SpoolDir: p["spool_dir"],
+		BatchSize: 100, MaxTime: 240 * time.Second}
+	if c.Sourcetype == "" {
+		c.Sourcetype = "t1102:detection"
+	}
+	if c.Source == "" {
+		c.Source = "t1102_forward"
+	}
+	switch c.Destination {
+	case "hec", "webhook":
+	default:
+		return c, fmt.Errorf("%w: destination %q: want hec or webhook", ErrConfig, c.Destination)
+	}
+	if c.URL == "" {
+		return c, fmt.Errorf("%w: url is required", ErrConfig)
+	}
+	if c.Destination == "hec" && c.Credential == "" {
+		return c, fmt.Errorf("%w: credential is required for hec (the storage/passwords entry holding the HEC token)", ErrConfig)
+	}
+	if v := p["batch_size"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return c, fmt.Errorf("%w: batch_size %q: want 1 to 10000", ErrConfig, v)
+		}
+		c.BatchSize = n
+	}
+	if v := p["max_time"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3600 {
+			return c, fmt.Errorf("%w: max_time %q: want 1 to 3600 seconds", ErrConfig, v)
+		}
+		c.MaxTime = time.Duration(n) * time.Second
+	}
+	if v := p["allow_http"]; v != "" {
+		b, err := chunked.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%w: allow_http: %w", ErrConfig, err)
+		}
+		c.AllowHTTP = b
+	}
+	return c, nil
+}
+
+// Secret reads a credential from splunkd's credential store:
+// GET <server_uri>/servicesNS/nobody/<app>/storage/passwords/<realm>:<name>:
+// with the payload's session key. splunkd's management port on the local
+// host uses a self-signed certificate, so a loopback server_uri is not
+// verified; any other is.
+func Secret(ctx context.Context, serverURI, app, credential string, sessionKey chunked.Secret) (chunked.Secret, error) {
+	realm, name, ok := strings.Cut(credential, ":")
+	if !ok {
+		realm, name = "", credential
+	}
+	u, err := url.Parse(serverURI)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("server_uri %q is not a URL", serverURI)
+	}
+	if app == "" {
+		app = "-"
+	}
+	u.Path = "/servicesNS/nobody/" + url.PathEscape(app) + "/storage/passwords/" + url.PathEscape(realm+":"+name+":")
+	u.RawQuery = "output_mode=json"
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} // splunkd's own self-signed certificate
+	}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Splunk "+sessionKey.Reveal())
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("storage/passwords %q: %w", credential, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("storage/passwords %q: HTTP %d", credential, resp.StatusCode)
+	}
+	var doc struct {
+		Entry []struct {
+			Content struct {
+				ClearPassword string `json:"clear_password"`
+			} `json:"content"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || len(doc.Entry) == 0 || doc.Entry[0].Content.ClearPassword == "" {
+		return "", fmt.Errorf("storage/passwords %q: no password in the answer", credential)
+	}
+	return chunked.Secret(doc.Entry[0].Content.ClearPassword), nil
+}
+
+// Main runs the alert action and returns its exit status. args are the
+// command-line arguments (splunkd passes --execute), env looks up
+// environment variables (SPLUNK_HOME for the default spool folder).
+func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) string) int {
+	logf := func(level, format string, a ...any) {
+		fmt.Fprintf(stderr, "%s t1102_forward: %s\n", level, fmt.Sprintf(format, a...))
+	}
+	if len(args) == 0 || args[0] != "--execute" {
+		logf("ERROR", "this is a Splunk alert action: splunkd runs it as \"t1102_forward --execute\" with the alert's JSON payload on stdin (alert_actions.conf payload_format = json)")
+		return ExitUsage
+	}
+	p, err := ReadPayload(stdin)
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitUsage
+	}
+	cfg, err := ParseConfig(p.Configuration)
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitUsage
+	}
+	if cfg.SpoolDir == "" {
+		home := env("SPLUNK_HOME")
+		if home == "" {
+			logf("ERROR", "SPLUNK_HOME is not set and no spool_dir parameter was given")
+			return ExitUsage
+		}
+		cfg.SpoolDir = filepath.Join(home, "var", "spool", "t1102_forward")
+	}
+	// One spool per destination, so events wait for the receiver they are for.
+	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxTime)
+	defer cancel()
+
+	// Spool the new results first: from here on nothing is lost.
+	var events []Event
+	if p.ResultsFile != "" {
+		results, err := ReadResults(p.ResultsFile)
+		if err != nil {
+			logf("ERROR", "%v", err)
+			return ExitResults
+		}
+		events = Events(p, results)
+	}
+	if err := spool.Put(events); err != nil {
+		logf("ERROR", "%v", err)
+		return ExitSpool
+	}
+	pending, err := spool.Pending()
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitSpool
+	}
+	var token chunked.Secret
+	if cfg.Credential != "" {
+		if token, err = Secret(ctx, p.ServerURI, p.App, cfg.Credential, p.SessionKey); err != nil {
+			logf("ERROR", "%v; %d events wait in %s", err, len(pending), spool.Dir)
+			return ExitSecret
+		}
+	}
+	client, err := HTTPClient(cfg.URL, cfg.CAFile, cfg.AllowHTTP, 60*time.Second)
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitUsage
+	}
+	var dest Destination
+	switch cfg.Destination {
+	case "hec":
+		dest = &HEC{URL: cfg.URL, Token: token, Index: cfg.Index, Sourcetype: cfg.Sourcetype, Source: cfg.Source, Client: client}
+	default:
+		dest = &Webhook{URL: cfg.URL, Token: token, Client: client}
+	}
+	sent := 0
+	err = Deliver(ctx, dest, pending, cfg.BatchSize, Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second},
+		func(b []Event) error { sent += len(b); return spool.Done(b) }, logf)
+	switch {
+	case err == nil:
+		logf("INFO", "delivered %d events (%d new, %d from earlier runs) to %s %s", sent, len(events), max(0, sent-len(events)), cfg.Destination, redactURL(cfg.URL))
+		return ExitOK
+	case errors.Is(err, ErrPermanent):
+		logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, len(pending)-sent, spool.Dir)
+		return ExitRefused
+	case errors.Is(err, ErrSpool):
+		logf("ERROR", "%v", err)
+		return ExitSpool
+	default:
+		logf("ERROR", "%v; %d delivered, %d wait in %s for the next run", err, sent, len(pending)-sent, spool.Dir)
+		return ExitUnavailable
+	}
+}
+
+// spoolName names a destination's spool folder from its kind and URL
+// (without credentials or query).
+func spoolName(c Config) string {
+	var b strings.Builder
+	for _, r := range c.Destination + "_" + redactURL(c.URL) {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
