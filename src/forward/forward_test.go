@@ -187,8 +187,13 @@ func payload(srvURI, resultsFile string, conf map[string]string) map[string]any 
 func spoolFiles(t *testing.T, dir string) []string {
 	var out []string
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".json") {
-			out = append(out, p)
+		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".jsonl") {
+			b, _ := os.ReadFile(p)
+			for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				if line != "" {
+					out = append(out, line) // one event per line
+				}
+			}
 		}
 		return nil
 	})
@@ -212,9 +217,8 @@ func TestHECDeliveryRetryAndSpool(t *testing.T) {
 	require.Contains(t, r.stderr, "503")
 	files := spoolFiles(t, spool)
 	require.Len(t, files, 5)
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		require.NotContains(t, string(b), hecToken, "the spool holds events, not credentials")
+	for _, line := range files {
+		require.NotContains(t, line, hecToken, "the spool holds events, not credentials")
 	}
 
 	// Receiver back: the same results again plus the spool: each id once.

@@ -193,19 +193,28 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		}
 		events = Events(p, results)
 	}
-	if err := spool.Put(events); err != nil {
-		logf("ERROR", "%v", err)
-		return ExitSpool
-	}
-	pending, err := spool.Pending()
+	_, waiting, err := spool.Pending()
 	if err != nil {
 		logf("ERROR", "%v", err)
 		return ExitSpool
 	}
+	if err := spool.Put(events, waiting, cfg.BatchSize); err != nil {
+		logf("ERROR", "%v", err)
+		return ExitSpool
+	}
+	batches, _, err := spool.Pending()
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitSpool
+	}
+	total := 0
+	for _, b := range batches {
+		total += len(b.Events)
+	}
 	var token chunked.Secret
 	if cfg.Credential != "" {
 		if token, err = Secret(ctx, p.ServerURI, p.App, cfg.Credential, p.SessionKey); err != nil {
-			logf("ERROR", "%v; %d events wait in %s", err, len(pending), spool.Dir)
+			logf("ERROR", "%v; %d events wait in %s", err, total, spool.Dir)
 			return ExitSecret
 		}
 	}
@@ -222,20 +231,20 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		dest = &Webhook{URL: cfg.URL, Token: token, Client: client}
 	}
 	sent := 0
-	err = Deliver(ctx, dest, pending, cfg.BatchSize, Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second},
-		func(b []Event) error { sent += len(b); return spool.Done(b) }, logf)
+	err = Deliver(ctx, dest, batches, Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second},
+		func(b Batch) error { sent += len(b.Events); return spool.Done(b) }, logf)
 	switch {
 	case err == nil:
-		logf("INFO", "delivered %d events (%d new, %d from earlier runs) to %s %s", sent, len(events), max(0, sent-len(events)), cfg.Destination, redactURL(cfg.URL))
+		logf("INFO", "delivered %d events in %d batches (%d results in this run) to %s %s", sent, len(batches), len(events), cfg.Destination, redactURL(cfg.URL))
 		return ExitOK
 	case errors.Is(err, ErrPermanent):
-		logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, len(pending)-sent, spool.Dir)
+		logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, total-sent, spool.Dir)
 		return ExitRefused
 	case errors.Is(err, ErrSpool):
 		logf("ERROR", "%v", err)
 		return ExitSpool
 	default:
-		logf("ERROR", "%v; %d delivered, %d wait in %s for the next run", err, sent, len(pending)-sent, spool.Dir)
+		logf("ERROR", "%v; %d delivered, %d wait in %s for the next run", err, sent, total-sent, spool.Dir)
 		return ExitUnavailable
 	}
 }

@@ -207,15 +207,14 @@ func (b Backoff) delay(n int) time.Duration {
 	return time.Duration(float64(d) * (0.5 + r()))
 }
 
-// Deliver sends events in batches of batchSize, retrying each batch on
-// retryable errors until ctx ends; done is called after each acknowledged
-// batch. It returns ErrPermanent or ErrUnavailable (wrapping the last
-// error) when it could not deliver everything.
-func Deliver(ctx context.Context, d Destination, events []Event, batchSize int, b Backoff, done func([]Event) error, logf func(level, format string, args ...any)) error {
-	for start := 0; start < len(events); start += batchSize {
-		batch := events[start:min(start+batchSize, len(events))]
+// Deliver sends the batches in order, retrying each on retryable errors
+// until ctx ends; done is called after each acknowledged batch. It returns
+// ErrPermanent or ErrUnavailable (wrapping the last error) when it could
+// not deliver everything.
+func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, done func(Batch) error, logf func(level, format string, args ...any)) error {
+	for _, batch := range batches {
 		for try := 0; ; try++ {
-			err := d.Send(ctx, batch)
+			err := d.Send(ctx, batch.Events)
 			if err == nil {
 				if err := done(batch); err != nil {
 					return err
@@ -226,7 +225,7 @@ func Deliver(ctx context.Context, d Destination, events []Event, batchSize int, 
 				return fmt.Errorf("%w: %w", ErrPermanent, err)
 			}
 			wait := b.delay(try)
-			logf("WARN", "delivery of %d events failed (%v); retrying in %v", len(batch), err, wait.Round(time.Millisecond))
+			logf("WARN", "delivery of %d events failed (%v); retrying in %v", len(batch.Events), err, wait.Round(time.Millisecond))
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("%w: %w", ErrUnavailable, err)
