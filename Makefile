@@ -4,8 +4,8 @@
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
-# Search commands shipped in the app, and host-only tools.
-COMMANDS  := t1102score t1102correlate
+# Executables shipped in the app (search commands, the alert action), and host-only tools.
+COMMANDS  := t1102score t1102correlate t1102_forward
 TOOLS     := splunkdemu mkpackage
 PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
 FUZZTIME  ?= 60s

@@ -362,6 +362,36 @@ func Check(a *App, specs string) []Finding {
 		}
 	}
 
+	// alert_actions.conf: custom actions need an executable, a payload
+	// format, an icon and a form.
+	if aa := a.Conf("alert_actions.conf"); aa != nil {
+		for _, s := range aa.Stanzas {
+			if v, _ := s.Get("is_custom"); v != "1" && v != "true" {
+				continue
+			}
+			if !a.hasExecutable(s.Name, "") {
+				add(Fail, "check_alert_actions_exe_exist", "[%s]: no executable named after the stanza in bin/ or a platform bin folder", s.Name)
+			} else if _, ok := a.Files["bin/"+s.Name]; !ok {
+				add(Manual, "check_alert_actions_exe_exist", "[%s]: the executable is only in platform folders", s.Name)
+			}
+			if v, _ := s.Get("payload_format"); v != "json" && v != "xml" {
+				add(Fail, "check_for_payload_format", "[%s] payload_format %q: want json or xml", s.Name, v)
+			}
+			icon, _ := s.Get("icon_path")
+			if _, ok := a.Files["appserver/static/"+icon]; icon == "" || !ok {
+				add(Fail, "check_alert_icon_exists_for_custom_alerts", "[%s] icon_path %q not in appserver/static", s.Name, icon)
+			}
+			if _, ok := a.Files["default/data/ui/alerts/"+s.Name+".html"]; !ok {
+				add(Fail, "check_workflow_html_exists_for_custom_alert", "[%s] has no default/data/ui/alerts/%s.html", s.Name, s.Name)
+			}
+			for _, kv := range s.Keys {
+				if strings.HasPrefix(kv.Key, "alert.execute.cmd") {
+					add(Manual, "check_alert_actions_conf_for_alert_execute_cmd_properties", "[%s] %s", s.Name, kv.Key)
+				}
+			}
+		}
+	}
+
 	// props → transforms, transforms → lookups.
 	tr := a.Conf("transforms.conf")
 	if props := a.Conf("props.conf"); props != nil {
@@ -548,17 +578,23 @@ func (a *App) checkSpecs(specs string) []Finding {
 	sort.Strings(names)
 	for _, n := range names {
 		base := path.Base(n)
+		// Splunk's spec and the app's own README spec together: an app
+		// documents its custom keys (alert action param.*) there.
 		var specData []byte
-		if e, ok := a.Files["README/"+base+".spec"]; ok {
-			specData = e.Data
-		} else if specs != "" {
+		own, hasOwn := a.Files["README/"+base+".spec"]
+		if hasOwn {
+			specData = append(specData, own.Data...)
+		}
+		if specs != "" {
 			data, err := os.ReadFile(filepath.Join(specs, base+".spec"))
-			if err != nil {
-				out = append(out, Finding{Fail, "check_conf_files_against_spec", fmt.Sprintf("%s: no spec (%v)", n, err)})
+			switch {
+			case err == nil:
+				specData = append(append(specData, '\n'), data...)
+			case !hasOwn:
+				out = append(out, Finding{Manual, "check_conf_files_against_spec", fmt.Sprintf("%s: no spec file here to compare with", n)})
 				continue
 			}
-			specData = data
-		} else {
+		} else if !hasOwn {
 			out = append(out, Finding{Manual, "check_conf_files_against_spec", n + ": Splunk's spec files are not available here"})
 			continue
 		}
