@@ -356,3 +356,54 @@ func TestWebhookAndTenThousand(t *testing.T) {
 	require.Equal(t, 20, batches)
 	t.Logf("10,000 results delivered in %v in %d batches of 500", took.Round(time.Millisecond), batches)
 }
+
+// TestSplunkCloudServices: the SDK's ingest call, pointed at a local
+// stand-in of the ingest API through its host override.
+func TestSplunkCloudServices(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	var path string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		path = r.URL.Path
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+hecToken {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"code":"unauthorized","message":"bad token"}`)
+			return
+		}
+		var got []map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"code":"bad_request","message":"not JSON"}`)
+			return
+		}
+		mu.Lock()
+		for _, ev := range got {
+			ids = append(ids, ev["id"].(string))
+		}
+		mu.Unlock()
+		io.WriteString(w, `{"code":"SUCCESS","message":"Success"}`)
+	}))
+	defer srv.Close()
+	pw := passwords(t)
+	defer pw.Close()
+	dir := t.TempDir()
+	conf := map[string]string{"destination": "scs", "url": srv.URL, "tenant": "acme", "credential": "t1102:hec",
+		"ca_file": caFile(t, srv), "spool_dir": filepath.Join(dir, "s"), "batch_size": "3"}
+	r := execute(t, payload(pw.URL, results(t, dir, 7), conf), nil)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, "/acme/ingest/v1beta2/events", path)
+	require.Len(t, ids, 7)
+}
+
+// TestSearchCommandsDoNotImportGlog: the Cloud SDK pulls in glog, which
+// registers command-line flags at init; only the alert action may link it.
+func TestSearchCommandsDoNotImportGlog(t *testing.T) {
+	for _, cmd := range []string{"../cmd/t1102score", "../cmd/t1102correlate"} {
+		out, err := exec.Command("go", "list", "-deps", cmd).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.NotContains(t, string(out), "github.com/golang/glog", cmd)
+		require.NotContains(t, string(out), "splunk-cloud-sdk-go", cmd)
+	}
+}

@@ -35,7 +35,8 @@ var ErrConfig = errors.New("forward: bad parameter")
 // Config are the action's parameters (alert_actions.conf param.*, per
 // saved search action.t1102_forward.param.*).
 type Config struct {
-	Destination string // hec or webhook
+	Destination string // hec, webhook or scs
+	Tenant      string // scs: the Splunk Cloud Services tenant
 	URL         string
 	Credential  string // storage/passwords entry: "name" or "realm:name"
 	Index       string
@@ -51,7 +52,7 @@ type Config struct {
 // ParseConfig reads and checks the parameters.
 func ParseConfig(p map[string]string) (Config, error) {
 	c := Config{Destination: p["destination"], URL: strings.TrimSpace(p["url"]), Credential: strings.TrimSpace(p["credential"]),
-		Index: p["index"], Sourcetype: p["sourcetype"], Source: p["source"], CAFile: p["ca_file"], SpoolDir: p["spool_dir"],
+		Index: p["index"], Sourcetype: p["sourcetype"], Source: p["source"], CAFile: p["ca_file"], SpoolDir: p["spool_dir"], Tenant: p["tenant"],
 		BatchSize: 100, MaxTime: 240 * time.Second}
 	if c.Sourcetype == "" {
 		c.Sourcetype = "t1102:detection"
@@ -61,8 +62,15 @@ func ParseConfig(p map[string]string) (Config, error) {
 	}
 	switch c.Destination {
 	case "hec", "webhook":
+	case "scs":
+		if c.Tenant == "" {
+			return c, fmt.Errorf("%w: tenant is required for scs", ErrConfig)
+		}
+		if c.Credential == "" {
+			return c, fmt.Errorf("%w: credential is required for scs (the storage/passwords entry holding the access token)", ErrConfig)
+		}
 	default:
-		return c, fmt.Errorf("%w: destination %q: want hec or webhook", ErrConfig, c.Destination)
+		return c, fmt.Errorf("%w: destination %q: want hec, webhook or scs", ErrConfig, c.Destination)
 	}
 	if c.URL == "" {
 		return c, fmt.Errorf("%w: url is required", ErrConfig)
@@ -227,6 +235,15 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 	switch cfg.Destination {
 	case "hec":
 		dest = &HEC{URL: cfg.URL, Token: token, Index: cfg.Index, Sourcetype: cfg.Sourcetype, Source: cfg.Source, Client: client}
+	case "scs":
+		u, _ := url.Parse(cfg.URL) // checked by HTTPClient
+		scs, err := NewSCS(u.Scheme, u.Host, cfg.Tenant, token, client.Transport, 60*time.Second)
+		if err != nil {
+			logf("ERROR", "%v", err)
+			return ExitUsage
+		}
+		scs.Source, scs.Sourcetype = cfg.Source, cfg.Sourcetype
+		dest = scs
 	default:
 		dest = &Webhook{URL: cfg.URL, Token: token, Client: client}
 	}
