@@ -33,8 +33,9 @@ type TableWriter struct {
 	srcCols []int
 	srcs    [][]byte // srcs[k-1]: body of source k
 
-	pos   []int  // per-column scratch for Encode
-	mvbuf []byte // scratch for SetMulti
+	pos    []int  // per-column scratch for encodeRows
+	colMap []int  // scratch for Encode
+	mvbuf  []byte // scratch for SetMulti
 	// rowsHint, when set, is how many input rows this writer will copy (a
 	// worker's share), for sizing its cells once.
 	rowsHint int
@@ -243,13 +244,19 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 	if len(w.rows) == 0 {
 		return dst
 	}
-	nused := 0
-	for _, u := range w.used {
-		if u {
-			nused++
+	// Number the used columns in order: the header, and each cell's place.
+	colMap := w.colMap[:0]
+	n := 0
+	for c := range w.names {
+		if w.used[c] {
+			colMap = append(colMap, n)
+			n++
+		} else {
+			colMap = append(colMap, -1)
 		}
 	}
-	if nused == 0 {
+	w.colMap = colMap
+	if n == 0 {
 		return dst // rows without fields: nothing splunkd could read
 	}
 	first := true
@@ -264,50 +271,7 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		dst = appendCSVString(dst, name)
 	}
 	dst = append(dst, '\n')
-	if cap(w.pos) < len(w.names) {
-		w.pos = make([]int, len(w.names))
-	}
-	pos := w.pos[:len(w.names)]
-	begin := 0
-	for _, end := range w.rows {
-		cells := w.cells[begin:end]
-		begin = end
-		rowStart := len(dst)
-		if w.dense(cells, nused) {
-			// The common shape (input copied, then fields added, each once,
-			// in column order, every used column present): write the cells
-			// as they come.
-			for k, oc := range cells {
-				if k > 0 {
-					dst = append(dst, ',')
-				}
-				dst = w.appendCell(dst, oc)
-			}
-			dst = endRow(dst, rowStart)
-			continue
-		}
-		for i := range pos {
-			pos[i] = -1
-		}
-		for k, oc := range cells {
-			pos[oc.col] = k
-		}
-		first := true
-		for c := range w.names {
-			if !w.used[c] {
-				continue
-			}
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			if k := pos[c]; k >= 0 {
-				dst = w.appendCell(dst, cells[k])
-			}
-		}
-		dst = endRow(dst, rowStart)
-	}
-	return dst
+	return w.encodeRows(dst, colMap, n)
 }
 
 // endRow ends a row begun at rowStart. A row that wrote nothing (one
