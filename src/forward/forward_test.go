@@ -407,3 +407,20 @@ func TestSearchCommandsDoNotImportGlog(t *testing.T) {
 		require.NotContains(t, string(out), "splunk-cloud-sdk-go", cmd)
 	}
 }
+
+// TestPayloadResultWithoutFile: with no results_file, the payload's result
+// row is delivered.
+func TestPayloadResultWithoutFile(t *testing.T) {
+	h := &hec{mode: "ok"}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	pw := passwords(t)
+	defer pw.Close()
+	conf := map[string]string{"destination": "hec", "url": srv.URL, "credential": "t1102:hec", "ca_file": caFile(t, srv), "spool_dir": filepath.Join(t.TempDir(), "s")}
+	p := payload(pw.URL, "", conf)
+	p["result"] = map[string]any{"host": "wks-1", "t1102_reasons": []string{"a", "b"}}
+	r := execute(t, p, nil)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Len(t, h.events, 1)
+	require.Equal(t, []any{"a", "b"}, h.events[0]["event"].(map[string]any)["fields"].(map[string]any)["t1102_reasons"])
+}

@@ -42,6 +42,9 @@ type Payload struct {
 	SID           string            `json:"sid"`
 	SearchName    string            `json:"search_name"`
 	Configuration map[string]string `json:"configuration"`
+	// Result is the first result row, as splunkd puts it in the payload;
+	// used only when there is no results_file.
+	Result Result `json:"-"`
 }
 
 // ErrPayload is wrapped by payload and results errors.
@@ -54,6 +57,7 @@ func ReadPayload(r io.Reader) (*Payload, error) {
 		Payload
 		SessionKey    *string        `json:"session_key"`
 		Configuration map[string]any `json:"configuration"`
+		Result        map[string]any `json:"result"`
 	}
 	dec := json.NewDecoder(io.LimitReader(r, 16<<20))
 	if err := dec.Decode(&raw); err != nil {
@@ -62,6 +66,25 @@ func ReadPayload(r io.Reader) (*Payload, error) {
 	p := raw.Payload
 	if raw.SessionKey != nil {
 		p.SessionKey = chunked.Secret(*raw.SessionKey)
+	}
+	if raw.Result != nil {
+		p.Result = Result{}
+		for k, v := range raw.Result {
+			switch v := v.(type) {
+			case string:
+				p.Result[k] = []string{v}
+			case []any:
+				for _, e := range v {
+					if s, ok := e.(string); ok {
+						p.Result[k] = append(p.Result[k], s)
+					}
+				}
+			case nil:
+			default:
+				b, _ := json.Marshal(v)
+				p.Result[k] = []string{string(b)}
+			}
+		}
 	}
 	p.Configuration = map[string]string{}
 	for k, v := range raw.Configuration {

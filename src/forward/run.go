@@ -193,13 +193,18 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 
 	// Spool the new results first: from here on nothing is lost.
 	var events []Event
-	if p.ResultsFile != "" {
+	switch {
+	case p.ResultsFile != "":
 		results, err := ReadResults(p.ResultsFile)
 		if err != nil {
 			logf("ERROR", "%v", err)
 			return ExitResults
 		}
 		events = Events(p, results)
+	case len(p.Result) > 0:
+		// No results file (an ad hoc sendalert can have none): the payload's
+		// own result row.
+		events = Events(p, []Result{p.Result})
 	}
 	_, waiting, err := spool.Pending()
 	if err != nil {
