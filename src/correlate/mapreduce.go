@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,26 +142,67 @@ func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {
 			w.SetString(o[pImage+i], *v)
 		}
 	}
+	// The lists travel as one value, an entry per line ("time|address|host",
+	// "time|name|answers"): a partial row is the command's own format, read
+	// back only by the reduce phase, so it does not need Splunk's multivalue
+	// encoding, which would double its size.
+	var b []byte
 	if len(g.conns) > 0 {
-		vals := make([]string, len(g.conns))
+		b = b[:0]
 		for i, c := range g.conns {
-			vals[i] = ftoa(c.t) + "|" + clean(c.ip) + "|" + clean(c.host)
+			if i > 0 {
+				b = append(b, '\n')
+			}
+			b = append(append(append(append(append(b, ftoa(c.t)...), '|'), clean(c.ip)...), '|'), clean(c.host)...)
 		}
-		w.SetMulti(o[pConn], vals)
+		w.Set(o[pConn], b)
 	}
 	if len(g.queries) > 0 {
-		vals := make([]string, len(g.queries))
+		b = b[:0]
 		for i, q := range g.queries {
-			vals[i] = ftoa(q.t) + "|" + clean(q.name) + "|" + clean(q.results)
+			if i > 0 {
+				b = append(b, '\n')
+			}
+			b = append(append(append(append(append(b, ftoa(q.t)...), '|'), clean(q.name)...), '|'), clean(q.results)...)
 		}
-		w.SetMulti(o[pDNS], vals)
+		w.Set(o[pDNS], b)
 	}
 	w.SetInt(o[pNConn], g.nconn)
 	w.SetInt(o[pNDNS], g.ndns)
 }
 
-// clean keeps the partial encoding's separator out of values.
-func clean(s string) string { return strings.ReplaceAll(s, "|", " ") }
+// clean keeps the partial encoding's separators out of values.
+func clean(s string) string {
+	if strings.ContainsAny(s, "|\r\n") {
+		return strings.NewReplacer("|", " ", "\r", " ", "\n", " ").Replace(s)
+	}
+	return s
+}
+
+// entries calls fn with the three parts of each line of a list value.
+func entries(v []byte, fn func(t float64, a, b []byte)) {
+	for len(v) > 0 {
+		line := v
+		if i := bytes.IndexByte(v, '\n'); i >= 0 {
+			line, v = v[:i], v[i+1:]
+		} else {
+			v = nil
+		}
+		ts, rest, ok := bytes.Cut(line, []byte("|"))
+		if !ok {
+			continue
+		}
+		a, b, ok := bytes.Cut(rest, []byte("|"))
+		if !ok {
+			continue
+		}
+		t, err := strconv.ParseFloat(string(ts), 64)
+		if err != nil {
+			continue
+		}
+		fn(t, a, b)
+	}
+}
 
 // reducer merges partial rows.
 type reducer struct {
@@ -178,14 +220,17 @@ type reducer struct {
 // maxInterned bounds the intern table; past it strings are kept as they are.
 const maxInterned = 200_000
 
-// intern returns one shared copy of s: the same few destinations recur in
-// thousands of connections.
-func (r *reducer) intern(s string) string {
-	if v, ok := r.strs[s]; ok {
+// internBytes returns one shared string for b (cut to n bytes): the same
+// few destinations recur in thousands of connections.
+func (r *reducer) internBytes(b []byte, n int) string {
+	if len(b) > n {
+		b = []byte(cut(string(b), n))
+	}
+	if v, ok := r.strs[string(b)]; ok { // no allocation for the lookup
 		return v
 	}
+	s := string(b)
 	if len(r.strs) < maxInterned {
-		s = strings.Clone(s) // not a slice of the row it came from
 		r.strs[s] = s
 	}
 	return s
@@ -222,30 +267,12 @@ func (r *reducer) Add(t *chunked.Table) error {
 			vals[j] = string(row.Get(in[pImage+j]))
 		}
 		g.mergeInfo(string(row.Get(in[pP1])) == "1", vals)
-		conns, err := row.Values(in[pConn])
-		if err != nil {
-			return err
-		}
-		for _, v := range conns {
-			parts := strings.SplitN(v, "|", 3)
-			if len(parts) != 3 {
-				continue
-			}
-			ts, _ := strconv.ParseFloat(parts[0], 64)
-			g.conns = append(g.conns, conn{ts, r.intern(cut(parts[1], maxNameBytes)), r.intern(cut(parts[2], maxNameBytes))})
-		}
-		qs, err := row.Values(in[pDNS])
-		if err != nil {
-			return err
-		}
-		for _, v := range qs {
-			parts := strings.SplitN(v, "|", 3)
-			if len(parts) != 3 {
-				continue
-			}
-			ts, _ := strconv.ParseFloat(parts[0], 64)
-			g.queries = append(g.queries, query{ts, r.intern(cut(parts[1], maxNameBytes)), r.intern(cut(parts[2], maxAnswerLen))})
-		}
+		entries(row.Get(in[pConn]), func(t float64, ip, host []byte) {
+			g.conns = append(g.conns, conn{t, r.internBytes(ip, maxNameBytes), r.internBytes(host, maxNameBytes)})
+		})
+		entries(row.Get(in[pDNS]), func(t float64, name, results []byte) {
+			g.queries = append(g.queries, query{t, r.internBytes(name, maxNameBytes), r.internBytes(results, maxAnswerLen)})
+		})
 		if string(row.Get(in[pCapped])) == "1" {
 			r.mapCapped++
 		}
