@@ -5,29 +5,37 @@ import (
 	"strings"
 )
 
-// Arg is one search-time argument: name=value, or a bare word (Name empty).
+// Arg is one search-time argument, name=value.
 type Arg struct {
 	Name, Value string
 }
 
 // ParseArgs splits searchinfo.args at the first '=' of each element, as the
-// Python SDK does. splunkd has already removed the user's quotes; an element
-// that starts with '=' or has spaces around '=' (splunkd tokenises
-// "a = b" as three words) is reported as an error naming it.
+// Python SDK does. splunkd has already removed the user's quotes. The
+// product's commands take options only, each at most once, so a bare word,
+// an element that starts with '=' or has spaces around '=' (splunkd
+// tokenises "a = b" as three words), and a name given twice are errors
+// naming the element.
 func ParseArgs(args []string) ([]Arg, error) {
 	out := make([]Arg, 0, len(args))
-	for _, a := range args {
+	for i, a := range args {
 		name, value, ok := strings.Cut(a, "=")
 		switch {
+		case !ok && (i+1 < len(args) && strings.HasPrefix(args[i+1], "=") || i > 0 && strings.HasSuffix(args[i-1], "=")):
+			return nil, fmt.Errorf("%w: %q: write name=value, without spaces around '='", ErrArgument, a)
 		case !ok:
-			out = append(out, Arg{Value: a})
+			return nil, fmt.Errorf("%w: unexpected %q (options are name=value)", ErrArgument, a)
 		case name == "":
 			return nil, fmt.Errorf("%w: %q has no name before '=' (write name=value, without spaces around '=')", ErrArgument, a)
 		case strings.ContainsAny(name, " \t"):
 			return nil, fmt.Errorf("%w: %q: a name cannot contain spaces", ErrArgument, a)
-		default:
-			out = append(out, Arg{Name: name, Value: value})
 		}
+		for _, prev := range out[:i] {
+			if prev.Name == name {
+				return nil, fmt.Errorf("%w: %s given twice", ErrArgument, name)
+			}
+		}
+		out = append(out, Arg{Name: name, Value: value})
 	}
 	return out, nil
 }

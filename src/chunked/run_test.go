@@ -341,11 +341,23 @@ func TestSearchInfoDecoding(t *testing.T) {
 }
 
 func TestParseArgs(t *testing.T) {
-	args, err := ParseArgs([]string{"filter=true", "pattern=a=b", "word"})
+	args, err := ParseArgs([]string{"filter=true", "pattern=a=b", "empty="})
 	require.NoError(t, err)
-	require.Equal(t, []Arg{{"filter", "true"}, {"pattern", "a=b"}, {"", "word"}}, args)
-	_, err = ParseArgs([]string{"=x"})
-	require.ErrorIs(t, err, ErrArgument)
+	require.Equal(t, []Arg{{"filter", "true"}, {"pattern", "a=b"}, {"empty", ""}}, args)
+	for _, c := range []struct {
+		name, reason, err string
+		args              []string
+	}{
+		{"leading =", "no name", "no name before '='", []string{"=x"}},
+		{"spaces", `splunkd splits "a = b" into three words`, "without spaces", []string{"a", "=", "b"}},
+		{"space after =", `"a= b" is two words`, "without spaces", []string{"a=", "b"}},
+		{"bare word", "the commands take options only", `unexpected "word"`, []string{"word"}},
+		{"twice", "which one would win is a guess", "a given twice", []string{"a=1", "b=2", "a=3"}},
+	} {
+		_, err = ParseArgs(c.args)
+		require.ErrorIs(t, err, ErrArgument, c.name)
+		require.ErrorContains(t, err, c.err, "%s: %s", c.name, c.reason)
+	}
 
 	for _, s := range []string{"true", "T", "1", "yes", "Y"} {
 		v, err := ParseBool(s)

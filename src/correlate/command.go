@@ -47,15 +47,7 @@ func ParseOptions(args []string) (Options, error) {
 		}
 		return n, nil
 	}
-	seen := map[string]bool{}
 	for _, a := range parsed {
-		if a.Name == "" {
-			return o, bad("unexpected %q", a.Value)
-		}
-		if seen[a.Name] {
-			return o, bad("%s given twice", a.Name)
-		}
-		seen[a.Name] = true
 		switch a.Name {
 		case "phase":
 			if a.Value != "map" {

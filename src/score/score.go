@@ -65,16 +65,8 @@ func ParseOptions(args []string) (Options, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w: %s; %s", Name, chunked.ErrArgument, fmt.Sprintf(format, a...), Usage)
 	}
-	seen := map[string]bool{}
 	renamed := map[string]string{}
 	for _, a := range parsed {
-		if a.Name == "" {
-			return o, bad("unexpected %q", a.Value)
-		}
-		if seen[a.Name] {
-			return o, bad("%s given twice", a.Name)
-		}
-		seen[a.Name] = true
 		switch {
 		case a.Name == "filter":
 			if o.Filter, err = chunked.ParseBool(a.Value); err != nil {
@@ -175,8 +167,8 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 }
 
 func dedupe(in []string) []string {
-	seen := map[string]bool{}
 	var out []string
+	seen := map[string]bool{}
 	for _, s := range in {
 		if s != "" && !seen[s] {
 			seen[s] = true
