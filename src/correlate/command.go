@@ -101,9 +101,6 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		// No required_fields: see mapper.
 		return chunked.Config{Type: chunked.Streaming}, &mapper{limits: opts.Limits}, nil
 	}
-	if c.AppDir == "" {
-		return chunked.Config{}, nil, fmt.Errorf("%s: %w: the app folder with the catalogs was not found", Name, detect.ErrCatalog)
-	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {
 		return chunked.Config{}, nil, fmt.Errorf("%s: %w", Name, err)

@@ -115,7 +115,12 @@ type Catalog struct {
 // dir/lookups (or dir/app/lookups in this project's source tree), weights
 // from dir/default/t1102.conf then dir/local/t1102.conf. services names the
 // web-service lookup file (WebServicesFile or WebServicesLOTSFile).
+// An empty dir is an error: the binary did not find its app folder, and
+// the current directory (a search's dispatch folder) holds no catalog.
 func LoadCatalog(dir, services string) (*Catalog, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("%w: the app folder with the catalogs was not found", ErrCatalog)
+	}
 	lookups := filepath.Join(dir, "lookups")
 	if _, err := os.Stat(filepath.Join(lookups, WebServicesFile)); err != nil {
 		lookups = filepath.Join(dir, "app", "lookups")

@@ -147,9 +147,6 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		newRows := func() chunked.RowHandler { return &legacyRows{opts: opts} }
 		return cfg, chunked.PerRowParallel(newRows, workers), nil
 	}
-	if c.AppDir == "" {
-		return chunked.Config{}, nil, fmt.Errorf("%s: %w: the app folder with the catalogs was not found", Name, detect.ErrCatalog)
-	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {
 		return chunked.Config{}, nil, fmt.Errorf("%s: %w", Name, err)
