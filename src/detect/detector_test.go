@@ -436,6 +436,13 @@ func TestCatalogErrors(t *testing.T) {
 			require.Contains(t, filepath.ToSlash(err.Error()), tt.says)
 		})
 	}
+	t.Run("no app folder", func(t *testing.T) {
+		// The binary did not find its app: the current directory is not
+		// searched instead.
+		_, err := LoadCatalog("", WebServicesFile)
+		require.ErrorIs(t, err, ErrCatalog)
+		require.ErrorContains(t, err, "app folder")
+	})
 }
 
 func TestShippedCatalogs(t *testing.T) {
