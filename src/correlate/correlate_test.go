@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -58,25 +57,6 @@ func run(t testing.TB, input *splunkd.Table, indexers int, args ...string) *splu
 	return res
 }
 
-// rows renders a result as sorted lines of field=value pairs.
-func rows(tab *splunkd.Table) []string {
-	var out []string
-	for i := range tab.Rows {
-		var parts []string
-		for j, f := range tab.Fields {
-			if strings.HasPrefix(f, "__mv_") {
-				continue
-			}
-			if v := tab.Rows[i][j]; len(v) > 0 {
-				parts = append(parts, f+"="+strings.Join(v, ","))
-			}
-		}
-		out = append(out, strings.Join(parts, " "))
-	}
-	sort.Strings(out)
-	return out
-}
-
 // TestAtomic: the project's events for the original detection's four
 // Atomic Red Team tests give four rows, each with its test's evidence.
 func TestAtomic(t *testing.T) {
@@ -87,7 +67,7 @@ func TestAtomic(t *testing.T) {
 	require.NoError(t, err)
 	res := run(t, events, 3)
 	tab := res.Table
-	require.Len(t, tab.Rows, 4, "%v", rows(tab))
+	require.Len(t, tab.Rows, 4, "%v", tab.Canonical())
 	get := func(i int, f string) string { return strings.Join(tab.Get(i, f), ",") }
 	byImage := map[string]int{}
 	for i := range tab.Rows {
@@ -159,7 +139,7 @@ func TestCorpus(t *testing.T) {
 	var res *splunkd.Result
 	for _, n := range []int{1, 3, 7} {
 		res = run(t, input, n)
-		got := rows(res.Table)
+		got := res.Table.Canonical()
 		if want == nil {
 			want = got
 			continue
@@ -199,7 +179,7 @@ func TestCorpus(t *testing.T) {
 		require.Contains(t, cats, strings.Split(services, ";")[0], "%s %s", dataset, image)
 	}
 	t.Logf("%d rows from %d events", len(tab.Rows), len(input.Rows))
-	for _, r := range rows(tab) {
+	for _, r := range tab.Canonical() {
 		t.Log("  " + r[:min(len(r), 240)])
 	}
 }
@@ -251,7 +231,7 @@ func TestSharedAddress(t *testing.T) {
 		[]string{"22", "h", "{g1}", "2500", ps, "", "", "", "", "pastebin.com", "::ffff:104.20.67.143;"},
 	)
 	res := run(t, in, 1, "all=true")
-	require.Len(t, res.Table.Rows, 1, "%v", rows(res.Table))
+	require.Len(t, res.Table.Rows, 1, "%v", res.Table.Canonical())
 	require.Equal(t, "pastebin", first(res.Table.Get(0, "is_legit_webservice")))
 	require.Equal(t, "0", first(res.Table.Get(0, "connection_count")), "the connection was to shop.example")
 	require.Equal(t, "1", first(res.Table.Get(0, "dns_count")))
@@ -269,7 +249,7 @@ func TestCapsDoNotDependOnSpread(t *testing.T) {
 	var want []string
 	for _, n := range []int{1, 2, 5} {
 		res := run(t, in, n, "max_times=100")
-		got := rows(res.Table)
+		got := res.Table.Canonical()
 		require.Len(t, got, 1)
 		require.Equal(t, "100", first(res.Table.Get(0, "connection_count")), "%d indexers", n)
 		require.Equal(t, "6000", first(res.Table.Get(0, "last_seen")), "the earliest 100 of the union")

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -72,28 +71,6 @@ func atomicEvents(t testing.TB) *splunkd.Table {
 	return tab
 }
 
-// canonical renders a result as sorted lines of field=value pairs, so
-// results can be compared whatever the column order and, across indexers,
-// the row order.
-func canonical(tab *splunkd.Table) []string {
-	var lines []string
-	for i := range tab.Rows {
-		var parts []string
-		for j, f := range tab.Fields {
-			if strings.HasPrefix(f, "__mv_") || f == "_chunked_idx" {
-				continue
-			}
-			if v := tab.Rows[i][j]; len(v) > 0 {
-				parts = append(parts, f+"="+strings.Join(v, "\n"))
-			}
-		}
-		sort.Strings(parts)
-		lines = append(lines, strings.Join(parts, "|"))
-	}
-	sort.Strings(lines)
-	return lines
-}
-
 // TestThroughEmulator: however splunkd chunks, spreads and ends the input,
 // the command's output is the same and every protocol rule holds.
 func TestThroughEmulator(t *testing.T) {
@@ -110,7 +87,7 @@ func TestThroughEmulator(t *testing.T) {
 	}
 	for _, filter := range []string{"false", "true"} {
 		base := run(t, splunkd.Search{Args: []string{"filter=" + filter}})
-		want := canonical(base.Table)
+		want := base.Table.Canonical()
 		require.NotEmpty(t, want)
 		require.Equal(t, "streaming", base.Config.Type)
 		variants := []struct {
@@ -130,7 +107,7 @@ func TestThroughEmulator(t *testing.T) {
 			t.Run("filter="+filter+"/"+v.name, func(t *testing.T) {
 				require.NotEmpty(t, v.reason)
 				v.s.Args = []string{"filter=" + filter}
-				require.Equal(t, want, canonical(run(t, v.s).Table))
+				require.Equal(t, want, run(t, v.s).Table.Canonical())
 			})
 		}
 	}

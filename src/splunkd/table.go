@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -50,6 +51,27 @@ func (t *Table) Get(i int, name string) Value {
 		return nil
 	}
 	return t.Rows[i][j]
+}
+
+// Canonical renders the table as sorted lines of sorted field=value pairs
+// (multivalues joined by newlines; empty cells, __mv_ fields and
+// _chunked_idx left out), so that results compare equal whatever the
+// column order and, across indexers or chunkings, the row order.
+func (t *Table) Canonical() []string {
+	lines := make([]string, 0, len(t.Rows))
+	for _, row := range t.Rows {
+		var parts []string
+		for j, f := range t.Fields {
+			if strings.HasPrefix(f, "__mv_") || f == "_chunked_idx" || j >= len(row) || len(row[j]) == 0 {
+				continue
+			}
+			parts = append(parts, f+"="+strings.Join(row[j], "\n"))
+		}
+		sort.Strings(parts)
+		lines = append(lines, strings.Join(parts, "|"))
+	}
+	sort.Strings(lines)
+	return lines
 }
 
 // ReadTable reads a whole table in the given format:

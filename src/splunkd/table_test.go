@@ -106,3 +106,18 @@ func TestSyntheticSysmon(t *testing.T) {
 	require.Positive(t, quotes, "command lines with quotes")
 	require.Positive(t, commas, "command lines with commas")
 }
+
+func TestCanonical(t *testing.T) {
+	a := &Table{Fields: []string{"b", "a", "_chunked_idx", "__mv_a"}, Rows: [][]Value{
+		{{"2"}, {"x", "y"}, {"0"}, {"$x$;$y$"}},
+		{{"1"}, nil, {"1"}, nil},
+	}}
+	b := &Table{Fields: []string{"a", "b"}, Rows: [][]Value{
+		{nil, {"1"}},
+		{{"x", "y"}, {"2"}},
+	}}
+	require.Equal(t, []string{"a=x\ny|b=2", "b=1"}, a.Canonical())
+	require.Equal(t, a.Canonical(), b.Canonical(), "column order, row order, _chunked_idx and __mv_ do not count")
+	b.Rows[1][0] = Value{"y", "x"}
+	require.NotEqual(t, a.Canonical(), b.Canonical(), "multivalue order counts")
+}
