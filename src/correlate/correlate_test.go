@@ -99,17 +99,16 @@ func TestAtomic(t *testing.T) {
 
 func corpus(t *testing.T) (*splunkd.Table, string) {
 	dir := filepath.Join("..", "..", "..", "shared", "sysmon")
-	files, _ := filepath.Glob(filepath.Join(dir, "xml", "*.xml*"))
-	if len(files) == 0 {
-		t.Skipf("Sysmon corpus not found at %s (../shared sits beside a full checkout)", dir)
+	if _, err := os.Stat(filepath.Join(dir, "labels.csv")); err != nil {
+		t.Skipf("Sysmon corpus not found at %s (../shared sits beside a full checkout; a fresh clone has none): %v", dir, err)
 	}
+	datasets, err := sysmon.ReadDir(filepath.Join(dir, "xml"))
+	require.NoError(t, err)
 	tab := &splunkd.Table{Fields: []string{"dataset", "EventCode", "host", "_time", "UtcTime", "ProcessGuid", "Image", "CommandLine",
 		"ParentImage", "User", "OriginalFileName", "Description", "Product", "DestinationHostname", "DestinationIp", "QueryName", "QueryResults"}}
-	for _, path := range files {
-		evs, err := sysmon.ReadFile(path)
-		require.NoError(t, err)
-		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".xml")
-		for _, ev := range evs {
+	for _, ds := range datasets {
+		name := ds.Name
+		for _, ev := range ds.Events {
 			row := make([]splunkd.Value, len(tab.Fields))
 			for j, fld := range tab.Fields {
 				v := ev.Get(fld)

@@ -29,15 +29,12 @@ func corpusDir(t *testing.T) string {
 
 // loadCorpus reads every dataset into one table with a "dataset" field.
 func loadCorpus(t testing.TB, dir string) *splunkd.Table {
-	files, err := filepath.Glob(filepath.Join(dir, "xml", "*.xml*"))
+	datasets, err := sysmon.ReadDir(filepath.Join(dir, "xml"))
 	require.NoError(t, err)
 	tab := &splunkd.Table{}
 	col := map[string]int{}
-	for _, path := range files {
-		evs, err := sysmon.ReadFile(path)
-		require.NoError(t, err)
-		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".xml")
-		for _, ev := range evs {
+	for _, ds := range datasets {
+		for _, ev := range ds.Events {
 			row := make([]splunkd.Value, len(tab.Fields))
 			set := func(k, v string) {
 				i, ok := col[k]
@@ -54,7 +51,7 @@ func loadCorpus(t testing.TB, dir string) *splunkd.Table {
 					row[i] = splunkd.Value{v}
 				}
 			}
-			set("dataset", name)
+			set("dataset", ds.Name)
 			for _, fv := range ev {
 				set(fv.Name, fv.Value)
 			}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -111,4 +112,32 @@ func ReadFile(path string) ([]Event, error) {
 		return evs, fmt.Errorf("%s: %w", path, err)
 	}
 	return evs, nil
+}
+
+// Dataset is the events of one file; Name is the file's name without
+// ".xml" or ".xml.gz".
+type Dataset struct {
+	Name   string
+	Events []Event
+}
+
+// ReadDir reads every *.xml and *.xml.gz file of dir, in name order.
+func ReadDir(dir string) ([]Dataset, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.xml*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []Dataset
+	for _, path := range files {
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".xml")
+		if name == filepath.Base(path) {
+			continue // *.xml.bak and the like
+		}
+		evs, err := ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Dataset{Name: name, Events: evs})
+	}
+	return out, nil
 }

@@ -1,6 +1,9 @@
 package sysmon
 
 import (
+	"compress/gzip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,4 +28,31 @@ func TestReadEvents(t *testing.T) {
 	_, err = ReadEvents(strings.NewReader("<Event><System>\n"))
 	require.ErrorIs(t, err, ErrEvent)
 	require.ErrorContains(t, err, "line 1")
+}
+
+func TestReadDir(t *testing.T) {
+	dir := t.TempDir()
+	ev := "<Event><System><EventID>3</EventID></System></Event>\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.xml"), []byte(ev+ev), 0o644))
+	f, err := os.Create(filepath.Join(dir, "a.xml.gz"))
+	require.NoError(t, err)
+	zw := gzip.NewWriter(f)
+	_, err = zw.Write([]byte(ev))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.xml.bak"), []byte("not events"), 0o644))
+
+	ds, err := ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, ds, 2, "c.xml.bak is not a dataset")
+	require.Equal(t, "a", ds[0].Name, "gzipped, and in name order")
+	require.Len(t, ds[0].Events, 1)
+	require.Equal(t, "b", ds[1].Name)
+	require.Len(t, ds[1].Events, 2)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "d.xml"), []byte("<Event><System>\n"), 0o644))
+	_, err = ReadDir(dir)
+	require.ErrorIs(t, err, ErrEvent)
+	require.ErrorContains(t, err, "d.xml", "the error names the file")
 }
