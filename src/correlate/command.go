@@ -125,9 +125,8 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		if red.droppedRows > 0 {
 			warnf(ch, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, opts.Limits.MaxGroups, red.droppedRows)
 		}
-		if n := len(red.cappedGroups); n > 0 || red.mapCapped > 0 {
-			n = max(n, red.mapCapped)
-			warnf(ch, "%s: %d processes had more than max_times=%d connections or DNS queries: their polling figures use the earliest %d", Name, n, opts.Limits.MaxTimes, opts.Limits.MaxTimes)
+		if n := len(red.cappedGroups); n > 0 {
+			warnf(ch, "%s: %d processes had more than max_times=%d connections or DNS queries: their counts, last_seen and polling figures use the earliest %d", Name, n, opts.Limits.MaxTimes, opts.Limits.MaxTimes)
 		}
 		return nil
 	}), nil
@@ -150,7 +149,7 @@ type hostEvidence struct {
 }
 
 func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts Options) error {
-	var col [32]int
+	col := make([]int, len(outputFields))
 	for i, f := range outputFields {
 		col[i] = w.Field(f)
 	}

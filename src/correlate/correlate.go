@@ -18,6 +18,7 @@
 package correlate
 
 import (
+	"bytes"
 	"math"
 	"net/netip"
 	"sort"
@@ -56,7 +57,7 @@ const (
 // Partial-state fields exchanged between the map and reduce phases.
 var partialFields = []string{
 	"t1102c_host", "t1102c_guid", "t1102c_p1", "t1102c_image", "t1102c_cmd", "t1102c_parent", "t1102c_user",
-	"t1102c_ofn", "t1102c_desc", "t1102c_product", "t1102c_conn", "t1102c_dns", "t1102c_nconn", "t1102c_ndns",
+	"t1102c_ofn", "t1102c_desc", "t1102c_product", "t1102c_conn", "t1102c_dns",
 	"t1102c_capped",
 }
 
@@ -73,8 +74,6 @@ const (
 	pProduct
 	pConn
 	pDNS
-	pNConn
-	pNDNS
 	pCapped
 )
 
@@ -84,9 +83,9 @@ type Limits struct {
 	// processes are dropped and counted (inspector WARN).
 	MaxGroups int
 	// MaxTimes is how many connections and DNS queries are kept per
-	// process (each); beyond it the earliest MaxTimes are kept, the rest
-	// are counted in connection_count/dns_count but not in the polling
-	// figures (inspector WARN).
+	// process (each); beyond it the earliest MaxTimes are kept and
+	// connection_count, dns_count, last_seen and the polling figures are
+	// those of the kept ones (inspector WARN naming how many processes).
 	MaxTimes int
 }
 
@@ -140,8 +139,6 @@ type group struct {
 	image, cmd, parent, user, ofn, desc, product string
 	conns                                        []conn
 	queries                                      []query
-	nconn                                        int
-	ndns                                         int
 }
 
 func (g *group) fields() []*string {
@@ -212,6 +209,15 @@ func normGUID(b []byte) string {
 	return strings.ToLower(strings.Trim(strings.TrimSpace(string(b)), "{}"))
 }
 
+// firstValue is the first line of a cell: the first value of a multivalue
+// field as Row.Get returns it.
+func firstValue(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 // parseTime reads _time as splunkd sends it (epoch seconds), or an
 // RFC 3339 time or Sysmon's UtcTime ("2006-01-02 15:04:05.000").
 func parseTime(vals ...[]byte) (float64, bool) {
@@ -233,14 +239,11 @@ func parseTime(vals ...[]byte) (float64, bool) {
 }
 
 // answers returns the addresses of a Sysmon QueryResults value
-// ("::ffff:1.2.3.4;type:  5 cdn.example;2001:db8::1;").
+// ("::ffff:1.2.3.4;type:  5 cdn.example;2001:db8::1;"), also when it was a
+// multivalue (values one per line, or spaces once through a partial row).
 func answers(results string) []string {
 	var out []string
-	for _, part := range strings.Split(results, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" || strings.HasPrefix(part, "type:") {
-			continue
-		}
+	for _, part := range strings.FieldsFunc(results, func(r rune) bool { return r == ';' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
 		if a, err := netip.ParseAddr(part); err == nil {
 			out = append(out, a.Unmap().String())
 		}

@@ -245,21 +245,50 @@ func TestCapsDoNotDependOnSpread(t *testing.T) {
 		rs = append(rs, []string{"3", "h", "{g1}", fmt.Sprint(60 * (i + 1)), ps, "", "", "pastebin.com", "104.20.67.143", "", ""})
 	}
 	in := table(eventFields, rs...)
-	var want []string
-	for _, n := range []int{1, 2, 5} {
-		res := run(t, in, n, "max_times=100")
-		got := res.Table.Canonical()
-		require.Len(t, got, 1)
-		require.Equal(t, "100", first(res.Table.Get(0, "connection_count")), "%d indexers", n)
-		require.Equal(t, "6000", first(res.Table.Get(0, "last_seen")), "the earliest 100 of the union")
-		if want == nil {
-			want = got
+	for _, limit := range []int{100, 10} { // 10: every map phase reaches it too
+		arg := fmt.Sprintf("max_times=%d", limit)
+		var want []string
+		for _, n := range []int{1, 2, 5} {
+			res := run(t, in, n, arg)
+			got := res.Table.Canonical()
+			require.Len(t, got, 1)
+			require.Equal(t, fmt.Sprint(limit), first(res.Table.Get(0, "connection_count")), "%s, %d indexers", arg, n)
+			require.Equal(t, fmt.Sprint(60*limit), first(res.Table.Get(0, "last_seen")), "%s: the earliest of the union", arg)
+			if want == nil {
+				want = got
+			}
+			require.Equal(t, want, got, "%s, %d indexers", arg, n)
+			var warned []string
+			for _, m := range res.Messages {
+				if m.Level == "WARN" && strings.Contains(m.Text, arg) {
+					warned = append(warned, m.Text)
+				}
+			}
+			require.Len(t, warned, 1, "%s, %d indexers: the cap is reported once", arg, n)
+			require.Contains(t, warned[0], ": 1 processes had more than", "%s, %d indexers: one process, however many map phases capped it", arg, n)
 		}
-		require.Equal(t, want, got, "%d indexers", n)
-		var warned bool
-		for _, m := range res.Messages {
-			warned = warned || m.Level == "WARN" && strings.Contains(m.Text, "max_times=100")
-		}
-		require.True(t, warned, "%d indexers: the cap is reported", n)
+	}
+}
+
+// TestMultivalueEvents: a field that arrives as a multivalue (a field
+// extracted twice, an alias) counts by its first value where it identifies
+// the event, and every DNS answer counts.
+func TestMultivalueEvents(t *testing.T) {
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	in := table(eventFields,
+		[]string{"1", "h", "{G1}", "0", ps, "powershell -nop -w hidden", `C:\Windows\explorer.exe`, "", "", "", ""},
+		[]string{"22", "h", "{G1}", "10", ps, "", "", "", "", "pastebin.com", ""},
+	)
+	in.Rows[1][0] = splunkd.Value{"22", "22"}
+	in.Rows[1][10] = splunkd.Value{"::ffff:104.20.67.143", "1.1.1.1"}
+	for i := 0; i < 3; i++ {
+		in.Rows = append(in.Rows, []splunkd.Value{{"3", "3"}, {"h", "h"}, {"{G1}", "{G1}"}, {fmt.Sprint(20 + 30*i)}, {ps}, nil, nil, nil, {"104.20.67.143"}, nil, nil})
+	}
+	for _, n := range []int{1, 3} {
+		res := run(t, in, n, "all=true")
+		require.Len(t, res.Table.Rows, 1, "%d indexers: one process: %v", n, res.Table.Canonical())
+		require.Equal(t, "pastebin", first(res.Table.Get(0, "is_legit_webservice")))
+		require.Equal(t, "3", first(res.Table.Get(0, "connection_count")), "%d indexers: named through the first of two answers", n)
+		require.Equal(t, "h", first(res.Table.Get(0, "host")))
 	}
 }

@@ -40,16 +40,18 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 	}
 	for i := 0; i < t.Len(); i++ {
 		r := t.Row(i)
-		code := strings.TrimSpace(string(r.Get(m.in[inCode])))
+		// A multivalue (Row.Get joins values with newlines) counts by its
+		// first value for the fields that identify an event.
+		code := strings.TrimSpace(string(firstValue(r.Get(m.in[inCode]))))
 		if code != "1" && code != "3" && code != "22" {
 			continue // other events (an image load's OriginalFileName is the DLL's) say nothing here
 		}
-		guid := normGUID(r.Get(m.in[inGUID]))
+		guid := normGUID(firstValue(r.Get(m.in[inGUID])))
 		if guid == "" {
 			m.noGUID++
 			continue
 		}
-		k := key{strings.ToLower(string(r.Get(m.in[inHost]))), guid}
+		k := key{strings.ToLower(strings.TrimSpace(string(firstValue(r.Get(m.in[inHost]))))), guid}
 		g := m.groups[k]
 		if g == nil {
 			if len(m.groups) >= m.limits.MaxGroups {
@@ -71,14 +73,12 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		ts, ok := parseTime(r.Get(m.in[inTime]), r.Get(m.in[inUtcTime]))
 		switch code {
 		case "3":
-			g.nconn++
 			if !ok {
 				m.noTime++
 				continue
 			}
 			g.conns = append(g.conns, conn{ts, cut(normIP(string(r.Get(m.in[inDestIP]))), maxNameBytes), cut(string(r.Get(m.in[inDestHost])), maxNameBytes)})
 		case "22":
-			g.ndns++
 			if !ok {
 				m.noTime++
 				continue
@@ -95,7 +95,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		return nil
 	}
 	if m.noTime > 0 {
-		warnf(c, "%s: %d connection or DNS events without a readable _time are counted but not timed", Name, m.noTime)
+		warnf(c, "%s: %d connection or DNS events without a readable _time or UtcTime were left out", Name, m.noTime)
 	}
 	if m.noGUID > 0 {
 		warnf(c, "%s: %d events without ProcessGuid were skipped", Name, m.noGUID)
@@ -167,8 +167,6 @@ func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {
 		}
 		w.Set(o[pDNS], b)
 	}
-	w.SetInt(o[pNConn], g.nconn)
-	w.SetInt(o[pNDNS], g.ndns)
 }
 
 // clean keeps the partial encoding's separators out of values.
@@ -214,7 +212,6 @@ type reducer struct {
 	finish       func(r *reducer, w *chunked.TableWriter) error
 	messages     []string
 	strs         map[string]string // interned addresses, host names, queries
-	mapCapped    int               // partial rows a map phase marked as capped
 }
 
 // maxInterned bounds the intern table; past it strings are kept as they are.
@@ -274,12 +271,8 @@ func (r *reducer) Add(t *chunked.Table) error {
 			g.queries = append(g.queries, query{t, r.internBytes(name, maxNameBytes), r.internBytes(results, maxAnswerLen)})
 		})
 		if string(row.Get(in[pCapped])) == "1" {
-			r.mapCapped++
+			r.cappedGroups[k] = true // a map phase kept only the earliest
 		}
-		n, _ := strconv.Atoi(string(row.Get(in[pNConn])))
-		g.nconn += n
-		n, _ = strconv.Atoi(string(row.Get(in[pNDNS])))
-		g.ndns += n
 		if len(g.conns) > r.limits.MaxTimes+r.limits.MaxTimes/4+8 || len(g.queries) > r.limits.MaxTimes+r.limits.MaxTimes/4+8 {
 			if g.prune(r.limits.MaxTimes) {
 				r.cappedGroups[k] = true
