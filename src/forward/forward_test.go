@@ -276,7 +276,8 @@ func TestKilledMidSendIsRedelivered(t *testing.T) {
 	defer pw.Close()
 	dir := t.TempDir()
 	conf := map[string]string{"destination": "hec", "url": srv.URL, "credential": "t1102:hec", "ca_file": caFile(t, srv), "spool_dir": filepath.Join(dir, "s")}
-	execute(t, payload(pw.URL, results(t, dir, 4), conf), h.got) // killed once the request arrived
+	first := execute(t, payload(pw.URL, results(t, dir, 4), conf), h.got) // killed once the request arrived
+	require.Equal(t, -1, first.code, "killed mid-send, not exited: %s", first.stderr)
 	require.Len(t, spoolFiles(t, filepath.Join(dir, "s")), 4)
 	h.mu.Lock()
 	h.mode = "ok"

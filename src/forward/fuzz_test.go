@@ -3,6 +3,7 @@ package forward
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,10 +29,12 @@ func FuzzReadPayload(f *testing.F) {
 	})
 }
 
-// FuzzReadResults: any results file reads or fails with its row.
+// FuzzReadResults: any results file reads or fails naming where, and
+// what it reads becomes events that encode (the spool's JSON lines).
 func FuzzReadResults(f *testing.F) {
 	f.Add("a,b,__mv_b\n1,\"x\ny\",$x$;$y$\n")
 	f.Add("a\n\"open\n")
+	f.Add("_time,host\ninf,h\nNaN,h\n-1e400,h\n")
 	f.Fuzz(func(t *testing.T, csv string) {
 		var z bytes.Buffer
 		zw := gzip.NewWriter(&z)
@@ -43,11 +46,17 @@ func FuzzReadResults(f *testing.F) {
 		}
 		rs, err := ReadResults(path)
 		if err != nil {
+			if !strings.Contains(err.Error(), "results.csv.gz") {
+				t.Fatalf("the error does not name the file: %v", err)
+			}
 			return
 		}
-		for _, r := range rs {
-			if EventID("s", r) != EventID("s", r) {
-				t.Fatal("ids are not stable")
+		for _, ev := range Events(&Payload{SearchName: "s"}, rs) {
+			if _, err := json.Marshal(ev); err != nil {
+				t.Fatalf("event does not encode: %v", err)
+			}
+			if ev.ID == "" {
+				t.Fatal("event without id")
 			}
 		}
 	})

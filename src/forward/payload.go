@@ -1,7 +1,8 @@
 // Package forward implements the t1102_forward custom alert action: it
 // reads the payload splunkd writes on stdin (payload_format = json) and
 // every row of the alert's results file, and delivers each result as an
-// event to a Splunk HTTP Event Collector or a JSON webhook, with retries,
+// event to a Splunk HTTP Event Collector, a JSON webhook or Splunk Cloud
+// Services' ingest API, with retries,
 // a spool that keeps undelivered events for the next run, and secrets read
 // from splunkd's credential store, never from configuration.
 //
@@ -22,8 +23,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
@@ -217,8 +220,8 @@ func Events(p *Payload, results []Result) []Event {
 			ev.Host = v
 		}
 		for _, f := range []string{"_time", "last_seen", "first_seen"} {
-			var t float64
-			if _, err := fmt.Sscanf(first(r[f]), "%g", &t); err == nil && t > 0 {
+			// Finite only: inf and NaN parse but have no JSON form.
+			if t, err := strconv.ParseFloat(strings.TrimSpace(first(r[f])), 64); err == nil && t > 0 && !math.IsInf(t, 0) {
 				ev.Time = t
 				break
 			}

@@ -2,7 +2,9 @@ package forward
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +25,7 @@ const (
 	ExitOK          = 0
 	ExitUsage       = 2 // not started with --execute, or a payload/parameter error
 	ExitSecret      = 3 // the credential could not be read from storage/passwords
-	ExitRefused     = 4 // the receiver refused the events (4xx): fix the configuration
+	ExitRefused     = 4 // the receiver refused the events (401/403/404, a redirect: fix the configuration) or rejected batches (400/413/422: set aside as .refused)
 	ExitUnavailable = 5 // the receiver stayed unavailable: events kept in the spool for the next run
 	ExitResults     = 6 // the results file could not be read
 	ExitSpool       = 7 // the spool could not be written or read
@@ -206,20 +208,24 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		// own result row.
 		events = Events(p, []Result{p.Result})
 	}
-	_, waiting, err := spool.Pending()
+	queue, err := spool.Pending()
 	if err != nil {
 		logf("ERROR", "%v", err)
 		return ExitSpool
 	}
-	if err := spool.Put(events, waiting, cfg.BatchSize); err != nil {
+	if err := spool.Put(events, queue.IDs, cfg.BatchSize); err != nil {
 		logf("ERROR", "%v", err)
 		return ExitSpool
 	}
-	batches, _, err := spool.Pending()
-	if err != nil {
+	bad := queue.Bad
+	if queue, err = spool.Pending(); err != nil {
 		logf("ERROR", "%v", err)
 		return ExitSpool
 	}
+	for _, f := range append(bad, queue.Bad...) {
+		logf("WARN", "damaged spool file set aside, not sent: %s", f)
+	}
+	batches := queue.Batches
 	total := 0
 	for _, b := range batches {
 		total += len(b.Events)
@@ -254,11 +260,14 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 	}
 	sent := 0
 	err = Deliver(ctx, dest, batches, Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second},
-		func(b Batch) error { sent += len(b.Events); return spool.Done(b) }, logf)
+		func(b Batch) error { sent += len(b.Events); return spool.Done(b) }, spool.SetAside, logf)
 	switch {
 	case err == nil:
 		logf("INFO", "delivered %d events in %d batches (%d results in this run) to %s %s", sent, len(batches), len(events), cfg.Destination, redactURL(cfg.URL))
 		return ExitOK
+	case errors.Is(err, ErrRejected):
+		logf("ERROR", "%v; %d delivered", err, sent)
+		return ExitRefused
 	case errors.Is(err, ErrPermanent):
 		logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, total-sent, spool.Dir)
 		return ExitRefused
@@ -271,8 +280,9 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 	}
 }
 
-// spoolName names a destination's spool folder from its kind and URL
-// (without credentials or query).
+// spoolName names a destination's spool folder from its kind, its host
+// and a hash of its whole URL and tenant: one folder per receiver, and no
+// secret from the URL's path or query in a name that logs show.
 func spoolName(c Config) string {
 	var b strings.Builder
 	for _, r := range c.Destination + "_" + redactURL(c.URL) {
@@ -282,5 +292,6 @@ func spoolName(c Config) string {
 			b.WriteByte('_')
 		}
 	}
-	return b.String()
+	sum := sha256.Sum256([]byte(c.URL + "\x00" + c.Tenant))
+	return b.String() + "_" + hex.EncodeToString(sum[:6])
 }

@@ -64,11 +64,7 @@ func (s *SCS) Send(ctx context.Context, events []Event) error {
 	}
 	var he *util.HTTPError
 	if errors.As(err, &he) {
-		se := &statusError{code: he.HTTPStatusCode, body: he.Message}
-		if he.HTTPStatusCode == http.StatusTooManyRequests || he.HTTPStatusCode >= 500 {
-			return se
-		}
-		return fmt.Errorf("%w: %w", ErrPermanent, se)
+		return classify(he.HTTPStatusCode, he.Message)
 	}
 	return fmt.Errorf("scs ingest: %w", err)
 }

@@ -28,6 +28,10 @@ var (
 	// ErrUnavailable: the receiver could not be reached or was busy until
 	// the time ran out; the events stay in the spool.
 	ErrUnavailable = errors.New("forward: receiver unavailable")
+	// ErrRejected: the receiver refused one batch for its content (HTTP
+	// 400, 413, 422) while it may take the others; the batch is set aside
+	// in the spool (.refused) so that it does not block the ones after it.
+	ErrRejected = errors.New("forward: batch rejected by the receiver")
 )
 
 // Destination sends one batch of events.
@@ -42,7 +46,40 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("HTTP %d: %s", e.code, e.body)
+	// Quoted, so that a receiver's text cannot start log lines of its own.
+	return fmt.Sprintf("HTTP %d: %q", e.code, e.body)
+}
+
+// classify turns a receiver's non-success answer into an error: 429 and
+// 5xx retryable, 400/413/422 a rejected batch, anything else (401, 403,
+// 404: token or URL) permanent for the whole run.
+func classify(code int, body string) error {
+	if len(body) > 300 {
+		body = body[:300] + "…"
+	}
+	se := &statusError{code: code, body: body}
+	switch {
+	case code == http.StatusTooManyRequests || code >= 500:
+		return se
+	case code == http.StatusBadRequest || code == http.StatusRequestEntityTooLarge || code == http.StatusUnprocessableEntity:
+		return fmt.Errorf("%w: %w", ErrRejected, se)
+	}
+	return fmt.Errorf("%w: %w", ErrPermanent, se)
+}
+
+// noRedirects refuses to follow redirects, for every client of a
+// destination, the Cloud SDK's included (it builds its own http.Client on
+// this transport). Go's client would turn a redirected POST into a GET,
+// and a 2xx from, say, a login page would count as delivery.
+type noRedirects struct{ rt http.RoundTripper }
+
+func (n noRedirects) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := n.rt.RoundTrip(req)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: HTTP %d, a redirect, not followed: set url to the receiver's final address", ErrPermanent, resp.StatusCode)
+	}
+	return resp, err
 }
 
 // retryable reports whether another try may succeed: network errors,
@@ -84,17 +121,19 @@ func HTTPClient(rawURL, caFile string, allowHTTP bool, timeout time.Duration) (*
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: tr, Timeout: timeout}, nil
+	return &http.Client{Transport: noRedirects{tr}, Timeout: timeout}, nil
 }
 
-// redactURL drops user information and the query from a URL for messages.
+// redactURL keeps only the scheme and host of a URL for messages: webhook
+// URLs carry their secret in the path (Slack's /services/T/B/<secret>,
+// Discord's /api/webhooks/<id>/<token>) as well as in user information or
+// the query.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil {
+	if err != nil || u.Host == "" {
 		return "(unparsable url)"
 	}
-	u.User, u.RawQuery = nil, ""
-	return u.String()
+	return u.Scheme + "://" + u.Host
 }
 
 // HEC sends events to a Splunk HTTP Event Collector
@@ -106,8 +145,9 @@ type HEC struct {
 	Client                    *http.Client
 }
 
-// Send posts one batch. HEC answers {"text":…,"code":n}; 200 with code 0
-// is success.
+// Send posts one batch. HEC answers {"text":…,"code":n}; its status
+// carries the outcome (200 with code 0 on success), which is what is
+// checked.
 func (h *HEC) Send(ctx context.Context, events []Event) error {
 	var body bytes.Buffer
 	zw := gzip.NewWriter(&body)
@@ -180,11 +220,7 @@ func do(c *http.Client, req *http.Request) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	se := &statusError{code: resp.StatusCode, body: strings.TrimSpace(string(body))}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		return se
-	}
-	return fmt.Errorf("%w: %w", ErrPermanent, se)
+	return classify(resp.StatusCode, strings.TrimSpace(string(body)))
 }
 
 // Backoff is the retry schedule.
@@ -208,10 +244,14 @@ func (b Backoff) delay(n int) time.Duration {
 }
 
 // Deliver sends the batches in order, retrying each on retryable errors
-// until ctx ends; done is called after each acknowledged batch. It returns
-// ErrPermanent or ErrUnavailable (wrapping the last error) when it could
-// not deliver everything.
-func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, done func(Batch) error, logf func(level, format string, args ...any)) error {
+// until ctx ends; done is called after each acknowledged batch, reject
+// after each batch the receiver rejected for its content (ErrRejected),
+// and delivery goes on with the next one. It returns ErrPermanent or
+// ErrUnavailable (wrapping the last error) when it could not deliver
+// everything, ErrRejected when it delivered all but rejected batches.
+func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, done, reject func(Batch) error, logf func(level, format string, args ...any)) error {
+	var rejected error
+	rejectedEvents := 0
 	for _, batch := range batches {
 		for try := 0; ; try++ {
 			err := d.Send(ctx, batch.Events)
@@ -221,7 +261,19 @@ func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, don
 				}
 				break
 			}
+			if errors.Is(err, ErrRejected) {
+				if err := reject(batch); err != nil {
+					return err
+				}
+				rejected = err
+				rejectedEvents += len(batch.Events)
+				logf("ERROR", "%v: %d events set aside in %s.refused (rename it back to .jsonl to retry once fixed)", err, len(batch.Events), batch.File)
+				break
+			}
 			if !retryable(err) {
+				if errors.Is(err, ErrPermanent) {
+					return err
+				}
 				return fmt.Errorf("%w: %w", ErrPermanent, err)
 			}
 			wait := b.delay(try)
@@ -232,6 +284,9 @@ func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, don
 			case <-time.After(wait):
 			}
 		}
+	}
+	if rejected != nil {
+		return fmt.Errorf("%d events set aside: %w", rejectedEvents, rejected)
 	}
 	return nil
 }

@@ -30,9 +30,9 @@ type Batch struct {
 }
 
 // Put spools events in batches of at most size, leaving out those whose id
-// is already waiting, then syncs the folder once: a killed process loses
-// nothing Put returned for, and the sync makes the batches survive a
-// system crash without a sync per event.
+// is already waiting. Each batch file is synced before its rename and the
+// folder once at the end: a killed process loses nothing Put returned for,
+// and the batches survive a system crash whole.
 func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("%w: %w", ErrSpool, err)
@@ -57,7 +57,8 @@ func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
 		}
 		name := filepath.Join(s.Dir, hex.EncodeToString(h.Sum(nil)[:12])+".jsonl")
 		tmp := name + ".tmp"
-		if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+		if err := writeSynced(tmp, buf.Bytes()); err != nil {
+			os.Remove(tmp)
 			return fmt.Errorf("%w: %w", ErrSpool, err)
 		}
 		if err := os.Rename(tmp, name); err != nil {
@@ -66,6 +67,22 @@ func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
 		}
 	}
 	return syncDir(s.Dir)
+}
+
+// writeSynced writes a new file and flushes it to disk.
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // syncDir flushes a folder's entries to disk.
@@ -81,17 +98,22 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Pending returns the waiting batches, oldest first (file time, then
-// name), and the ids they hold. A damaged file is set aside as .bad: not
-// sent, not lost.
-func (s Spool) Pending() ([]Batch, map[string]bool, error) {
-	ids := map[string]bool{}
+// Queue is what waits in a spool.
+type Queue struct {
+	Batches []Batch         // oldest first (file time, then name)
+	IDs     map[string]bool // the ids of their events
+	Bad     []string        // damaged files this call set aside as .bad: not sent, not lost
+}
+
+// Pending returns what waits in the spool.
+func (s Spool) Pending() (Queue, error) {
+	q := Queue{IDs: map[string]bool{}}
 	entries, err := os.ReadDir(s.Dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, ids, nil
+		return q, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrSpool, err)
+		return q, fmt.Errorf("%w: %w", ErrSpool, err)
 	}
 	type item struct {
 		b   Batch
@@ -106,7 +128,7 @@ func (s Spool) Pending() ([]Batch, map[string]bool, error) {
 		path := filepath.Join(s.Dir, name)
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrSpool, err)
+			return q, fmt.Errorf("%w: %w", ErrSpool, err)
 		}
 		var b Batch
 		b.File = path
@@ -122,11 +144,14 @@ func (s Spool) Pending() ([]Batch, map[string]bool, error) {
 			b.Events = append(b.Events, ev)
 		}
 		if !ok || sc.Err() != nil || len(b.Events) == 0 {
-			os.Rename(path, path+".bad")
+			if err := os.Rename(path, path+".bad"); err != nil {
+				return q, fmt.Errorf("%w: setting aside damaged %s: %w", ErrSpool, name, err)
+			}
+			q.Bad = append(q.Bad, path+".bad")
 			continue
 		}
 		for _, ev := range b.Events {
-			ids[ev.ID] = true
+			q.IDs[ev.ID] = true
 		}
 		var mod int64
 		if info, err := e.Info(); err == nil {
@@ -137,11 +162,20 @@ func (s Spool) Pending() ([]Batch, map[string]bool, error) {
 	sort.Slice(items, func(i, j int) bool {
 		return items[i].mod < items[j].mod || items[i].mod == items[j].mod && items[i].b.File < items[j].b.File
 	})
-	out := make([]Batch, len(items))
+	q.Batches = make([]Batch, len(items))
 	for i, it := range items {
-		out[i] = it.b
+		q.Batches[i] = it.b
 	}
-	return out, ids, nil
+	return q, nil
+}
+
+// SetAside renames a batch the receiver rejected to .refused: kept for
+// the admin, no longer sent.
+func (s Spool) SetAside(b Batch) error {
+	if err := os.Rename(b.File, b.File+".refused"); err != nil {
+		return fmt.Errorf("%w: %w", ErrSpool, err)
+	}
+	return nil
 }
 
 // Done removes an acknowledged batch.
