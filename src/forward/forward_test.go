@@ -122,12 +122,17 @@ func passwords(t *testing.T) *httptest.Server {
 
 // results writes a gzipped results file of n rows, with a multivalue field.
 func results(t *testing.T, dir string, n int) string {
+	return resultsNamed(t, dir, "wks-", n)
+}
+
+// resultsNamed is results with hosts named prefix0, prefix1…
+func resultsNamed(t *testing.T, dir, prefix string, n int) string {
 	var b bytes.Buffer
 	b.WriteString("host,Image,is_legit_webservice,t1102_reasons,risk_score,last_seen,__mv_t1102_reasons\n")
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "wks-%d,\"C:\\Windows\\System32\\curl.exe\",telegram,\"downloader curl.exe\ntelegram in CommandLine\",%d,%d,$downloader curl.exe$;$telegram in CommandLine$\n", i, 40+i%50, 1700000000+i)
+		fmt.Fprintf(&b, "%s%d,\"C:\\Windows\\System32\\curl.exe\",telegram,\"downloader curl.exe\ntelegram in CommandLine\",%d,%d,$downloader curl.exe$;$telegram in CommandLine$\n", prefix, i, 40+i%50, 1700000000+i)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("results-%d.csv.gz", n))
+	path := filepath.Join(dir, fmt.Sprintf("results-%s%d.csv.gz", prefix, n))
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
 	zw.Write(b.Bytes())

@@ -2,6 +2,7 @@ package forward_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -168,4 +170,43 @@ func TestSplunkCloudServicesRedirect(t *testing.T) {
 	require.Contains(t, r.stderr, "redirect")
 	require.Zero(t, h.requests["/login"])
 	require.Len(t, spoolFiles(t, filepath.Join(dir, "s")), 2)
+}
+
+// TestConcurrentRuns: alerts firing together share the spool; one run
+// sends at a time, so every event arrives once and none is left.
+func TestConcurrentRuns(t *testing.T) {
+	h := &webhook{answer: func(*http.Request, []map[string]any) int {
+		time.Sleep(100 * time.Millisecond) // a slow receiver: the runs overlap
+		return http.StatusOK
+	}}
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	dir := t.TempDir()
+	spool := filepath.Join(dir, "s")
+	conf := webhookConf(t, srv, "/hook", spool)
+	conf["batch_size"] = "2"
+	conf["max_time"] = "30"
+	var wg sync.WaitGroup
+	codes := make([]int, 4)
+	for i := range codes {
+		file := resultsNamed(t, dir, fmt.Sprintf("run%d-", i), 5)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = execute(t, payload("https://127.0.0.1:1", file, conf), nil).code
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, []int{0, 0, 0, 0}, codes)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	require.Len(t, h.hosts, 20, "every event once: %v", h.hosts)
+	seen := map[string]bool{}
+	for _, host := range h.hosts {
+		require.False(t, seen[host], "%s sent twice", host)
+		seen[host] = true
+	}
+	require.Empty(t, spoolFiles(t, spool))
+	_, err := os.Stat(filepath.Join(spool, "lock"))
+	require.True(t, os.IsNotExist(err), "no lock left behind")
 }

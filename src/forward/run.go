@@ -217,6 +217,15 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		logf("ERROR", "%v", err)
 		return ExitSpool
 	}
+	// Spooled: from here on nothing of this run is lost. One run at a time
+	// sends. A live run ends within max_time plus one request's timeout,
+	// so an older lock belonged to a run splunkd killed (maxtime).
+	unlock, err := spool.Lock(ctx, cfg.MaxTime+2*time.Minute)
+	if err != nil {
+		logf("ERROR", "%v; this run's events wait in %s for the next run", err, spool.Dir)
+		return ExitUnavailable
+	}
+	defer unlock()
 	bad := queue.Bad
 	if queue, err = spool.Pending(); err != nil {
 		logf("ERROR", "%v", err)

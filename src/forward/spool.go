@@ -3,6 +3,7 @@ package forward
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrSpool is wrapped by spool errors.
@@ -56,7 +59,7 @@ func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
 			h.Write([]byte(ev.ID))
 		}
 		name := filepath.Join(s.Dir, hex.EncodeToString(h.Sum(nil)[:12])+".jsonl")
-		tmp := name + ".tmp"
+		tmp := fmt.Sprintf("%s.%d.tmp", name, os.Getpid()) // runs may spool at once
 		if err := writeSynced(tmp, buf.Bytes()); err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("%w: %w", ErrSpool, err)
@@ -169,6 +172,40 @@ func (s Spool) Pending() (Queue, error) {
 	return q, nil
 }
 
+// Lock makes a run the spool's only sender until unlock, so that alerts
+// firing together do not send the same batches twice. It waits for a
+// sender that holds it until ctx ends, and takes over the lock of a run
+// that is gone (killed: splunkd kills an action at its maxtime) or older
+// than stale. Two runs that find the same dead lock at the same instant
+// may both send; the receivers' de-duplication by id covers that rare
+// case.
+func (s Spool) Lock(ctx context.Context, stale time.Duration) (unlock func(), err error) {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpool, err)
+	}
+	path := filepath.Join(s.Dir, "lock")
+	for {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			fmt.Fprintf(f, "%d\n", os.Getpid())
+			f.Close()
+			return func() { os.Remove(path) }, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("%w: %w", ErrSpool, err)
+		}
+		if info, err := os.Stat(path); err == nil && (time.Since(info.ModTime()) > stale || !holderAlive(path)) {
+			os.Remove(path)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: another run kept the spool busy: %w", ErrUnavailable, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 // SetAside renames a batch the receiver rejected to .refused: kept for
 // the admin, no longer sent.
 func (s Spool) SetAside(b Batch) error {
@@ -184,4 +221,19 @@ func (s Spool) Done(b Batch) error {
 		return fmt.Errorf("%w: %w", ErrSpool, err)
 	}
 	return nil
+}
+
+// holderAlive reports whether the process whose id a lock file holds is
+// running. An unreadable or empty file (its run is writing it) counts as
+// alive: only age frees it.
+func holderAlive(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return true
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return len(bytes.TrimSpace(b)) == 0
+	}
+	return processAlive(pid)
 }
