@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/forward"
 )
 
 // webhook is a webhook receiver whose answer to each batch the test
@@ -209,4 +212,25 @@ func TestConcurrentRuns(t *testing.T) {
 	require.Empty(t, spoolFiles(t, spool))
 	_, err := os.Stat(filepath.Join(spool, "lock"))
 	require.True(t, os.IsNotExist(err), "no lock left behind")
+}
+
+// TestSecretEntityName: the credential parameter is "realm:name"; a colon
+// inside the name is escaped in the entity, as splunkd names it.
+func TestSecretEntityName(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.Path
+		fmt.Fprint(w, `{"entry":[{"content":{"clear_password":"pw"}}]}`)
+	}))
+	defer srv.Close()
+	for _, tt := range []struct{ name, credential, path string }{
+		{"realm and name", "t1102:hec", "/servicesNS/nobody/app/storage/passwords/t1102:hec:"},
+		{"no realm", "hec", "/servicesNS/nobody/app/storage/passwords/:hec:"},
+		{"colon in name", "t1102:svc:acct", `/servicesNS/nobody/app/storage/passwords/t1102:svc\:acct:`},
+	} {
+		pw, err := forward.Secret(t.Context(), srv.URL, "app", tt.credential, chunked.Secret(sessionKey))
+		require.NoError(t, err, tt.name)
+		require.Equal(t, "pw", pw.Reveal(), tt.name)
+		require.Equal(t, tt.path, got, tt.name)
+	}
 }

@@ -121,7 +121,11 @@ func Secret(ctx context.Context, serverURI, app, credential string, sessionKey c
 	if app == "" {
 		app = "-"
 	}
-	u.Path = "/servicesNS/nobody/" + url.PathEscape(app) + "/storage/passwords/" + url.PathEscape(realm+":"+name+":")
+	// The entity is "<realm>:<name>:", a colon inside the name escaped as
+	// "\:" (how splunkd names storage/passwords entries).
+	entity := realm + ":" + strings.ReplaceAll(name, ":", `\:`) + ":"
+	u.Path = "/servicesNS/nobody/" + app + "/storage/passwords/" + entity
+	u.RawPath = "/servicesNS/nobody/" + url.PathEscape(app) + "/storage/passwords/" + url.PathEscape(entity)
 	u.RawQuery = "output_mode=json"
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
