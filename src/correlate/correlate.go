@@ -122,7 +122,7 @@ const (
 )
 
 // cut shortens s to at most n bytes, at a UTF-8 boundary.
-func cut(s string, n int) string {
+func cut[S string | []byte](s S, n int) S {
 	if len(s) <= n {
 		return s
 	}

@@ -23,16 +23,39 @@ type mapper struct {
 	in      [inResults + 1]int
 	out     [pCapped + 1]int
 	outSet  bool
-	groups  map[key]*group
-	dropped int // events of processes beyond MaxGroups
-	capped  map[key]bool
+	groups  map[string]*group // by host "\x00" guid, both normalised
+	dropped int               // events of processes beyond MaxGroups
+	capped  map[*group]bool
 	noGUID  int
 	noTime  int
+	buf     []byte // the key being looked up
+	strs    interner
+}
+
+// interner shares one string among the rows that repeat a value: the same
+// few destinations recur in thousands of connections.
+type interner map[string]string
+
+// maxInterned bounds an interner; past it values are still kept, only no
+// longer shared.
+const maxInterned = 200_000
+
+// get returns the kept form of a raw value (norm applied, cut to n bytes);
+// the lookup by the row's bytes does not allocate.
+func (in interner) get(raw []byte, n int, norm func(string) string) string {
+	if v, ok := in[string(raw)]; ok {
+		return v
+	}
+	v := cut(norm(string(raw)), n)
+	if len(in) < maxInterned {
+		in[string(raw)] = v
+	}
+	return v
 }
 
 func (m *mapper) Process(c *chunked.Chunk) error {
 	if m.groups == nil {
-		m.groups, m.capped = map[key]*group{}, map[key]bool{}
+		m.groups, m.capped, m.strs = map[string]*group{}, map[*group]bool{}, interner{}
 	}
 	t := &c.In
 	for i, f := range inputFields {
@@ -42,52 +65,56 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		r := t.Row(i)
 		// A multivalue (Row.Get joins values with newlines) counts by its
 		// first value for the fields that identify an event.
-		code := strings.TrimSpace(string(firstValue(r.Get(m.in[inCode]))))
-		if code != "1" && code != "3" && code != "22" {
+		code := string(bytes.TrimSpace(firstValue(r.Get(m.in[inCode]))))
+		p1 := code == "1"
+		if !p1 && code != "3" && code != "22" {
 			continue // other events (an image load's OriginalFileName is the DLL's) say nothing here
 		}
-		guid := normGUID(firstValue(r.Get(m.in[inGUID])))
-		if guid == "" {
+		// The key, lower case, in m.buf: host, NUL, guid without braces.
+		m.buf = appendLower(m.buf[:0], bytes.TrimSpace(firstValue(r.Get(m.in[inHost]))))
+		m.buf = append(m.buf, 0)
+		hostLen := len(m.buf) - 1
+		m.buf = appendLower(m.buf, bytes.Trim(bytes.TrimSpace(firstValue(r.Get(m.in[inGUID]))), "{}"))
+		if len(m.buf) == hostLen+1 {
 			m.noGUID++
 			continue
 		}
-		k := key{strings.ToLower(strings.TrimSpace(string(firstValue(r.Get(m.in[inHost]))))), guid}
-		g := m.groups[k]
+		g := m.groups[string(m.buf)]
 		if g == nil {
 			if len(m.groups) >= m.limits.MaxGroups {
 				m.dropped++
 				continue
 			}
-			g = &group{host: k.host, guid: guid}
-			m.groups[k] = g
+			g = &group{host: string(m.buf[:hostLen]), guid: string(m.buf[hostLen+1:])}
+			m.groups[string(m.buf)] = g
 		}
-		var vals [7]string
-		if code == "1" {
-			vals = [7]string{string(r.Get(m.in[inImage])), string(r.Get(m.in[inCmd])), string(r.Get(m.in[inParent])),
-				string(r.Get(m.in[inUser])), string(r.Get(m.in[inOFN])), string(r.Get(m.in[inDesc])), string(r.Get(m.in[inProduct]))}
-		} else {
-			// Connections and queries carry the image and the user only.
+		switch {
+		case p1:
+			g.mergeInfo(true, [7]string{string(r.Get(m.in[inImage])), string(r.Get(m.in[inCmd])), string(r.Get(m.in[inParent])),
+				string(r.Get(m.in[inUser])), string(r.Get(m.in[inOFN])), string(r.Get(m.in[inDesc])), string(r.Get(m.in[inProduct]))})
+		case !g.fromP1 && (smaller(r.Get(m.in[inImage]), g.image) || smaller(r.Get(m.in[inUser]), g.user)):
+			// Connections and queries carry the image and the user only;
+			// they matter until the process creation is seen.
+			var vals [7]string
 			vals[0], vals[3] = string(r.Get(m.in[inImage])), string(r.Get(m.in[inUser]))
+			g.mergeInfo(false, vals)
 		}
-		g.mergeInfo(code == "1", vals)
+		if p1 {
+			continue
+		}
 		ts, ok := parseTime(r.Get(m.in[inTime]), r.Get(m.in[inUtcTime]))
-		switch code {
-		case "3":
-			if !ok {
-				m.noTime++
-				continue
-			}
-			g.conns = append(g.conns, conn{ts, cut(normIP(string(r.Get(m.in[inDestIP]))), maxNameBytes), cut(string(r.Get(m.in[inDestHost])), maxNameBytes)})
-		case "22":
-			if !ok {
-				m.noTime++
-				continue
-			}
-			g.queries = append(g.queries, query{ts, cut(string(r.Get(m.in[inQuery])), maxNameBytes), cut(string(r.Get(m.in[inResults])), maxAnswerLen)})
+		if !ok {
+			m.noTime++
+			continue
+		}
+		if code == "3" {
+			g.conns = append(g.conns, conn{ts, m.strs.get(r.Get(m.in[inDestIP]), maxNameBytes, normIP), m.strs.get(r.Get(m.in[inDestHost]), maxNameBytes, same)})
+		} else {
+			g.queries = append(g.queries, query{ts, m.strs.get(r.Get(m.in[inQuery]), maxNameBytes, same), m.strs.get(r.Get(m.in[inResults]), maxAnswerLen, same)})
 		}
 		if len(g.conns) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 || len(g.queries) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 {
 			if g.prune(m.limits.MaxTimes) {
-				m.capped[k] = true
+				m.capped[g] = true
 			}
 		}
 	}
@@ -103,12 +130,13 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 	if m.dropped > 0 {
 		warnf(c, "%s: more than max_groups=%d processes on this indexer: %d events of further processes were not correlated", Name, m.limits.MaxGroups, m.dropped)
 	}
-	keys := make([]key, 0, len(m.groups))
-	for k := range m.groups {
-		keys = append(keys, k)
+	groups := make([]*group, 0, len(m.groups))
+	for _, g := range m.groups {
+		groups = append(groups, g)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i].host < keys[j].host || keys[i].host == keys[j].host && keys[i].guid < keys[j].guid
+	sort.Slice(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		return a.host < b.host || a.host == b.host && a.guid < b.guid
 	})
 	w := &c.Out
 	if !m.outSet {
@@ -117,13 +145,12 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		}
 		m.outSet = true
 	}
-	for _, k := range keys {
-		g := m.groups[k]
+	for _, g := range groups {
 		if g.prune(m.limits.MaxTimes) {
-			m.capped[k] = true
+			m.capped[g] = true
 		}
 		writePartial(w, &m.out, g)
-		if m.capped[k] {
+		if m.capped[g] {
 			w.SetInt(m.out[pCapped], 1) // the reduce reports it
 		}
 		w.EndRow()
@@ -207,35 +234,14 @@ type reducer struct {
 	limits       Limits
 	groups       map[key]*group
 	droppedRows  int // partial rows of processes beyond MaxGroups
-	capped       int // processes whose lists hit MaxTimes
 	cappedGroups map[key]bool
 	finish       func(r *reducer, w *chunked.TableWriter) error
-	messages     []string
-	strs         map[string]string // interned addresses, host names, queries
-}
-
-// maxInterned bounds the intern table; past it strings are kept as they are.
-const maxInterned = 200_000
-
-// internBytes returns one shared string for b (cut to n bytes): the same
-// few destinations recur in thousands of connections.
-func (r *reducer) internBytes(b []byte, n int) string {
-	if len(b) > n {
-		b = []byte(cut(string(b), n))
-	}
-	if v, ok := r.strs[string(b)]; ok { // no allocation for the lookup
-		return v
-	}
-	s := string(b)
-	if len(r.strs) < maxInterned {
-		r.strs[s] = s
-	}
-	return s
+	strs         interner // addresses, host names, queries
 }
 
 func (r *reducer) Add(t *chunked.Table) error {
 	if r.groups == nil {
-		r.groups, r.cappedGroups, r.strs = map[key]*group{}, map[key]bool{}, map[string]string{}
+		r.groups, r.cappedGroups, r.strs = map[key]*group{}, map[key]bool{}, interner{}
 	}
 	var in [pCapped + 1]int
 	for i, f := range partialFields {
@@ -265,10 +271,10 @@ func (r *reducer) Add(t *chunked.Table) error {
 		}
 		g.mergeInfo(string(row.Get(in[pP1])) == "1", vals)
 		entries(row.Get(in[pConn]), func(t float64, ip, host []byte) {
-			g.conns = append(g.conns, conn{t, r.internBytes(ip, maxNameBytes), r.internBytes(host, maxNameBytes)})
+			g.conns = append(g.conns, conn{t, r.strs.get(ip, maxNameBytes, same), r.strs.get(host, maxNameBytes, same)})
 		})
 		entries(row.Get(in[pDNS]), func(t float64, name, results []byte) {
-			g.queries = append(g.queries, query{t, r.internBytes(name, maxNameBytes), r.internBytes(results, maxAnswerLen)})
+			g.queries = append(g.queries, query{t, r.strs.get(name, maxNameBytes, same), r.strs.get(results, maxAnswerLen, same)})
 		})
 		if string(row.Get(in[pCapped])) == "1" {
 			r.cappedGroups[k] = true // a map phase kept only the earliest
@@ -285,3 +291,24 @@ func (r *reducer) Add(t *chunked.Table) error {
 func (r *reducer) Finish(w *chunked.TableWriter) error {
 	return r.finish(r, w)
 }
+
+// appendLower appends b in ASCII lower case (host names and GUIDs).
+func appendLower(dst, b []byte) []byte {
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// smaller reports whether a raw process field would replace cur under
+// mergeInfo's rule (non-empty, and cur empty or greater), without
+// converting it.
+func smaller(raw []byte, cur string) bool {
+	v := cut(raw, maxTextBytes)
+	return len(v) > 0 && (cur == "" || string(v) < cur)
+}
+
+func same(s string) string { return s }
