@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -290,5 +291,30 @@ func TestMultivalueEvents(t *testing.T) {
 		require.Equal(t, "pastebin", first(res.Table.Get(0, "is_legit_webservice")))
 		require.Equal(t, "3", first(res.Table.Get(0, "connection_count")), "%d indexers: named through the first of two answers", n)
 		require.Equal(t, "h", first(res.Table.Get(0, "host")))
+	}
+}
+
+// TestSpreadAndOrderDoNotMatter: the same events, shuffled, spread at
+// random over 1 to 5 indexers in chunks of 1 to 400 rows, give the same
+// output: every merge is order-independent, caps included.
+func TestSpreadAndOrderDoNotMatter(t *testing.T) {
+	base := synth(3000, 40)
+	want := run(t, base, 1, "all=true", "max_times=20").Table.Canonical()
+	require.NotEmpty(t, want)
+	for seed := uint64(1); seed <= 6; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		in := &splunkd.Table{Fields: base.Fields, Rows: append([][]splunkd.Value(nil), base.Rows...)}
+		rng.Shuffle(len(in.Rows), func(i, j int) { in.Rows[i], in.Rows[j] = in.Rows[j], in.Rows[i] })
+		indexers := 1 + rng.IntN(5)
+		owner := make([]int, len(in.Rows))
+		for i := range owner {
+			owner[i] = rng.IntN(indexers)
+		}
+		res, err := splunkd.Run(context.Background(), splunkd.Search{
+			Argv: argv, Args: []string{"all=true", "max_times=20"}, Input: in, Collect: true, Indexers: indexers,
+			ChunkRows: 1 + rng.IntN(400), Spread: func(row, _ int) int { return owner[row] },
+		})
+		require.NoError(t, err, "seed %d", seed)
+		require.Equal(t, want, res.Table.Canonical(), "seed %d, %d indexers", seed, indexers)
 	}
 }
