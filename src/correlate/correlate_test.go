@@ -324,3 +324,21 @@ func TestSpreadAndOrderDoNotMatter(t *testing.T) {
 		require.Equal(t, want, res.Table.Canonical(), "seed %d, %d indexers", seed, indexers)
 	}
 }
+
+// TestLongQueryResults: a QueryResults value past the kept length is cut
+// after its last whole answer; a cut address does not name a connection.
+func TestLongQueryResults(t *testing.T) {
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	// 30 answers of 16 bytes, a 14-byte CNAME entry, then an address the
+	// 512-byte cut would end as "::ffff:104.20.67.1".
+	results := strings.Repeat("::ffff:10.0.0.1;", 30) + "type:  5 abcd;" + "::ffff:104.20.67.143;"
+	require.Equal(t, "::ffff:104.20.67.1", results[494:512])
+	in := table(eventFields,
+		[]string{"22", "h", "{g1}", "100", ps, "", "", "", "", "pastebin.com", results},
+		[]string{"3", "h", "{g1}", "101", ps, "", "", "", "104.20.67.1", "", ""},
+		[]string{"3", "h", "{g1}", "102", ps, "", "", "", "10.0.0.1", "", ""},
+	)
+	res := run(t, in, 1, "all=true")
+	require.Len(t, res.Table.Rows, 1, "%v", res.Table.Canonical())
+	require.Equal(t, "1", first(res.Table.Get(0, "connection_count")), "only the connection to a whole answer is pastebin's")
+}

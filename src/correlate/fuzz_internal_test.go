@@ -42,3 +42,23 @@ func FuzzAnswersAndTimes(f *testing.F) {
 		parseTime([]byte(ts))
 	})
 }
+
+func TestWholeAnswers(t *testing.T) {
+	var long string
+	for len(long) < maxAnswerLen-6 {
+		long += "::ffff:10.0.0.1;"
+	}
+	long += "::ffff:104.20.67.143;" // crosses the limit: "104.2" would be a valid, wrong address
+	got := answers(wholeAnswers(long))
+	for _, a := range got {
+		if a != "10.0.0.1" {
+			t.Fatalf("answer %q from a cut address", a)
+		}
+	}
+	if len(got) == 0 || len(wholeAnswers(long)) > maxAnswerLen {
+		t.Fatalf("%d answers, %d bytes", len(got), len(wholeAnswers(long)))
+	}
+	if wholeAnswers("::ffff:1.2.3.4;") != "::ffff:1.2.3.4;" {
+		t.Fatal("a short value is kept whole")
+	}
+}

@@ -110,7 +110,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		if code == "3" {
 			g.conns = append(g.conns, conn{ts, m.strs.get(r.Get(m.in[inDestIP]), maxNameBytes, normIP), m.strs.get(r.Get(m.in[inDestHost]), maxNameBytes, same)})
 		} else {
-			g.queries = append(g.queries, query{ts, m.strs.get(r.Get(m.in[inQuery]), maxNameBytes, same), m.strs.get(r.Get(m.in[inResults]), maxAnswerLen, same)})
+			g.queries = append(g.queries, query{ts, m.strs.get(r.Get(m.in[inQuery]), maxNameBytes, same), m.strs.get(r.Get(m.in[inResults]), maxAnswerLen, wholeAnswers)})
 		}
 		if len(g.conns) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 || len(g.queries) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 {
 			if g.prune(m.limits.MaxTimes) {
@@ -312,3 +312,17 @@ func smaller(raw []byte, cur string) bool {
 }
 
 func same(s string) string { return s }
+
+// wholeAnswers cuts a QueryResults value longer than maxAnswerLen after its
+// last whole answer (";"), so that the cut cannot leave a shorter, valid,
+// wrong address.
+func wholeAnswers(s string) string {
+	if len(s) <= maxAnswerLen {
+		return s
+	}
+	s = s[:maxAnswerLen]
+	if i := strings.LastIndexByte(s, ';'); i >= 0 {
+		return s[:i+1]
+	}
+	return ""
+}
