@@ -521,7 +521,7 @@ func DecodeMultivalue(enc []byte) ([]string, error) {
 }
 
 // AppendMultivalue appends the __mv_ encoding of vals to dst.
-func AppendMultivalue(dst []byte, vals []string) []byte {
+func AppendMultivalue[S string | []byte](dst []byte, vals []S) []byte {
 	for i, v := range vals {
 		if i > 0 {
 			dst = append(dst, ';')

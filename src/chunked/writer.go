@@ -162,20 +162,7 @@ func setMulti[S string | []byte](w *TableWriter, col int, vals []S) {
 		w.mvCol[col] = m
 	}
 	start = len(w.arena)
-	tmp = tmp[:0]
-	for i, v := range vals {
-		if i > 0 {
-			tmp = append(tmp, ';')
-		}
-		tmp = append(tmp, '$')
-		for j := 0; j < len(v); j++ {
-			if v[j] == '$' {
-				tmp = append(tmp, '$')
-			}
-			tmp = append(tmp, v[j])
-		}
-		tmp = append(tmp, '$')
-	}
+	tmp = AppendMultivalue(tmp[:0], vals)
 	w.arena = appendCSV(w.arena, tmp)
 	w.add(m, start)
 	w.mvbuf = tmp
