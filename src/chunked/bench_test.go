@@ -29,16 +29,21 @@ func BenchmarkTableParse(b *testing.B) {
 	}
 }
 
-// BenchmarkRunStreaming measures the engine in process: ten chunks of 10,000
-// rows through a command that copies each row and adds a field.
-func BenchmarkRunStreaming(b *testing.B) {
+// benchStream is getinfo and ten chunks of 10,000 Sysmon-like rows.
+func benchStream() string {
 	body := sysmonBody(10000)
 	var in strings.Builder
 	in.WriteString(frame(getinfoMeta, ""))
 	for i := 0; i < 10; i++ {
 		in.WriteString(exec(i == 9, body))
 	}
-	input := in.String()
+	return in.String()
+}
+
+// BenchmarkRunStreaming measures the engine in process: ten chunks of 10,000
+// rows through a command that copies each row and adds a field.
+func BenchmarkRunStreaming(b *testing.B) {
+	input := benchStream()
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -52,13 +57,7 @@ func BenchmarkRunStreaming(b *testing.B) {
 // BenchmarkRunPassthrough is the floor: framing only, the body sent back as
 // it came, to compare BenchmarkRunStreaming with.
 func BenchmarkRunPassthrough(b *testing.B) {
-	body := sysmonBody(10000)
-	var in strings.Builder
-	in.WriteString(frame(getinfoMeta, ""))
-	for i := 0; i < 10; i++ {
-		in.WriteString(exec(i == 9, body))
-	}
-	input := in.String()
+	input := benchStream()
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
 	for b.Loop() {

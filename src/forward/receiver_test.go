@@ -55,22 +55,42 @@ func webhookConf(t *testing.T, srv *httptest.Server, path, spool string) map[str
 }
 
 // TestRedirectIsNotDelivery: a receiver that redirects (to a login page
-// answering 200) has not taken the events: they stay spooled, exit 4.
+// answering 200) has not taken the events: they stay spooled, exit 4. The
+// Cloud SDK builds its own client; it does not follow redirects either.
 func TestRedirectIsNotDelivery(t *testing.T) {
-	h := &webhook{answer: func(r *http.Request, _ []map[string]any) int {
-		if r.URL.Path == "/login" {
-			return http.StatusOK
-		}
-		return http.StatusFound
-	}}
-	srv := httptest.NewTLSServer(h)
-	defer srv.Close()
-	dir := t.TempDir()
-	r := execute(t, payload("https://127.0.0.1:1", results(t, dir, 3), webhookConf(t, srv, "/hook", filepath.Join(dir, "s"))), nil)
-	require.Equal(t, 4, r.code, r.stderr)
-	require.Contains(t, r.stderr, "redirect")
-	require.Zero(t, h.requests["/login"], "the redirect was not followed")
-	require.Len(t, spoolFiles(t, filepath.Join(dir, "s")), 3, "nothing counted as delivered")
+	pw := passwords(t)
+	defer pw.Close()
+	for _, tt := range []struct {
+		name, reason string
+		code         int
+		conf         func(srv *httptest.Server, spool string) map[string]string
+	}{
+		{"webhook", "Go's client would turn the POST into a GET", http.StatusFound, func(srv *httptest.Server, spool string) map[string]string {
+			return webhookConf(t, srv, "/hook", spool)
+		}},
+		{"scs", "the SDK's own client, on the destination's transport", http.StatusTemporaryRedirect, func(srv *httptest.Server, spool string) map[string]string {
+			return map[string]string{"destination": "scs", "url": srv.URL, "tenant": "acme", "credential": "t1102:hec",
+				"ca_file": caFile(t, srv), "spool_dir": spool, "max_time": "2"}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &webhook{answer: func(r *http.Request, _ []map[string]any) int {
+				if r.URL.Path == "/login" {
+					return http.StatusOK
+				}
+				return tt.code
+			}}
+			srv := httptest.NewTLSServer(h)
+			defer srv.Close()
+			dir := t.TempDir()
+			spool := filepath.Join(dir, "s")
+			r := execute(t, payload(pw.URL, results(t, dir, 3), tt.conf(srv, spool)), nil)
+			require.Equal(t, 4, r.code, "%s: %s", tt.reason, r.stderr)
+			require.Contains(t, r.stderr, "redirect")
+			require.Zero(t, h.requests["/login"], "the redirect was not followed")
+			require.Len(t, spoolFiles(t, spool), 3, "nothing counted as delivered")
+		})
+	}
 }
 
 // TestSecretInURLPath: webhook URLs carry their secret in the path; it
@@ -150,29 +170,6 @@ func TestDamagedSpoolFile(t *testing.T) {
 	require.FileExists(t, filepath.Join(folders[0], "0damaged.jsonl.bad"))
 	require.Len(t, h.hosts, 3)
 	require.True(t, strings.HasPrefix(r.stderr, "WARN "), r.stderr)
-}
-
-// TestSplunkCloudServicesRedirect: the Cloud SDK builds its own client;
-// it does not follow redirects either.
-func TestSplunkCloudServicesRedirect(t *testing.T) {
-	h := &webhook{answer: func(r *http.Request, _ []map[string]any) int {
-		if r.URL.Path == "/login" {
-			return http.StatusOK
-		}
-		return http.StatusTemporaryRedirect
-	}}
-	srv := httptest.NewTLSServer(h)
-	defer srv.Close()
-	pw := passwords(t)
-	defer pw.Close()
-	dir := t.TempDir()
-	conf := map[string]string{"destination": "scs", "url": srv.URL, "tenant": "acme", "credential": "t1102:hec",
-		"ca_file": caFile(t, srv), "spool_dir": filepath.Join(dir, "s"), "max_time": "2"}
-	r := execute(t, payload(pw.URL, results(t, dir, 2), conf), nil)
-	require.Equal(t, 4, r.code, r.stderr)
-	require.Contains(t, r.stderr, "redirect")
-	require.Zero(t, h.requests["/login"])
-	require.Len(t, spoolFiles(t, filepath.Join(dir, "s")), 2)
 }
 
 // TestConcurrentRuns: alerts firing together share the spool; one run
