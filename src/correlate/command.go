@@ -161,7 +161,6 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 		return keys[i].host < keys[j].host || keys[i].host == keys[j].host && keys[i].guid < keys[j].guid
 	})
 	s := det.NewScorer()
-	weights := det.Weights()
 	for _, k := range keys {
 		g := r.groups[k]
 		// The earliest MaxTimes of the union, whatever the partials held:
@@ -272,29 +271,27 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 			}
 			poll := Poll(times)
 			polling := poll.Judged && poll.Score >= PollThreshold
-			var res *detect.Result
-			if baseCat == cat {
-				res = s.Score(&ev) // the command line names this service: its evidence (raw content, URL) counts
-			} else {
-				one := ev
+			one := ev
+			if baseCat != cat {
+				// Else the command line names this service: its evidence
+				// (raw content, URL) counts as it is.
 				one.QueryName = []byte(hosts[0]) // the service of this row comes first
-				res = s.Score(&one)
 			}
+			if polling {
+				one.Poll = &detect.Polling{Host: hosts[0], Interval: poll.Interval, Requests: poll.Count, Regularity: poll.Score}
+			}
+			res := s.Score(&one)
 			fetches := basePass && baseRaw && baseCat == cat
 			pass := !res.Allowlisted && (res.Suspicious || fetches)
 			if !opts.All && !pass {
 				continue
 			}
 			risk := res.RiskScore
-			reasons := make([]string, 0, len(res.Reasons)+1)
+			reasons := make([]string, 0, len(res.Reasons))
 			for _, rs := range res.Reasons {
 				reasons = append(reasons, string(rs))
 			}
-			if polling && !res.Allowlisted {
-				risk = min(100, risk+weights.Polling)
-				reasons = append(reasons, fmt.Sprintf("polls %s every %s s (%d requests, regularity %s)", hosts[0], ftoa(math.Round(poll.Interval*10)/10), poll.Count, ftoa(poll.Score)))
-			}
-			w.SetString(col[0], g.host)
+			w.SetString(col[0], g.hostName)
 			w.SetString(col[1], "{"+g.guid+"}")
 			for i, v := range []string{g.image, g.cmd, g.parent, g.user, g.ofn} {
 				if v != "" {

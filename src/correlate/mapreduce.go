@@ -71,7 +71,8 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			continue // other events (an image load's OriginalFileName is the DLL's) say nothing here
 		}
 		// The key, lower case, in m.buf: host, NUL, guid without braces.
-		m.buf = appendLower(m.buf[:0], bytes.TrimSpace(firstValue(r.Get(m.in[inHost]))))
+		host := bytes.TrimSpace(firstValue(r.Get(m.in[inHost])))
+		m.buf = appendLower(m.buf[:0], host)
 		m.buf = append(m.buf, 0)
 		hostLen := len(m.buf) - 1
 		m.buf = appendLower(m.buf, bytes.Trim(bytes.TrimSpace(firstValue(r.Get(m.in[inGUID]))), "{}"))
@@ -88,6 +89,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			g = &group{host: string(m.buf[:hostLen]), guid: string(m.buf[hostLen+1:])}
 			m.groups[string(m.buf)] = g
 		}
+		g.mergeHost(host)
 		switch {
 		case p1:
 			g.mergeInfo(true, [7]string{string(r.Get(m.in[inImage])), string(r.Get(m.in[inCmd])), string(r.Get(m.in[inParent])),
@@ -159,7 +161,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 }
 
 func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {
-	w.SetString(o[pHost], g.host)
+	w.SetString(o[pHost], g.hostName) // as written; the reduce lower-cases it for its key
 	w.SetString(o[pGUID], g.guid)
 	if g.fromP1 {
 		w.SetInt(o[pP1], 1)
@@ -252,7 +254,8 @@ func (r *reducer) Add(t *chunked.Table) error {
 	}
 	for i := 0; i < t.Len(); i++ {
 		row := t.Row(i)
-		k := key{string(row.Get(in[pHost])), string(row.Get(in[pGUID]))}
+		hostName := row.Get(in[pHost])
+		k := key{string(appendLower(nil, hostName)), string(row.Get(in[pGUID]))}
 		if k.guid == "" {
 			continue
 		}
@@ -265,6 +268,7 @@ func (r *reducer) Add(t *chunked.Table) error {
 			g = &group{host: k.host, guid: k.guid}
 			r.groups[k] = g
 		}
+		g.mergeHost(hostName)
 		var vals [7]string
 		for j := range vals {
 			vals[j] = string(row.Get(in[pImage+j]))

@@ -20,7 +20,8 @@ const (
 	WebServicesLOTSFile = "t1102_webservices_lots.csv" // the same columns, built from the LOTS project
 	ProcessesFile       = "t1102_processes.csv"        // name,class,original_file_name,description
 	ParentsFile         = "t1102_parents.csv"          // name,class (office or service)
-	AllowlistFile       = "t1102_allowlist.csv"        // host,user,process,domain,comment
+	AllowlistFile       = "t1102_allowlist.csv"        // host,user,process,path,pe_name,domain,comment
+	ContextFile         = "t1102_context.csv"          // kind,process,path,parent_path,command_line,url,user,comment,source
 	NotEvidenceFile     = "t1102_not_evidence.csv"     // domain,reason
 	ConfFile            = "t1102.conf"
 )
@@ -65,7 +66,11 @@ type Service struct {
 	// RawPaths are URL path prefixes that serve raw content (a script or a
 	// payload) on this host; "*" means every path.
 	RawPaths []string
-	Source   string // provenance of the entry
+	// CommandPaths are the URL paths that exist to hand out commands or
+	// payloads to programs (a Telegram bot's getUpdates, a paste's /raw/, a
+	// Discord webhook or attachment), matched like RawPaths.
+	CommandPaths []string
+	Source       string // provenance of the entry
 }
 
 // Process is one process catalog entry.
@@ -83,21 +88,51 @@ type Parent struct {
 }
 
 // AllowRule allowlists events: every non-empty field must match (host and
-// user exactly, ignoring case; process by exact basename; domain by the
-// domain rule).
+// user exactly, ignoring case; process by exact basename; path as a [Glob]
+// on Image; pe_name exactly on OriginalFileName), and every catalogued host
+// the event names must fall under one of Domains, which is never empty: no
+// rule allows every service.
 type AllowRule struct {
-	Host, User, Process, Domain, Comment string
+	Host, User, Process, PEName, Comment string
+	Path                                 *Glob    // nil: any path
+	Domains                              []string // at least one
 	Line                                 int
 	Ref                                  string // "t1102_allowlist.csv:<line>", for reasons
 }
 
+// ContextRule is one row of the context lookup: ordinary software whose
+// reach to a web service is expected (a package manager, an IT automation
+// agent, a release download). A matching event keeps its row and its
+// signals; its risk_score is lowered by the weight of the rule's kind. Every
+// non-empty condition must match: process by exact basename, path and
+// parent_path as [Glob]s on Image and ParentImage, command_line as a Glob
+// on CommandLine, url as a Glob on each URL the command line fetches from a
+// catalogued service (host and path, no scheme: all of them must match),
+// user exactly, ignoring case. A rule must name a path, a parent path, a
+// command line or a URL: a file name alone is anybody's to take.
+type ContextRule struct {
+	Kind                           string
+	Process, User                  string
+	Path, ParentPath, Command, URL *Glob
+	Comment, Source                string
+	Line                           int
+	Ref                            string // "t1102_context.csv:<line>"
+}
+
 // Weights are the risk_score contributions, 0–100 each, summed and capped
-// at 100.
+// at 100 (default/t1102.conf [risk], [process_class] and [context]).
 type Weights struct {
-	Service, RawContent, SuspiciousProcess, RenamedBinary, Encoded, OfficeParent, ServiceSpawn, CommandLineURL, TagCC int
-	// Polling is added by t1102correlate when a process polled a service
-	// regularly.
+	Service, RawContent, CommandEndpoint, RenamedBinary, Encoded, OfficeParent, ServiceSpawn, CommandLineURL, TagCC int
+	DownloadExecute, HiddenWindow, TempFile, UnexpectedPath                                                         int
+	// Polling is added when t1102correlate found a process polling a
+	// service regularly.
 	Polling int
+	// Class is the weight of each process class of the process catalog
+	// (script_engine, lolbin, …): a LOLBin fetching remote content is rarer
+	// and worse than a developer's interpreter doing so.
+	Class map[string]int
+	// Context is what each kind of the context lookup takes off.
+	Context map[string]int
 }
 
 // Catalog is everything the detector is configured with.
@@ -106,6 +141,7 @@ type Catalog struct {
 	Processes   []Process
 	Parents     []Parent
 	Allow       []AllowRule
+	Context     []ContextRule
 	NotEvidence []string // domains whose hosts name no specific service (reverse DNS of shared infrastructure)
 	Weights     Weights
 	Dir         string // where it was loaded from
@@ -142,15 +178,46 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 	if c.NotEvidence, err = loadNotEvidence(filepath.Join(lookups, NotEvidenceFile)); err != nil {
 		return nil, err
 	}
-	conf := map[string]string{}
-	if err := readConf(filepath.Join(dir, "default", ConfFile), "risk", conf, true); err != nil {
+	if c.Context, err = loadContext(filepath.Join(lookups, ContextFile)); err != nil {
 		return nil, err
 	}
-	if err := readConf(filepath.Join(dir, "local", ConfFile), "risk", conf, false); err != nil {
+	defaults := filepath.Join(dir, "default", ConfFile)
+	stanza := func(name string) (map[string]string, error) {
+		kv := map[string]string{}
+		if err := readConf(defaults, name, kv, true); err != nil {
+			return nil, err
+		}
+		return kv, readConf(filepath.Join(dir, "local", ConfFile), name, kv, false)
+	}
+	risk, err := stanza("risk")
+	if err != nil {
 		return nil, err
 	}
-	if c.Weights, err = weightsFrom(conf, filepath.Join(dir, "default", ConfFile)); err != nil {
+	if c.Weights, err = weightsFrom(risk, defaults); err != nil {
 		return nil, err
+	}
+	// Every class and kind the lookups use needs its weight: a class
+	// without one would silently weigh nothing.
+	var classes, kinds []string
+	for _, p := range c.Processes {
+		classes = append(classes, p.Class)
+	}
+	for _, r := range c.Context {
+		kinds = append(kinds, r.Kind)
+	}
+	for _, s := range []struct {
+		name  string
+		used  []string
+		file  string
+		table *map[string]int
+	}{{"process_class", classes, ProcessesFile, &c.Weights.Class}, {"context", kinds, ContextFile, &c.Weights.Context}} {
+		kv, err := stanza(s.name)
+		if err != nil {
+			return nil, err
+		}
+		if *s.table, err = weightTable(kv, s.name, s.used, s.file, defaults); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -256,7 +323,7 @@ func loadServices(path string) ([]Service, error) {
 			return fmt.Errorf("category %q: want one word", cat)
 		}
 		out = append(out, Service{Domain: d, Category: cat, Provider: get("provider"), Tags: splitList(get("tags")),
-			RawPaths: splitList(get("raw_paths")), Source: get("source")})
+			RawPaths: splitList(get("raw_paths")), CommandPaths: splitList(get("command_paths")), Source: get("source")})
 		return nil
 	})
 	return out, err
@@ -297,27 +364,75 @@ func loadParents(path string) ([]Parent, error) {
 
 func loadAllow(path string) ([]AllowRule, error) {
 	var out []AllowRule
-	err := table(path, []string{"host", "user", "process", "domain"}, func(get func(string) string, line int) error {
+	err := table(path, []string{"host", "user", "process", "path", "pe_name", "domain"}, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
-			Process: strings.ToLower(get("process")), Domain: get("domain"), Comment: get("comment"), Line: line,
+			Process: strings.ToLower(get("process")), PEName: strings.ToLower(get("pe_name")), Comment: get("comment"), Line: line,
 			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
-		if r.Host == "" && r.User == "" && r.Process == "" && r.Domain == "" {
-			return errors.New("a rule with no host, user, process or domain would allow everything")
-		}
-		if r.Domain != "" {
-			d, err := checkDomain(r.Domain)
+		for _, d := range splitList(get("domain")) {
+			d, err := checkDomain(d)
 			if err != nil {
 				return err
 			}
-			r.Domain = d
+			r.Domains = append(r.Domains, d)
+		}
+		if len(r.Domains) == 0 {
+			return errors.New("a rule without a domain would allow every service: name the domains (a;b) the program may reach")
+		}
+		if r.Host == "" && r.User == "" && r.Process == "" && get("path") == "" && r.PEName == "" {
+			return errors.New("a rule with only a domain would allow every process that reaches it: name a host, user, process, path or pe_name")
 		}
 		if strings.ContainsAny(r.Process, `\/`) {
-			return fmt.Errorf("process %q: want a file name without a path", r.Process)
+			return fmt.Errorf("process %q: want a file name without a path (put the path in the path column)", r.Process)
+		}
+		var err error
+		if r.Path, err = optGlob("path", get("path")); err != nil {
+			return err
 		}
 		out = append(out, r)
 		return nil
 	})
 	return out, err
+}
+
+func loadContext(path string) ([]ContextRule, error) {
+	var out []ContextRule
+	err := table(path, []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}, func(get func(string) string, line int) error {
+		r := ContextRule{Kind: get("kind"), Process: strings.ToLower(get("process")), User: get("user"),
+			Comment: get("comment"), Source: get("source"), Line: line, Ref: ContextFile + ":" + strconv.Itoa(line)}
+		if r.Kind == "" || strings.ContainsAny(r.Kind, " ,;") {
+			return fmt.Errorf("kind %q: want one word", r.Kind)
+		}
+		if strings.ContainsAny(r.Process, `\/`) {
+			return fmt.Errorf("process %q: want a file name without a path (put the path in the path column)", r.Process)
+		}
+		var err error
+		for _, g := range []struct {
+			col string
+			dst **Glob
+		}{{"path", &r.Path}, {"parent_path", &r.ParentPath}, {"command_line", &r.Command}, {"url", &r.URL}} {
+			if *g.dst, err = optGlob(g.col, get(g.col)); err != nil {
+				return err
+			}
+		}
+		if r.Path == nil && r.ParentPath == nil && r.Command == nil && r.URL == nil {
+			return errors.New("a rule needs a path, parent_path, command_line or url: a file name or user alone is anybody's to take")
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// optGlob compiles a column's pattern; an empty column is no condition.
+func optGlob(col, v string) (*Glob, error) {
+	if v == "" {
+		return nil, nil
+	}
+	g, err := CompileGlob(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", col, v, err)
+	}
+	return &g, nil
 }
 
 func loadNotEvidence(path string) ([]string, error) {
@@ -380,10 +495,11 @@ func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
 		key string
 		dst *int
 	}{
-		{"service", &w.Service}, {"raw_content", &w.RawContent}, {"suspicious_process", &w.SuspiciousProcess},
+		{"service", &w.Service}, {"raw_content", &w.RawContent}, {"command_endpoint", &w.CommandEndpoint},
 		{"renamed_binary", &w.RenamedBinary}, {"encoded", &w.Encoded}, {"office_parent", &w.OfficeParent},
 		{"service_spawn", &w.ServiceSpawn}, {"command_line_url", &w.CommandLineURL}, {"tag_cc", &w.TagCC},
-		{"polling", &w.Polling},
+		{"download_execute", &w.DownloadExecute}, {"hidden_window", &w.HiddenWindow}, {"temp_file", &w.TempFile},
+		{"unexpected_path", &w.UnexpectedPath}, {"polling", &w.Polling},
 	}
 	known := map[string]bool{}
 	for _, f := range fields {
@@ -392,10 +508,9 @@ func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
 		if !ok {
 			return w, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: [risk] has no %s", ErrCatalog, f.key)}
 		}
-		val, line, path := splitConfValue(raw)
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 || n > 100 {
-			return w, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [risk] %s = %q: want a whole number from 0 to 100", ErrCatalog, f.key, val)}
+		n, err := weight("risk", f.key, raw)
+		if err != nil {
+			return w, err
 		}
 		*f.dst = n
 	}
@@ -406,6 +521,35 @@ func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
 		}
 	}
 	return w, nil
+}
+
+// weightTable reads a stanza of weights by name ([process_class],
+// [context]); every name the lookup file uses must have one.
+func weightTable(kv map[string]string, stanza string, used []string, file, defaultPath string) (map[string]int, error) {
+	out := make(map[string]int, len(kv))
+	for k, raw := range kv {
+		n, err := weight(stanza, k, raw)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	for _, u := range used {
+		if _, ok := out[u]; !ok {
+			return nil, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: %s uses %q, which has no weight in [%s]", ErrCatalog, file, u, stanza)}
+		}
+	}
+	return out, nil
+}
+
+// weight parses one weight, a whole number from 0 to 100.
+func weight(stanza, key, raw string) (int, error) {
+	val, line, path := splitConfValue(raw)
+	n, err := strconv.Atoi(val)
+	if err != nil || n < 0 || n > 100 {
+		return 0, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [%s] %s = %q: want a whole number from 0 to 100", ErrCatalog, stanza, key, val)}
+	}
+	return n, nil
 }
 
 func splitConfValue(raw string) (val string, line int, path string) {

@@ -2,6 +2,8 @@ package detect
 
 import (
 	"bytes"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +27,19 @@ type Event struct {
 	CommandLine          []byte
 	DestinationHostname  []byte
 	QueryName            []byte
+
+	// Poll is set by t1102correlate when the process requested the
+	// service of the row at regular intervals (is_polling=1).
+	Poll *Polling
+}
+
+// Polling is the evidence of a process polling a service, as
+// t1102correlate measured it.
+type Polling struct {
+	Host       string  // the host polled
+	Interval   float64 // seconds, the median interval
+	Requests   int
+	Regularity float64 // poll_score, 0–1
 }
 
 // Result is what the detector says about one event. Byte slices alias the
@@ -57,8 +72,22 @@ type Result struct {
 	Decoded      []byte // the decoded script, cut to DecodedMax bytes
 	ParentClass  string // office or service
 
+	// Signals of command retrieval (only looked for when a service is
+	// named: they say what the process does with what it fetched).
+	CommandEndpoint bool   // a URL path that hands out commands (getUpdates, /raw/ of a paste, a Discord webhook)
+	DownloadExecute string // how the fetched content is run, or ""
+	HiddenWindow    bool
+	TempPlace       string // the temp or public folder written to or run from, or ""
+	Polled          bool   // t1102correlate: the process polled the service
+
 	Allowlisted bool
 	AllowedBy   string // file:line of the allowlist rule
+	// UnexpectedPath is the allowlist rule (file:line) whose program this
+	// is by name, but not where that program is installed.
+	UnexpectedPath string
+	// Context is the context rule (file:line) that lowered the risk, and
+	// ContextKind its kind.
+	Context, ContextKind string
 
 	RiskScore int      // 0–100
 	Reasons   [][]byte // one short phrase per signal
@@ -118,8 +147,11 @@ type Scorer struct {
 	d                  *Detector
 	host, image, cmdNo []byte
 	norm, pe, parent   []byte
+	ofn                []byte // lower(OriginalFileName)
 	hostBuf            []byte // the catalogued hosts found, back to back
 	hostEnds           []int  // end of each in hostBuf
+	urlBuf             []byte // host+path of each URL naming a catalogued host, back to back
+	urlEnds            []int
 	reasonBuf          []byte // the reasons, back to back
 	reasonEnds         []int  // end of each in reasonBuf
 	r                  Result
@@ -142,6 +174,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 	r := &s.r
 	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0]}
 	s.hostBuf, s.hostEnds = s.hostBuf[:0], s.hostEnds[:0]
+	s.urlBuf, s.urlEnds = s.urlBuf[:0], s.urlEnds[:0]
 	s.reasonBuf, s.reasonEnds = s.reasonBuf[:0], s.reasonEnds[:0]
 	s.host = lower(s.host[:0], ev.DestinationHostname)
 	s.image = lower(s.image[:0], ev.Image)
@@ -153,9 +186,10 @@ func (s *Scorer) Score(ev *Event) *Result {
 	r.Process = Basename(s.image)
 	proc := d.byName[string(r.Process)]
 	var pe *Process
+	s.ofn = s.ofn[:0]
 	if ofn := bytes.TrimSpace(ev.OriginalFileName); len(ofn) > 0 && string(ofn) != "-" {
-		s.pe = lower(s.pe[:0], ofn)
-		pe = d.byPE[string(s.pe)]
+		s.ofn = lower(s.ofn, ofn)
+		pe = d.byPE[string(s.ofn)]
 	} else if desc := bytes.TrimSpace(ev.Description); len(desc) > 0 && string(desc) != "-" {
 		s.pe = lower(s.pe[:0], desc)
 		pe = d.byDesc[string(s.pe)]
@@ -166,11 +200,12 @@ func (s *Scorer) Score(ev *Event) *Result {
 		s.reason("renamed binary: ", string(r.Process), " is ", pe.Name, " by its PE metadata")
 		proc = pe
 	}
-	powershell := false
+	powershell, mshta := false, false
 	if proc != nil {
 		r.Suspicious, r.ProcessClass = true, proc.Class
 		s.reason(proc.Class, " ", proc.Name)
 		powershell = proc.Name == "powershell.exe" || proc.Name == "pwsh.exe" || proc.Name == "powershell_ise.exe"
+		mshta = proc.Name == "mshta.exe"
 	}
 
 	// Where a service shows.
@@ -186,8 +221,12 @@ func (s *Scorer) Score(ev *Event) *Result {
 			s.service(s.norm, "QueryName", nil)
 		}
 	}
-	if all || string(code) == "1" {
-		cl := ev.CommandLine
+	// The command line, whatever the EventCode: a network or DNS event
+	// enriched with its process's fields (a join on ProcessGuid, a lookup,
+	// a data model) carries it too, and the original SPL read it there.
+	var cl, psArgs, decoded []byte
+	if len(ev.CommandLine) > 0 {
+		cl = ev.CommandLine
 		if bytes.IndexByte(cl, '^') >= 0 {
 			s.cmdNo = append(s.cmdNo[:0], cl...)
 			s.cmdNo = bytes.ReplaceAll(s.cmdNo, []byte("^"), nil)
@@ -203,9 +242,13 @@ func (s *Scorer) Score(ev *Event) *Result {
 				encIn, powershell, mustDecode = ev.CommandLine[i:], true, true
 			}
 		}
+		if powershell {
+			psArgs = encIn
+		}
 		if enc, ok := FindEncoded(encIn, powershell); ok && (!mustDecode || enc.Decoded != nil || enc.How != "-EncodedCommand") {
 			r.Encoded, r.EncodedHow = true, enc.How
 			if enc.Decoded != nil {
+				decoded = enc.Decoded
 				r.Decoded = enc.Decoded[:min(len(enc.Decoded), DecodedMax)]
 				s.scanText(enc.Decoded, "EncodedCommand")
 				s.reason("encoded command (", enc.How, ") decoded")
@@ -213,6 +256,13 @@ func (s *Scorer) Score(ev *Event) *Result {
 				s.reason("encoded command (", enc.How, ")")
 			}
 		}
+	}
+	if r.Category != "" {
+		s.retrieval(cl, psArgs, decoded, mshta)
+	}
+	if p := ev.Poll; p != nil && r.Category != "" {
+		r.Polled = true
+		s.reason("polls ", p.Host, " every ", ftoa(math.Round(p.Interval*10)/10), " s (", strconv.Itoa(p.Requests), " requests, regularity ", ftoa(p.Regularity), ")")
 	}
 
 	// Parent.
@@ -227,7 +277,12 @@ func (s *Scorer) Score(ev *Event) *Result {
 	}
 
 	r.SuspicionScore = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
-	s.allow(ev)
+	if r.Category != "" {
+		// Allowlist and context speak of programs reaching services; an
+		// event that names none has nothing for them to judge.
+		s.allow(ev)
+		s.context(ev)
+	}
 	s.risk()
 	// An unknown process passes only when its own command line fetches raw
 	// content: a DNS query or a connection by, say, svchost.exe for BITS or
@@ -272,15 +327,18 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 		return false
 	}
 	r := &s.r
-	start := 0
+	seen, start := false, 0
 	for _, end := range s.hostEnds {
 		if bytes.Equal(s.hostBuf[start:end], host) {
-			return true
+			seen = true
+			break
 		}
 		start = end
 	}
-	s.hostBuf = append(s.hostBuf, host...)
-	s.hostEnds = append(s.hostEnds, len(s.hostBuf))
+	if !seen {
+		s.hostBuf = append(s.hostBuf, host...)
+		s.hostEnds = append(s.hostEnds, len(s.hostBuf))
+	}
 	if r.Category == "" {
 		r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
 		s.reason(svc.Category, " in ", seenIn) // the host itself is in t1102_host
@@ -289,7 +347,38 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 		r.RawContent = true
 		s.reason("raw content from ", string(host))
 	}
+	if !r.CommandEndpoint && raw(svc.CommandPaths, path) {
+		r.CommandEndpoint = true
+		s.reason("command endpoint on ", string(host))
+	}
 	return true
+}
+
+// retrieval looks for the signals of command retrieval in the command line
+// (cl), the part of it PowerShell reads (psArgs, nil when PowerShell is not
+// run) and the decoded command.
+func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
+	r := &s.r
+	if how := DownloadExecute(cl, mshta); how != "" {
+		r.DownloadExecute = how
+	} else if how := DownloadExecute(decoded, false); how != "" {
+		r.DownloadExecute = how
+	}
+	if r.DownloadExecute != "" {
+		s.reason("runs what it fetches: ", r.DownloadExecute)
+	}
+	if HiddenWindow(psArgs, psArgs != nil) || HiddenWindow(decoded, decoded != nil) || HiddenWindow(cl, false) {
+		r.HiddenWindow = true
+		s.reason("hidden window")
+	}
+	if p := TempPlace(cl); p != "" {
+		r.TempPlace = p
+	} else if p := TempPlace(decoded); p != "" {
+		r.TempPlace = p
+	}
+	if r.TempPlace != "" {
+		s.reason("temp or public folder (", r.TempPlace, ")")
+	}
 }
 
 // scanText looks for catalogued hosts written in a command line or script.
@@ -308,7 +397,12 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 			}
 		}
 		first := len(s.hostEnds) == 0
-		if s.service(s.norm, seenIn, path) && first && s.r.URL == nil {
+		named := s.service(s.norm, seenIn, path)
+		if named {
+			s.urlBuf = append(append(s.urlBuf, s.norm...), path...)
+			s.urlEnds = append(s.urlEnds, len(s.urlBuf))
+		}
+		if named && first && s.r.URL == nil {
 			start, end := ref.Start, ref.PathEnd
 			if ref.URL {
 				// Include the scheme: back over "//", ':' and letters.
@@ -388,13 +482,19 @@ func foldHasPrefix(s []byte, t string) bool {
 	return len(s) >= len(t) && foldEq(s[:len(t)], t)
 }
 
-// allow applies the allowlist.
+// allow applies the allowlist. A rule for a program by name whose path
+// condition fails says that a file of that name runs from where the program
+// is not installed: that is a signal of its own.
 func (s *Scorer) allow(ev *Event) {
 	r := &s.r
 	if r.PEName != "" {
 		return // a renamed binary is never the program an allowlist rule trusts
 	}
-	for _, rule := range s.d.cat.Allow {
+	// unexpected: the first rule for this program by name with a path; it
+	// counts when no such rule's path matched (placed).
+	unexpected, placed := "", false
+	for i := range s.d.cat.Allow {
+		rule := &s.d.cat.Allow[i]
 		if rule.Host != "" && !strings.EqualFold(rule.Host, string(bytes.TrimSpace(ev.Host))) {
 			continue
 		}
@@ -404,7 +504,19 @@ func (s *Scorer) allow(ev *Event) {
 		if rule.Process != "" && rule.Process != string(r.Process) {
 			continue
 		}
-		if rule.Domain != "" && !s.allHostsUnder(rule.Domain) {
+		if rule.PEName != "" && rule.PEName != string(s.ofn) {
+			continue
+		}
+		if rule.Path != nil {
+			if !rule.Path.Match(bytes.TrimSpace(ev.Image)) {
+				if rule.Process != "" && unexpected == "" {
+					unexpected = rule.Ref
+				}
+				continue
+			}
+			placed = placed || rule.Process != ""
+		}
+		if !s.allHostsUnder(rule.Domains) {
 			continue // every service the event names must be the rule's
 		}
 		r.Allowlisted = true
@@ -412,11 +524,15 @@ func (s *Scorer) allow(ev *Event) {
 		s.reason("allowlisted (", r.AllowedBy, ")")
 		return
 	}
+	if unexpected != "" && !placed {
+		r.UnexpectedPath = unexpected
+		s.reason(string(r.Process), " outside its expected path (", unexpected, ")")
+	}
 }
 
 // allHostsUnder reports whether the event named at least one catalogued
-// host and all of them are domain or its subdomains.
-func (s *Scorer) allHostsUnder(domain string) bool {
+// host and each of them is one of domains or under one.
+func (s *Scorer) allHostsUnder(domains []string) bool {
 	if len(s.hostEnds) == 0 {
 		return false
 	}
@@ -424,9 +540,56 @@ func (s *Scorer) allHostsUnder(domain string) bool {
 	for _, end := range s.hostEnds {
 		h := s.hostBuf[start:end]
 		start = end
-		if string(h) != domain && !(len(h) > len(domain) && h[len(h)-len(domain)-1] == '.' && string(h[len(h)-len(domain):]) == domain) {
+		under := false
+		for _, domain := range domains {
+			if string(h) == domain || len(h) > len(domain) && h[len(h)-len(domain)-1] == '.' && string(h[len(h)-len(domain):]) == domain {
+				under = true
+				break
+			}
+		}
+		if !under {
 			return false
 		}
+	}
+	return true
+}
+
+// context applies the first matching rule of the context lookup. Like the
+// allowlist, it never applies to a renamed binary, nor to a program
+// running from where an allowlist rule says it is not installed.
+func (s *Scorer) context(ev *Event) {
+	r := &s.r
+	if r.Allowlisted || r.PEName != "" || r.UnexpectedPath != "" {
+		return
+	}
+	for i := range s.d.cat.Context {
+		c := &s.d.cat.Context[i]
+		if c.Process != "" && c.Process != string(r.Process) ||
+			c.User != "" && !strings.EqualFold(c.User, string(bytes.TrimSpace(ev.User))) ||
+			c.Path != nil && !c.Path.Match(bytes.TrimSpace(ev.Image)) ||
+			c.ParentPath != nil && !c.ParentPath.Match(bytes.TrimSpace(ev.ParentImage)) ||
+			c.Command != nil && !c.Command.Match(ev.CommandLine) ||
+			c.URL != nil && !s.allURLs(c.URL) {
+			continue
+		}
+		r.Context, r.ContextKind = c.Ref, c.Kind
+		s.reason("context: ", c.Kind, " (", c.Ref, ")")
+		return
+	}
+}
+
+// allURLs reports whether the command line fetched from a catalogued
+// service and every such URL (host and path) matches g.
+func (s *Scorer) allURLs(g *Glob) bool {
+	if len(s.urlEnds) == 0 {
+		return false
+	}
+	start := 0
+	for _, end := range s.urlEnds {
+		if !g.Match(s.urlBuf[start:end]) {
+			return false
+		}
+		start = end
 	}
 	return true
 }
@@ -446,7 +609,8 @@ func (s *Scorer) risk() {
 	}
 	add(r.Category != "", w.Service)
 	add(r.RawContent, w.RawContent)
-	add(r.Suspicious, w.SuspiciousProcess)
+	add(r.CommandEndpoint, w.CommandEndpoint)
+	add(r.Suspicious, w.Class[r.ProcessClass])
 	add(r.PEName != "", w.RenamedBinary)
 	add(r.Encoded, w.Encoded)
 	add(r.OfficeParent, w.OfficeParent)
@@ -457,7 +621,15 @@ func (s *Scorer) risk() {
 		cc = cc || strings.EqualFold(t, "C&C")
 	}
 	add(cc, w.TagCC)
-	r.RiskScore = min(score, 100)
+	add(r.DownloadExecute != "", w.DownloadExecute)
+	add(r.HiddenWindow, w.HiddenWindow)
+	add(r.TempPlace != "", w.TempFile)
+	add(r.UnexpectedPath != "", w.UnexpectedPath)
+	add(r.Polled, w.Polling)
+	if r.Context != "" {
+		score -= w.Context[r.ContextKind]
+	}
+	r.RiskScore = max(0, min(score, 100))
 }
 
 // Service returns the catalog entry a host (lower-case, normalised) falls
@@ -468,3 +640,5 @@ func (d *Detector) Service(host []byte) (*Service, string, bool) {
 	}
 	return d.services.Match(host)
 }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

