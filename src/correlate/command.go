@@ -272,10 +272,16 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 			poll := Poll(times)
 			polling := poll.Judged && poll.Score >= PollThreshold
 			one := ev
+			reached := hosts
 			if baseCat != cat {
-				// Else the command line names this service: its evidence
-				// (raw content, URL) counts as it is.
+				// Else the command line names this service and comes
+				// first: its evidence (raw content, URL) counts as it is.
 				one.QueryName = []byte(hosts[0]) // the service of this row comes first
+				reached = hosts[1:]
+			}
+			one.Reached = make([][]byte, len(reached))
+			for i, h := range reached {
+				one.Reached[i] = []byte(h)
 			}
 			if polling {
 				one.Poll = &detect.Polling{Host: hosts[0], Interval: poll.Interval, Requests: poll.Count, Regularity: poll.Score}

@@ -28,6 +28,11 @@ type Event struct {
 	DestinationHostname  []byte
 	QueryName            []byte
 
+	// Reached are further hosts the process asked for or connected to
+	// (t1102correlate: every host of the row's service); they count as
+	// QueryName does, raw content and command endpoints included.
+	Reached [][]byte
+
 	// Poll is set by t1102correlate when the process requested the
 	// service of the row at regular intervals (is_polling=1).
 	Poll *Polling
@@ -217,6 +222,12 @@ func (s *Scorer) Score(ev *Event) *Result {
 	}
 	if (all || string(code) == "22") && r.Category == "" {
 		s.norm = NormalizeHost(s.norm[:0], ev.QueryName)
+		if len(s.norm) > 0 {
+			s.service(s.norm, "QueryName", nil)
+		}
+	}
+	for _, h := range ev.Reached {
+		s.norm = NormalizeHost(s.norm[:0], h)
 		if len(s.norm) > 0 {
 			s.service(s.norm, "QueryName", nil)
 		}
