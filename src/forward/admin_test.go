@@ -1,16 +1,20 @@
 package forward_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/forward"
 )
 
@@ -127,4 +131,26 @@ func TestAppDir(t *testing.T) {
 	require.Equal(t, app, got)
 	_, err = forward.AppDir(filepath.Join(t.TempDir(), "bin", "t1102_forward"))
 	require.ErrorIs(t, err, forward.ErrAdminConf)
+}
+
+// TestREADMECredentialExample: the storage/passwords entry the README's
+// curl creates is the one t1102_forward reads with the credential the
+// README then sets (splunkd names an entry <realm>:<name>:).
+func TestREADMECredentialExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	post := regexp.MustCompile(`curl -k -u admin https://localhost:8089(/servicesNS/nobody/t1102_detection/storage/passwords) \\\n\s+-d name=(\S+) -d realm=(\S+) --data-urlencode "password=\$TOKEN"`).FindSubmatch(readme)
+	require.NotNil(t, post, "the README's curl example")
+	cred := regexp.MustCompile(`action\.t1102_forward\.param\.credential = (\S+)`).FindSubmatch(readme)
+	require.NotNil(t, cred, "the README's credential setting")
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		w.Write([]byte(`{"entry":[{"content":{"clear_password":"x"}}]}`))
+	}))
+	defer srv.Close()
+	_, err = forward.Secret(context.Background(), srv.URL, "t1102_detection", string(cred[1]), chunked.Secret(sessionKey))
+	require.NoError(t, err)
+	want := string(post[1]) + "/" + url.PathEscape(string(post[3])+":"+string(post[2])+":")
+	require.Equal(t, want, got, "GET the entry the POST created")
 }
