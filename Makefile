@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 # Executables shipped in the app (search commands, the alert action), and host-only tools.
 COMMANDS  := t1102score t1102correlate t1102_forward
-TOOLS     := splunkdemu mkpackage
+TOOLS     := splunkdemu mkpackage testsummary
 PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
 FUZZTIME  ?= 60s
 FUZZPARALLEL ?= 2
@@ -19,9 +19,10 @@ export CGO_ENABLED := 0
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./src/cmd/,$(COMMANDS) $(TOOLS))
 
-## test: every test, including process-level tests through the emulator, fuzz seeds and the offline check of the package
+## test: every test, including process-level tests through the emulator, fuzz seeds and the offline check of the package;
+## ends with a count of passed, failed and skipped tests and every skip with its reason (exit status 1 on any failure)
 test: build package
-	$(GO) test ./src/...
+	GO=$(GO) bin/testsummary ./src/...
 
 ## bench: benchmarks (throughput through real processes and pipes, allocations)
 bench: build

@@ -354,7 +354,9 @@ func Check(a *App, specs string) []Finding {
 			for _, kv := range s.Keys {
 				if strings.HasPrefix(kv.Key, "action.") && strings.Count(kv.Key, ".") == 1 && (kv.Value == "1" || kv.Value == "true") {
 					name := strings.TrimPrefix(kv.Key, "action.")
-					if aa := a.Conf("alert_actions.conf"); aa != nil && aa.Stanza(name) == nil && !builtinActions[name] {
+					if product, ok := externalActions[name]; ok {
+						add(Manual, "check_alert_actions_exist", "[%s] uses action %s, which %s defines: inert where it is not installed", s.Name, name, product)
+					} else if aa := a.Conf("alert_actions.conf"); aa != nil && aa.Stanza(name) == nil && !builtinActions[name] {
 						add(Fail, "check_alert_actions_exist", "[%s] uses action %s that no alert_actions.conf defines", s.Name, name)
 					}
 				}
@@ -468,6 +470,12 @@ func checkSyntaxRefs(bnf *Conf) []Finding {
 
 // builtinActions are alert actions Splunk itself defines.
 var builtinActions = map[string]bool{"email": true, "script": true, "lookup": true, "summary_index": true, "populate_lookup": true, "rss": true, "logevent": true, "webhook": true}
+
+// externalActions are alert actions other Splunk products define in
+// their own alert_actions.conf: Splunk Enterprise Security's risk analysis
+// and notable event adaptive response actions. A saved search may enable
+// them; where the product is absent splunkd has no such action to run.
+var externalActions = map[string]string{"risk": "Splunk Enterprise Security", "notable": "Splunk Enterprise Security"}
 
 // splunkConfs are .conf files Splunk defines (others are the app's own).
 var splunkConfs = map[string]struct{}{"app": {}, "commands": {}, "searchbnf": {}, "savedsearches": {}, "macros": {}, "props": {}, "transforms": {}, "alert_actions": {}, "restmap": {}, "web": {}, "inputs": {}, "outputs": {}, "indexes": {}, "eventtypes": {}, "tags": {}, "distsearch": {}, "limits": {}, "server": {}, "authorize": {}, "collections": {}}
@@ -604,7 +612,7 @@ func (a *App) checkSpecs(specs string) []Finding {
 		c := ParseConf(n, a.Files[n].Data)
 		for _, s := range c.Stanzas {
 			for _, kv := range s.Keys {
-				if !sp.Allows(kv.Key) {
+				if !sp.AllowsStrictly(kv.Key) {
 					out = append(out, Finding{Fail, "check_conf_files_against_spec", fmt.Sprintf("%s:%d: [%s] %s is not a setting of %s.spec", n, kv.Line, s.Name, kv.Key, base)})
 				}
 			}

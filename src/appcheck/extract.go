@@ -191,3 +191,37 @@ func unquote(s string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// SourceMatches reports whether a props.conf [source::<pattern>] stanza
+// applies to source: the pattern must match the whole source, "..."
+// matching any characters, "*" any but a path separator ('/' or '\'), "|"
+// and "( )" as in a regular expression, "." a literal period, "\\" a
+// backslash; the rest is PCRE (props.conf.spec, "[<spec>] stanza
+// patterns" and "match language"). Go's regexp stands in for PCRE, for
+// the syntax the two share.
+func SourceMatches(pattern, source string) (bool, error) {
+	var b strings.Builder
+	b.WriteString("^(?:")
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case strings.HasPrefix(pattern[i:], "..."):
+			b.WriteString(".*")
+			i += 2
+		case c == '*':
+			b.WriteString(`[^/\\]*`)
+		case c == '.':
+			b.WriteString(`\.`)
+		case c == '\\' && i+1 < len(pattern):
+			b.WriteString(regexp.QuoteMeta(pattern[i+1 : i+2]))
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString(")$")
+	re, err := regexp.Compile(b.String())
+	if err != nil {
+		return false, fmt.Errorf("source::%s: %w", pattern, err)
+	}
+	return re.MatchString(source), nil
+}

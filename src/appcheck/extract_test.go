@@ -14,7 +14,8 @@ import (
 	"github.com/t1102app/t1102/src/sysmon"
 )
 
-const sysmonStanza = "source::XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"
+// sysmonStanza is the props stanza of the app's Sysmon extraction.
+const sysmonStanza = "source::XmlWinEventLog:(Microsoft-Windows-Sysmon/Operational|ForwardedEvents)"
 
 func shippedExtractor(t *testing.T) *Extractor {
 	props, err := os.ReadFile(filepath.Join(repo, "default", "props.conf"))
@@ -91,4 +92,84 @@ func TestExtractionOnRealEvents(t *testing.T) {
 		f.Close()
 	}
 	require.Equal(t, 13944, n, "every event of the corpus")
+}
+
+// TestSourcePatterns: props.conf's source:: match language.
+func TestSourcePatterns(t *testing.T) {
+	for _, tt := range []struct {
+		name, reason, pattern, source string
+		want                          bool
+	}{
+		{"literal", "the whole name", "XmlWinEventLog:Security", "XmlWinEventLog:Security", true},
+		{"substring", "a pattern matches the entire name, not a part", "XmlWinEventLog:Sec", "XmlWinEventLog:Security", false},
+		{"or", "| with ( ) limiting it", "XmlWinEventLog:(A/B|C)", "XmlWinEventLog:C", true},
+		{"or, other side", "either alternative", "XmlWinEventLog:(A/B|C)", "XmlWinEventLog:A/B", true},
+		{"or, neither", "nothing else", "XmlWinEventLog:(A/B|C)", "XmlWinEventLog:A", false},
+		{"period", ". is a literal period", "a.b", "axb", false},
+		{"star", "* stops at a path separator", "/var/log/*.log", "/var/log/x/y.log", false},
+		{"dots", "... crosses separators", "/var/log/....log", "/var/log/x/y.log", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			got, err := SourceMatches(tt.pattern, tt.source)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// TestSysmonSourcesGetTheExtraction: every source the macro t1102_sysmon
+// reads, Windows Event Forwarding's ForwardedEvents among them, gets this
+// app's Sysmon extraction from a props source:: stanza; other channels do
+// not through the macro's own source.
+func TestSysmonSourcesGetTheExtraction(t *testing.T) {
+	props, err := os.ReadFile(filepath.Join(repo, "default", "props.conf"))
+	require.NoError(t, err)
+	macros, err := os.ReadFile(filepath.Join(repo, "default", "macros.conf"))
+	require.NoError(t, err)
+	m := ParseConf("macros.conf", macros).Stanza("t1102_sysmon")
+	require.NotNil(t, m)
+	def, _ := m.Get("definition")
+	var sources []string
+	for _, part := range strings.Split(def, `source="`)[1:] {
+		sources = append(sources, part[:strings.IndexByte(part, '"')])
+	}
+	require.ElementsMatch(t, []string{"XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "XmlWinEventLog:ForwardedEvents"}, sources)
+	require.Contains(t, def, `"<Channel>Microsoft-Windows-Sysmon/Operational</Channel>"`, "forwarded events of other channels are left out")
+	extracting := func(source string) bool {
+		for _, st := range ParseConf("props.conf", props).Stanzas {
+			pattern, ok := strings.CutPrefix(st.Name, "source::")
+			if !ok {
+				continue
+			}
+			if _, has := st.Get("REPORT-t1102_sysmon"); !has {
+				continue
+			}
+			ok, err := SourceMatches(pattern, source)
+			require.NoError(t, err)
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, src := range sources {
+		require.True(t, extracting(src), "%s gets the Sysmon extraction", src)
+	}
+	require.False(t, extracting("XmlWinEventLog:Security"), "not every Windows channel")
+}
+
+// TestExtractionOfForwardedEvents: Windows Event Forwarding (rendered
+// text) adds a RenderingInfo element with the event's message, whose text
+// repeats the Data fields as "Name: value" lines; the extraction still
+// reads only the Data elements.
+func TestExtractionOfForwardedEvents(t *testing.T) {
+	x := shippedExtractor(t)
+	raw := `<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385f-c22a-43e0-bf4c-06f5698ffbd9}'/><EventID>3</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>wks-9.corp.example</Computer></System><EventData><Data Name='Image'>C:\Windows\System32\curl.exe</Data><Data Name='DestinationHostname'>api.telegram.org</Data></EventData><RenderingInfo Culture='en-US'><Message>Network connection detected:&#13;
+Image: C:\Windows\System32\curl.exe&#13;
+DestinationHostname: api.telegram.org</Message><Level>Information</Level><Task>Network connection detected (rule: NetworkConnect)</Task><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Provider></Provider></RenderingInfo></Event>`
+	got, err := x.Extract(raw)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"EventCode": "3", "Computer": "wks-9.corp.example",
+		"Image": `C:\Windows\System32\curl.exe`, "DestinationHostname": "api.telegram.org"}, got)
 }

@@ -10,7 +10,8 @@ import (
 // Spec is what a .conf.spec file allows: setting names, as patterns
 // (placeholders such as <name> or <N> match any text).
 type Spec struct {
-	keys []*regexp.Regexp
+	keys  []*regexp.Regexp
+	names []string // the setting names as written, beside keys
 }
 
 var specKeyLine = regexp.MustCompile(`^([A-Za-z0-9_.:<>\-\*\[\]/]+(?:\s[A-Za-z0-9_.:<>\-]+)*)\s*=`)
@@ -37,6 +38,7 @@ func ParseSpec(data []byte) *Spec {
 		}
 		seen[name] = true
 		sp.keys = append(sp.keys, pattern(name))
+		sp.names = append(sp.names, name)
 	}
 	return sp
 }
@@ -73,6 +75,32 @@ func (sp *Spec) Allows(key string) bool {
 		}
 	}
 	return false
+}
+
+// AllowsStrictly is Allows, except that a key under a prefix the spec
+// declares settings of by name ("action.email." for action.email.to, or
+// "action.risk." for the app's action.risk.param._risk) must match one of
+// those: a catch-all such as savedsearches.conf.spec's
+// "action.<action_name>.<parameter>" then no longer lets a misspelt key of
+// a known action through. The prefix is the key's first two dot-separated
+// parts.
+func (sp *Spec) AllowsStrictly(key string) bool {
+	first, rest, ok := strings.Cut(key, ".")
+	second, _, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 {
+		return sp.Allows(key)
+	}
+	prefix := first + "." + second + "."
+	declared := false
+	for i, name := range sp.names {
+		if strings.HasPrefix(name, prefix) {
+			declared = true
+			if sp.keys[i].MatchString(key) {
+				return true
+			}
+		}
+	}
+	return !declared && sp.Allows(key)
 }
 
 // Len returns the number of settings.

@@ -25,14 +25,29 @@ const (
 	sessionKey = "session-key-should-stay-secret"
 )
 
+// bin is the real executable, built into an app folder laid out as
+// splunkd runs it (<app>/<platform>/bin/t1102_forward) beside the app's
+// shipped default/alert_actions.conf.
 var bin string
 
 func TestMain(m *testing.M) {
 	dir, _ := os.MkdirTemp("", "t1102_forward-")
-	bin = filepath.Join(dir, "t1102_forward")
+	app := filepath.Join(dir, "t1102_detection")
+	bin = filepath.Join(app, "linux_x86_64", "bin", "t1102_forward")
 	cmd := exec.Command("go", "build", "-o", bin, "../cmd/t1102_forward")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
+		os.Exit(1)
+	}
+	conf, err := os.ReadFile(filepath.Join("..", "..", "default", "alert_actions.conf"))
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(app, "default"), 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(app, "default", "alert_actions.conf"), conf, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -154,7 +169,40 @@ type run struct {
 	stderr string
 }
 
+// adminKeys are the parameters the binary takes from alert_actions.conf
+// only.
+var adminKeys = []string{"spool_dir", "ca_file", "allow_http"}
+
+// splunkHome makes a SPLUNK_HOME whose etc/system/local/alert_actions.conf
+// holds the administrator's settings: the admin keys of payload's
+// configuration (the payload carries them too, as splunkd merges
+// alert_actions.conf into every alert's configuration).
+func splunkHome(t *testing.T, payload map[string]any) string {
+	t.Helper()
+	home := t.TempDir()
+	conf, _ := payload["configuration"].(map[string]string)
+	var b strings.Builder
+	b.WriteString("[t1102_forward]\n")
+	for _, k := range adminKeys {
+		if v, ok := conf[k]; ok {
+			fmt.Fprintf(&b, "param.%s = %s\n", k, v)
+		}
+	}
+	local := filepath.Join(home, "etc", "system", "local")
+	require.NoError(t, os.MkdirAll(local, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(local, "alert_actions.conf"), []byte(b.String()), 0o644))
+	return home
+}
+
+// execute runs the alert action with payload, its administrator's
+// settings those of the payload (see splunkHome).
 func execute(t *testing.T, payload map[string]any, kill <-chan struct{}) run {
+	t.Helper()
+	return executeIn(t, splunkHome(t, payload), payload, kill)
+}
+
+// executeIn runs the alert action with SPLUNK_HOME home.
+func executeIn(t *testing.T, home string, payload map[string]any, kill <-chan struct{}) run {
 	t.Helper()
 	b, err := json.Marshal(payload)
 	require.NoError(t, err)
@@ -162,7 +210,7 @@ func execute(t *testing.T, payload map[string]any, kill <-chan struct{}) run {
 	cmd.Stdin = bytes.NewReader(b)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	cmd.Env = append(os.Environ(), "SPLUNK_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "SPLUNK_HOME="+home)
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -311,12 +359,14 @@ func TestRefusals(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			require.NotEmpty(t, tt.reason)
-			b, _ := json.Marshal(payload(pw.URL, "", tt.conf))
+			p := payload(pw.URL, "", tt.conf)
+			b, _ := json.Marshal(p)
 			args := tt.args
 			if args == nil {
 				args = []string{"--execute"}
 			}
 			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "SPLUNK_HOME="+splunkHome(t, p))
 			cmd.Stdin = bytes.NewReader(b)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

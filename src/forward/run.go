@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ import (
 // Exit statuses of the alert action (splunkd logs them; 0 is success).
 const (
 	ExitOK          = 0
-	ExitUsage       = 2 // not started with --execute, or a payload/parameter error
+	ExitUsage       = 2 // not started with --execute, a payload/parameter error, or the administrator's alert_actions.conf unreadable
 	ExitSecret      = 3 // the credential could not be read from storage/passwords
 	ExitRefused     = 4 // the receiver refused the events (401/403/404, a redirect: fix the configuration) or rejected batches (400/413/422: set aside as .refused)
 	ExitUnavailable = 5 // the receiver stayed unavailable: events kept in the spool for the next run
@@ -35,7 +36,8 @@ const (
 var ErrConfig = errors.New("forward: bad parameter")
 
 // Config are the action's parameters (alert_actions.conf param.*, per
-// saved search action.t1102_forward.param.*).
+// saved search action.t1102_forward.param.*; SpoolDir, CAFile and
+// AllowHTTP from alert_actions.conf only, see AdminKeys).
 type Config struct {
 	Destination string // hec, webhook or scs
 	Tenant      string // scs: the Splunk Cloud Services tenant
@@ -165,7 +167,8 @@ func Secret(ctx context.Context, serverURI, app, credential string, sessionKey c
 
 // Main runs the alert action and returns its exit status. args are the
 // command-line arguments (splunkd passes --execute), env looks up
-// environment variables (SPLUNK_HOME for the default spool folder).
+// environment variables (SPLUNK_HOME: the administrator's
+// etc/system/local/alert_actions.conf and the default spool folder).
 func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) string) int {
 	logf := func(level, format string, a ...any) {
 		fmt.Fprintf(stderr, "%s t1102_forward: %s\n", level, fmt.Sprintf(format, a...))
@@ -179,18 +182,38 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		logf("ERROR", "%v", err)
 		return ExitUsage
 	}
+	// spool_dir, ca_file and allow_http are the administrator's: read from
+	// alert_actions.conf, whatever the payload says (see AdminKeys).
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		logf("ERROR", "finding the app folder: %v", err)
+		return ExitUsage
+	}
+	appDir, err := AppDir(exe)
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitUsage
+	}
+	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
+	if err != nil {
+		logf("ERROR", "%v", err)
+		return ExitUsage
+	}
+	for _, ig := range applyAdmin(p.Configuration, admin) {
+		// Paths and a boolean: no secret in these values.
+		logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
+	}
 	cfg, err := ParseConfig(p.Configuration)
 	if err != nil {
 		logf("ERROR", "%v", err)
 		return ExitUsage
 	}
 	if cfg.SpoolDir == "" {
-		home := env("SPLUNK_HOME")
-		if home == "" {
-			logf("ERROR", "SPLUNK_HOME is not set and no spool_dir parameter was given")
-			return ExitUsage
-		}
-		cfg.SpoolDir = filepath.Join(home, "var", "spool", "t1102_forward")
+		// SPLUNK_HOME is set: AdminSettings needs it.
+		cfg.SpoolDir = filepath.Join(env("SPLUNK_HOME"), "var", "spool", "t1102_forward")
 	}
 	// One spool per destination, so events wait for the receiver they are for.
 	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}

@@ -410,3 +410,49 @@ func first(v splunkd.Value) string {
 	}
 	return v[0]
 }
+
+// TestRenamedFieldMissingWarns: a <name>_field= argument naming a field
+// the input does not have gets one inspector WARN per process, naming the
+// argument and the field, however many chunks follow; a field that is
+// there gets none.
+func TestRenamedFieldMissingWarns(t *testing.T) {
+	events := atomicEvents(t)
+	for _, tt := range []struct {
+		name, reason string
+		args         []string
+		indexers     int
+		want         []string // the WARN texts expected, each once per process
+	}{
+		{"misspelt", "CommandLine spelt as Sysmon does not", []string{"commandline_field=Commandline"}, 1,
+			[]string{`t1102score: commandline_field=Commandline: the input has no field "Commandline"`}},
+		{"present", "a renamed field that exists is not reported", []string{"image_field=Image", "host_field=host"}, 1, nil},
+		{"one of two", "each argument is judged on its own", []string{"image_field=Image", "user_field=account"}, 1,
+			[]string{`t1102score: user_field=account: the input has no field "account"`}},
+		{"per indexer", "each indexer's process says it once", []string{"queryname_field=dns_query"}, 3,
+			[]string{`t1102score: queryname_field=dns_query: the input has no field "dns_query"`}},
+		{"legacy", "logic=legacy reads the renamed fields too", []string{"logic=legacy", "destinationhostname_field=dst"}, 1,
+			[]string{`t1102score: destinationhostname_field=dst: the input has no field "dst"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			res, err := splunkd.Run(context.Background(), splunkd.Search{Argv: scoreArgv, Args: tt.args, Input: events,
+				ChunkRows: 2, Indexers: tt.indexers, Collect: true})
+			require.NoError(t, err)
+			require.Greater(t, len(events.Rows), 2*tt.indexers, "several chunks per process")
+			var warns []string
+			for _, m := range res.Messages {
+				if m.Level == "WARN" {
+					warns = append(warns, m.Text)
+				}
+			}
+			require.Len(t, warns, len(tt.want)*tt.indexers, "once per process, not per chunk or row: %q", warns)
+			for _, w := range warns {
+				matched := false
+				for _, want := range tt.want {
+					matched = matched || strings.HasPrefix(w, want)
+				}
+				require.True(t, matched, "unexpected WARN %q", w)
+			}
+		})
+	}
+}

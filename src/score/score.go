@@ -50,6 +50,8 @@ type Options struct {
 	// Legacy runs the original detection's SPL logic instead (logic=legacy),
 	// for comparisons.
 	Legacy bool
+	// Renamed are the <name>_field= arguments, in argument order.
+	Renamed []Renamed
 }
 
 // ParseOptions parses t1102score's arguments.
@@ -104,6 +106,7 @@ func ParseOptions(args []string) (Options, error) {
 				return o, bad("%s needs a field name", a.Name)
 			}
 			renamed[name] = a.Value
+			o.Renamed = append(o.Renamed, Renamed{Arg: a.Name, Field: a.Value})
 		default:
 			return o, bad("unknown argument %q", a.Name)
 		}
@@ -145,7 +148,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	if opts.Legacy {
 		cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: legacyFields(opts)}
 		newRows := func() chunked.RowHandler { return &legacyRows{opts: opts} }
-		return cfg, chunked.PerRowParallel(newRows, workers), nil
+		return cfg, withRenameCheck(chunked.PerRowParallel(newRows, workers), opts.Renamed), nil
 	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {
@@ -160,7 +163,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer(), tagsMV: -1} }
 	// Rows are scored independently: a large chunk is split over the cores
 	// while splunkd waits for the reply.
-	return cfg, chunked.PerRowParallel(newRows, workers), nil
+	return cfg, withRenameCheck(chunked.PerRowParallel(newRows, workers), opts.Renamed), nil
 }
 
 func dedupe(in []string) []string {

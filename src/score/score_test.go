@@ -44,7 +44,12 @@ func TestParseOptions(t *testing.T) {
 		{name: "bad catalog", reason: "two catalogs exist", args: []string{"catalog=big"}, err: `catalog="big"`},
 		{name: "legacy", reason: "the original logic, for comparisons", args: []string{"logic=legacy"}, want: func() Options { o := withCatalog(detect.WebServicesFile); o.Legacy = true; return o }()},
 		{name: "cim", reason: "CIM field names", args: []string{"fields=cim"}, want: cim()},
-		{name: "rename after cim", reason: "<name>_field wins over fields=, whatever the order", args: []string{"image_field=app", "fields=cim"}, want: func() Options { o := cim(); o.Fields["image"] = "app"; return o }()},
+		{name: "rename after cim", reason: "<name>_field wins over fields=, whatever the order", args: []string{"image_field=app", "fields=cim"}, want: func() Options {
+			o := cim()
+			o.Fields["image"] = "app"
+			o.Renamed = []Renamed{{Arg: "image_field", Field: "app"}}
+			return o
+		}()},
 		{name: "unknown field arg", reason: "typos are errors", args: []string{"imag_field=x"}, err: `unknown field argument "imag_field"`},
 		{name: "empty field arg", reason: "a field needs a name", args: []string{"image_field="}, err: "needs a field name"},
 	}
