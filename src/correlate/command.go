@@ -132,14 +132,66 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	}), nil
 }
 
-// Output fields, in order.
-var outputFields = []string{
-	"host", "ProcessGuid", "Image", "CommandLine", "ParentImage", "User", "OriginalFileName",
-	"is_legit_webservice", "t1102_domains", "t1102_seen_in", "connection_count", "dns_count", "first_seen", "last_seen",
-	"poll_count", "poll_interval", "poll_jitter", "poll_score", "is_polling",
-	"is_suspicious_process", "is_encoded", "is_office_parent", "is_service_spawn", "suspicion_score", "risk_score",
-	"t1102_reasons", "t1102_url", "t1102_decoded",
-	"mitre_technique_id", "mitre_technique", "mitre_tactic_id", "mitre_tactic",
+// Output columns. The array is keyed by them, so a name cannot drift to
+// another column.
+const (
+	oHost = iota
+	oGUID
+	oImage
+	oCmd
+	oParent
+	oUser
+	oOFN
+	oService
+	oDomains
+	oSeenIn
+	oConnections
+	oQueries
+	oFirstSeen
+	oLastSeen
+	oPollCount
+	oPollInterval
+	oPollJitter
+	oPollScore
+	oPolling
+	oSuspicious
+	oEncoded
+	oOfficeParent
+	oServiceSpawn
+	oSuspicion
+	oRisk
+	oReasons
+	oURL
+	oDecoded
+	oTechniqueID
+	oTechnique
+	oTacticID
+	oTactic
+	// The CIM names (Endpoint.Processes, Web) Enterprise Security's risk
+	// and notable actions and data-model searches use.
+	oTime
+	oDest
+	oCIMUser
+	oProcess
+	oProcessPath
+	oProcessName
+	oParentProcessName
+	oCIMURL
+	nOutput
+)
+
+// outputFields are the output field names, in order.
+var outputFields = [nOutput]string{
+	oHost: "host", oGUID: "ProcessGuid", oImage: "Image", oCmd: "CommandLine", oParent: "ParentImage", oUser: "User", oOFN: "OriginalFileName",
+	oService: "is_legit_webservice", oDomains: "t1102_domains", oSeenIn: "t1102_seen_in", oConnections: "connection_count", oQueries: "dns_count",
+	oFirstSeen: "first_seen", oLastSeen: "last_seen",
+	oPollCount: "poll_count", oPollInterval: "poll_interval", oPollJitter: "poll_jitter", oPollScore: "poll_score", oPolling: "is_polling",
+	oSuspicious: "is_suspicious_process", oEncoded: "is_encoded", oOfficeParent: "is_office_parent", oServiceSpawn: "is_service_spawn",
+	oSuspicion: "suspicion_score", oRisk: "risk_score",
+	oReasons: "t1102_reasons", oURL: "t1102_url", oDecoded: "t1102_decoded",
+	oTechniqueID: "mitre_technique_id", oTechnique: "mitre_technique", oTacticID: "mitre_tactic_id", oTactic: "mitre_tactic",
+	oTime: "_time", oDest: "dest", oCIMUser: "user", oProcess: "process", oProcessPath: "process_path", oProcessName: "process_name",
+	oParentProcessName: "parent_process_name", oCIMURL: "url",
 }
 
 // service evidence of one process for one host.
@@ -149,7 +201,7 @@ type hostEvidence struct {
 }
 
 func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts Options) error {
-	col := make([]int, len(outputFields))
+	var col [nOutput]int
 	for i, f := range outputFields {
 		col[i] = w.Field(f)
 	}
@@ -297,54 +349,71 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 			for _, rs := range res.Reasons {
 				reasons = append(reasons, string(rs))
 			}
-			w.SetString(col[0], g.hostName)
-			w.SetString(col[1], "{"+g.guid+"}")
-			for i, v := range []string{g.image, g.cmd, g.parent, g.user, g.ofn} {
-				if v != "" {
-					w.SetString(col[2+i], v)
+			w.SetString(col[oHost], g.hostName)
+			w.SetString(col[oDest], g.hostName)
+			w.SetString(col[oGUID], "{"+g.guid+"}")
+			for _, f := range []struct {
+				v    string
+				cols []int
+			}{
+				{g.image, []int{oImage, oProcessPath}}, {g.cmd, []int{oCmd, oProcess}}, {g.parent, []int{oParent}},
+				{g.user, []int{oUser, oCIMUser}}, {g.ofn, []int{oOFN}},
+			} {
+				for _, c := range f.cols {
+					if f.v != "" {
+						w.SetString(col[c], f.v)
+					}
 				}
 			}
-			w.SetString(col[7], cat)
-			w.SetMulti(col[8], hosts)
-			w.SetMulti(col[9], sortedKeys(seenIn))
-			w.SetInt(col[10], len(conns))
-			w.SetInt(col[11], len(queries))
+			if g.image != "" {
+				w.SetString(col[oProcessName], string(detect.Basename([]byte(g.image))))
+			}
+			if g.parent != "" {
+				w.SetString(col[oParentProcessName], string(detect.Basename([]byte(g.parent))))
+			}
+			w.SetString(col[oService], cat)
+			w.SetMulti(col[oDomains], hosts)
+			w.SetMulti(col[oSeenIn], sortedKeys(seenIn))
+			w.SetInt(col[oConnections], len(conns))
+			w.SetInt(col[oQueries], len(queries))
 			all := append(append([]float64(nil), conns...), queries...)
 			if len(all) > 0 {
 				lo, hi := all[0], all[0]
 				for _, t := range all {
 					lo, hi = math.Min(lo, t), math.Max(hi, t)
 				}
-				w.SetString(col[12], ftoa(lo))
-				w.SetString(col[13], ftoa(hi))
+				w.SetString(col[oFirstSeen], ftoa(lo))
+				w.SetString(col[oLastSeen], ftoa(hi))
+				w.SetString(col[oTime], ftoa(lo)) // the row's time is when the process first reached the service
 			}
-			w.SetInt(col[14], poll.Count)
+			w.SetInt(col[oPollCount], poll.Count)
 			if poll.Count >= 2 {
-				w.SetString(col[15], ftoa(math.Round(poll.Interval*1000)/1000))
-				w.SetString(col[16], ftoa(math.Round(poll.Jitter*1000)/1000))
+				w.SetString(col[oPollInterval], ftoa(math.Round(poll.Interval*1000)/1000))
+				w.SetString(col[oPollJitter], ftoa(math.Round(poll.Jitter*1000)/1000))
 			}
 			if poll.Judged {
-				w.SetString(col[17], ftoa(poll.Score))
+				w.SetString(col[oPollScore], ftoa(poll.Score))
 			}
-			w.SetInt(col[18], b2i(polling))
-			w.SetInt(col[19], b2i(res.Suspicious))
-			w.SetInt(col[20], b2i(res.Encoded))
-			w.SetInt(col[21], b2i(res.OfficeParent))
-			w.SetInt(col[22], b2i(res.ServiceSpawn))
-			w.SetInt(col[23], res.SuspicionScore)
-			w.SetInt(col[24], risk)
-			w.SetMulti(col[25], reasons)
+			w.SetInt(col[oPolling], b2i(polling))
+			w.SetInt(col[oSuspicious], b2i(res.Suspicious))
+			w.SetInt(col[oEncoded], b2i(res.Encoded))
+			w.SetInt(col[oOfficeParent], b2i(res.OfficeParent))
+			w.SetInt(col[oServiceSpawn], b2i(res.ServiceSpawn))
+			w.SetInt(col[oSuspicion], res.SuspicionScore)
+			w.SetInt(col[oRisk], risk)
+			w.SetMulti(col[oReasons], reasons)
 			if baseURL != "" && baseCat == cat {
-				w.SetString(col[26], baseURL)
+				w.SetString(col[oURL], baseURL)
+				w.SetString(col[oCIMURL], baseURL)
 			}
 			if baseDecoded != "" {
-				w.SetString(col[27], baseDecoded)
+				w.SetString(col[oDecoded], baseDecoded)
 			}
 			if pass {
-				w.SetString(col[28], detect.MitreTechniqueID)
-				w.SetString(col[29], detect.MitreTechnique)
-				w.SetString(col[30], detect.MitreTacticID)
-				w.SetString(col[31], detect.MitreTactic)
+				w.SetString(col[oTechniqueID], detect.MitreTechniqueID)
+				w.SetString(col[oTechnique], detect.MitreTechnique)
+				w.SetString(col[oTacticID], detect.MitreTacticID)
+				w.SetString(col[oTactic], detect.MitreTactic)
 			}
 			w.EndRow()
 		}
