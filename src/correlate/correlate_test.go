@@ -88,6 +88,13 @@ func TestAtomic(t *testing.T) {
 	curl := byImage[`C:\Windows\System32\curl.exe telegram`]
 	require.Contains(t, get(curl, "CommandLine"), "-o %TEMP%")
 	require.Contains(t, get(curl, "t1102_domains"), "api.telegram.org")
+	require.Equal(t, "https://api.telegram.org/bot123456:AAE-example/getUpdates", get(curl, "t1102_url"), "the command line's URL stays the row's first evidence")
+	require.Equal(t, get(curl, "t1102_url"), get(curl, "url"), "CIM url")
+	require.Equal(t, "curl.exe", get(curl, "process_name"))
+	require.Equal(t, "cmd.exe", get(curl, "parent_process_name"))
+	require.Equal(t, "WKS-017", get(curl, "dest"), "dest is the host as written")
+	require.Equal(t, get(curl, "first_seen"), get(curl, "_time"))
+	require.Contains(t, get(curl, "t1102_reasons"), "command endpoint on api.telegram.org")
 
 	task := byImage[`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe github`]
 	require.Equal(t, "1", get(task, "is_service_spawn"))

@@ -226,12 +226,6 @@ func (s *Scorer) Score(ev *Event) *Result {
 			s.service(s.norm, "QueryName", nil)
 		}
 	}
-	for _, h := range ev.Reached {
-		s.norm = NormalizeHost(s.norm[:0], h)
-		if len(s.norm) > 0 {
-			s.service(s.norm, "QueryName", nil)
-		}
-	}
 	// The command line, whatever the EventCode: a network or DNS event
 	// enriched with its process's fields (a join on ProcessGuid, a lookup,
 	// a data model) carries it too, and the original SPL read it there.
@@ -266,6 +260,14 @@ func (s *Scorer) Score(ev *Event) *Result {
 			} else {
 				s.reason("encoded command (", enc.How, ")")
 			}
+		}
+	}
+	// After the command line, so that a URL written there stays the row's
+	// first evidence (t1102_url, command_line_url).
+	for _, h := range ev.Reached {
+		s.norm = NormalizeHost(s.norm[:0], h)
+		if len(s.norm) > 0 {
+			s.service(s.norm, "QueryName", nil)
 		}
 	}
 	if r.Category != "" {
