@@ -641,3 +641,31 @@ func BenchmarkScorer(b *testing.B) {
 		s.Score(&ev)
 	}
 }
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		name, pattern, value string
+		want                 bool
+		reason               string
+	}{
+		{"exact", `C:\Program Files\Windows Defender\MsMpEng.exe`, `c:\program files\windows defender\msmpeng.exe`, true, "a path without '*' is exact, ASCII case ignored"},
+		{"exact is whole", `C:\Windows\x.exe`, `C:\Windows\x.exe.bak`, false, "the whole value must match"},
+		{"folder left open", `C:\Program Files\Puppet Labs\Puppet\*\ruby.exe`, `C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`, true, "'*' crosses separators"},
+		{"prefix is anchored", `C:\Program Files\Puppet Labs\Puppet\*\ruby.exe`, `C:\Users\Public\C:\Program Files\Puppet Labs\Puppet\x\ruby.exe`, false, "the pattern starts at the start"},
+		{"contains", `*\npm-cli.js*`, `"C:\nodejs\node.exe" "C:\nodejs\node_modules\npm\bin\npm-cli.js" install`, true, "open both ends"},
+		{"suffix overlap", `a*a`, `a`, false, "prefix and suffix cannot share a byte"},
+		{"ordered parts", `*b*a*`, `ab`, false, "parts in order"},
+		{"url", `github.com/*/releases/download/*`, `github.com/PowerShell/PowerShell/releases/download/v7.4.6/p.msi`, true, "a release asset"},
+		{"url elsewhere", `github.com/*/releases/download/*`, `evil.example/github.com/x/releases/download/y`, false, "the host is the start of the value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			g, err := CompileGlob(tt.pattern)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, g.Match([]byte(tt.value)), tt.reason)
+		})
+	}
+	_, err := CompileGlob("**")
+	require.ErrorIs(t, err, ErrEmptyPattern)
+}

