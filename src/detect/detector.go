@@ -153,6 +153,7 @@ type Scorer struct {
 	host, image, cmdNo []byte
 	norm, pe, parent   []byte
 	ofn                []byte // lower(OriginalFileName)
+	low, lowDec        []byte // lower(command line), lower(decoded command), for the retrieval finders
 	hostBuf            []byte // the catalogued hosts found, back to back
 	hostEnds           []int  // end of each in hostBuf
 	urlBuf             []byte // host+path of each URL naming a catalogued host, back to back
@@ -372,21 +373,29 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 // run) and the decoded command.
 func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	r := &s.r
-	if how := DownloadExecute(cl, mshta); how != "" {
+	// One lower-case copy of the command line and one of the decoded
+	// command; psArgs is a suffix of the command line.
+	s.low = lower(s.low[:0], cl)
+	low, lowPS := s.low, []byte(nil)
+	if psArgs != nil {
+		lowPS = low[len(low)-min(len(psArgs), len(low)):]
+	}
+	s.lowDec = lower(s.lowDec[:0], decoded)
+	if how := downloadExecute(low, mshta); how != "" {
 		r.DownloadExecute = how
-	} else if how := DownloadExecute(decoded, false); how != "" {
+	} else if how := downloadExecute(s.lowDec, false); how != "" {
 		r.DownloadExecute = how
 	}
 	if r.DownloadExecute != "" {
 		s.reason("runs what it fetches: ", r.DownloadExecute)
 	}
-	if HiddenWindow(psArgs, psArgs != nil) || HiddenWindow(decoded, decoded != nil) || HiddenWindow(cl, false) {
+	if hiddenWindow(lowPS, psArgs != nil) || hiddenWindow(s.lowDec, decoded != nil) || hiddenWindow(low, false) {
 		r.HiddenWindow = true
 		s.reason("hidden window")
 	}
-	if p := TempPlace(cl); p != "" {
+	if p := tempPlace(low); p != "" {
 		r.TempPlace = p
-	} else if p := TempPlace(decoded); p != "" {
+	} else if p := tempPlace(s.lowDec); p != "" {
 		r.TempPlace = p
 	}
 	if r.TempPlace != "" {

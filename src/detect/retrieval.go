@@ -1,5 +1,7 @@
 package detect
 
+import "bytes"
+
 // Signals of command retrieval: what a process does with what it fetched.
 // One-way C2 reads instructions and runs them, hides while doing so, and
 // often drops what it read where any user can write; an ordinary download
@@ -9,25 +11,26 @@ package detect
 // Words are compared ignoring ASCII case; the lists are lower case.
 var (
 	// PowerShell's ways to run a string as code.
-	psInvoke = []string{"iex", "invoke-expression"}
+	psInvoke = words("iex", "invoke-expression")
 	// PowerShell's (and .NET's, and COM's) ways to fetch a string or file.
-	psFetch = []string{"downloadstring", "downloaddata", "downloadfile", "invoke-webrequest", "iwr", "invoke-restmethod", "irm",
+	psFetch = words("downloadstring", "downloaddata", "downloadfile", "invoke-webrequest", "iwr", "invoke-restmethod", "irm",
 		"net.webclient", "start-bitstransfer", "httpclient", "getstringasync", "msxml2.xmlhttp", "msxml2.serverxmlhttp",
-		"winhttp.winhttprequest", "system.net.webrequest", "wget", "curl"}
+		"winhttp.winhttprequest", "system.net.webrequest", "wget", "curl")
 	// Python, Node.js and Ruby one-liners: code evaluated …
-	scriptEval = []string{"exec(", "eval(", "eval ", "new function(", "instance_eval", "runinthiscontext", "runinnewcontext"}
+	scriptEval = words("exec(", "eval(", "eval ", "new function(", "instance_eval", "runinthiscontext", "runinnewcontext")
 	// … from a body they fetched.
-	scriptFetch = []string{"urlopen", "urlretrieve", "requests.get", "requests.post", "httpx.get", "http.client", "urllib",
+	scriptFetch = words("urlopen", "urlretrieve", "requests.get", "requests.post", "httpx.get", "http.client", "urllib",
 		"https.get", "http.get", "fetch(", "require('https')", `require("https")`, "require('http')", `require("http")`, "axios",
-		"open-uri", "net::http", "uri.open"}
+		"open-uri", "net::http", "uri.open")
 	// A download piped into an interpreter.
-	pipeInto = []string{"|iex", "| iex", "|sh", "| sh", "|bash", "| bash", "|python", "| python", "|powershell", "| powershell"}
+	pipeInto = words("|iex", "| iex", "|sh", "| sh", "|bash", "| bash", "|python", "| python", "|powershell", "| powershell")
 	// Windows binaries that run a script fetched from a URL they are
 	// given (the LOLBAS project's "Execute" entries with a remote source).
-	remoteScript = []string{"/i:http", "-i:http", "script:http", `/format:http`, `/format:"http`, `-format:http`, `-format:"http`}
+	remoteScript = words("/i:http", "-i:http", "script:http", `/format:http`, `/format:"http`, `-format:http`, `-format:"http`)
 	// Where any user can write, and where droppers put what they fetched.
-	tempPlaces = []string{"%temp%", "%tmp%", "$env:temp", "$env:tmp", `\appdata\local\temp\`, `\windows\temp\`, `\users\public\`,
+	tempNames = []string{"%temp%", "%tmp%", "$env:temp", "$env:tmp", `\appdata\local\temp\`, `\windows\temp\`, `\users\public\`,
 		"%public%", "$env:public", "gettemppath", "/tmp/", "/dev/shm/"}
+	tempPlaces = words(tempNames...)
 )
 
 // DownloadExecute reports how a command line or script runs what it
@@ -37,19 +40,46 @@ var (
 // URL (regsvr32 /i:, script: monikers, wmic /format:), or mshta given a URL.
 // mshta is whether the process is mshta.exe (by name or PE metadata).
 func DownloadExecute(text []byte, mshta bool) string {
-	if anyWord(text, psInvoke) && (anyWord(text, psFetch) || containsFold(text, "http")) {
+	return downloadExecute(lower(nil, text), mshta)
+}
+
+var (
+	pipeFetch   = words("curl", "wget", "iwr", "irm", "invoke-webrequest", "invoke-restmethod")
+	mshtaWord   = words("mshta", "mshta.exe")
+	schemes     = words("http://", "https://")
+	windowFlags = words("-w", "/w", "\u2013w", "\u2014w", "\u2015w") // a dash PowerShell accepts, then -WindowStyle's first letter
+)
+
+// words turns a list of lower-case words into byte slices once.
+func words(ws ...string) [][]byte {
+	out := make([][]byte, len(ws))
+	for i, w := range ws {
+		out[i] = []byte(w)
+	}
+	return out
+}
+
+// downloadExecute is DownloadExecute on text already in lower case (the
+// scorer lowers a command line once for every finder: bytes.Index on it is
+// several times faster than a case-folding search per pattern).
+func downloadExecute(low []byte, mshta bool) string {
+	http := bytes.Contains(low, []byte("http"))
+	if anyWord(low, psInvoke) && (http || anyWord(low, psFetch)) {
 		return "Invoke-Expression of fetched content"
 	}
-	if anyFold(text, scriptEval) && anyFold(text, scriptFetch) {
+	if anyIn(low, scriptEval) && anyIn(low, scriptFetch) {
 		return "eval of a fetched body"
 	}
-	if anyFold(text, pipeInto) && (anyWord(text, []string{"curl", "wget", "iwr", "irm", "invoke-webrequest", "invoke-restmethod"})) {
+	if bytes.IndexByte(low, '|') >= 0 && anyIn(low, pipeInto) && anyWord(low, pipeFetch) {
 		return "download piped into an interpreter"
 	}
-	if anyFold(text, remoteScript) {
+	if !http {
+		return "" // every remaining way runs a URL
+	}
+	if anyIn(low, remoteScript) {
 		return "script run from a URL"
 	}
-	if (mshta || anyWord(text, []string{"mshta", "mshta.exe"})) && (containsFold(text, "http://") || containsFold(text, "https://")) {
+	if (mshta || anyWord(low, mshtaWord)) && anyIn(low, schemes) {
 		return "mshta on a URL"
 	}
 	return ""
@@ -76,12 +106,31 @@ func HiddenWindow(text []byte, powershell bool) bool {
 	return hidden || containsFold(text, "--headless") && containsFold(text, "conhost")
 }
 
+// hiddenWindow is HiddenWindow on lower-case text.
+func hiddenWindow(low []byte, powershell bool) bool {
+	hidden := false
+	if powershell && anyIn(low, windowFlags) {
+		forEachArg(low, func(arg, next []byte) bool {
+			name, ok := paramName(arg)
+			if !ok || len(next) == 0 || !isPrefixFold(name, "windowstyle") {
+				return true
+			}
+			hidden = isPrefixFold(next, "hidden") || string(next) == "1"
+			return !hidden
+		})
+	}
+	return hidden || bytes.Contains(low, []byte("--headless")) && bytes.Contains(low, []byte("conhost"))
+}
+
 // TempPlace returns the temp or public folder text writes to or runs from
 // (as written in the list above), or "".
-func TempPlace(text []byte) string {
-	for _, p := range tempPlaces {
-		if containsFold(text, p) {
-			return p
+func TempPlace(text []byte) string { return tempPlace(lower(nil, text)) }
+
+// tempPlace is TempPlace on lower-case text.
+func tempPlace(low []byte) string {
+	for i, p := range tempPlaces {
+		if bytes.Contains(low, p) {
+			return tempNames[i]
 		}
 	}
 	return ""
@@ -93,22 +142,23 @@ func isPrefixFold(b []byte, w string) bool {
 	return len(b) > 0 && len(b) <= len(w) && foldEq(b, w[:len(b)])
 }
 
-func anyFold(text []byte, words []string) bool {
+// anyIn reports whether lower-case text contains one of words.
+func anyIn(low []byte, words [][]byte) bool {
 	for _, w := range words {
-		if containsFold(text, w) {
+		if bytes.Contains(low, w) {
 			return true
 		}
 	}
 	return false
 }
 
-// anyWord reports whether one of words occurs in text as a word: not
-// preceded or followed by a letter, a digit, '-' or '_' ("iex" but not
-// "index", "irm" but not "firm", "curl" but not "curly").
-func anyWord(text []byte, words []string) bool {
+// anyWord reports whether one of words occurs in lower-case text as a
+// word: not preceded or followed by a letter, a digit, '-' or '_' ("iex"
+// but not "index", "irm" but not "firm", "curl" but not "curly").
+func anyWord(text []byte, words [][]byte) bool {
 	for _, w := range words {
 		for off := 0; off < len(text); {
-			i := indexFold(text[off:], w)
+			i := bytes.Index(text[off:], w)
 			if i < 0 {
 				break
 			}
