@@ -272,7 +272,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 		}
 	}
 	if r.Category != "" {
-		s.retrieval(cl, psArgs, decoded, mshta)
+		s.retrieval(ev, cl, psArgs, decoded, mshta)
 	}
 	if p := ev.Poll; p != nil && r.Category != "" {
 		r.Polled = true
@@ -371,16 +371,24 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 // retrieval looks for the signals of command retrieval in the command line
 // (cl), the part of it PowerShell reads (psArgs, nil when PowerShell is not
 // run) and the decoded command.
-func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
+func (s *Scorer) retrieval(ev *Event, cl, psArgs, decoded []byte, mshta bool) {
 	r := &s.r
 	// One lower-case copy of the command line and one of the decoded
 	// command; psArgs is a suffix of the command line.
-	s.low = lower(s.low[:0], cl)
+	s.low = appendASCIILower(s.low[:0], cl)
 	low, lowPS := s.low, []byte(nil)
 	if psArgs != nil {
-		lowPS = low[len(low)-min(len(psArgs), len(low)):]
+		// The PowerShell part, found again in cl: cmd's '^' escapes may
+		// have made it shorter than the raw command line.
+		lowPS = low
+		if len(psArgs) < len(ev.CommandLine) {
+			lowPS = nil
+			if i := powershellAt(low); i >= 0 {
+				lowPS = low[i:]
+			}
+		}
 	}
-	s.lowDec = lower(s.lowDec[:0], decoded)
+	s.lowDec = appendASCIILower(s.lowDec[:0], decoded)
 	if how := downloadExecute(low, mshta); how != "" {
 		r.DownloadExecute = how
 	} else if how := downloadExecute(s.lowDec, false); how != "" {
@@ -389,7 +397,7 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	if r.DownloadExecute != "" {
 		s.reason("runs what it fetches: ", r.DownloadExecute)
 	}
-	if hiddenWindow(lowPS, psArgs != nil) || hiddenWindow(s.lowDec, decoded != nil) || hiddenWindow(low, false) {
+	if hiddenWindow(lowPS, lowPS != nil) || hiddenWindow(s.lowDec, decoded != nil) || hiddenWindow(low, false) {
 		r.HiddenWindow = true
 		s.reason("hidden window")
 	}

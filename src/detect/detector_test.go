@@ -442,6 +442,11 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) { require.True(t, r.HiddenWindow) },
 		},
 		{
+			name: "caret-escaped powershell", reason: "cmd's ^ escapes shorten the command line; the PowerShell part is found again in the cleaned text",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\cmd.exe`), CommandLine: b(`cmd /c ^p^o^w^e^r^s^h^e^l^l -w^i^n^d^o^w^s^t^y^l^e h^i^d^d^e^n -c iwr https://github.com/a/b`)},
+			check: func(t *testing.T, r *Result) { require.True(t, r.HiddenWindow) },
+		},
+		{
 			name: "curl write-out is not a window", reason: "-w belongs to curl here, not PowerShell",
 			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b(`curl -w 1 https://github.com/a/b`)},
 			check: func(t *testing.T, r *Result) { require.False(t, r.HiddenWindow) },

@@ -40,7 +40,7 @@ var (
 // URL (regsvr32 /i:, script: monikers, wmic /format:), or mshta given a URL.
 // mshta is whether the process is mshta.exe (by name or PE metadata).
 func DownloadExecute(text []byte, mshta bool) string {
-	return downloadExecute(lower(nil, text), mshta)
+	return downloadExecute(appendASCIILower(nil, text), mshta)
 }
 
 var (
@@ -124,7 +124,7 @@ func hiddenWindow(low []byte, powershell bool) bool {
 
 // TempPlace returns the temp or public folder text writes to or runs from
 // (as written in the list above), or "".
-func TempPlace(text []byte) string { return tempPlace(lower(nil, text)) }
+func TempPlace(text []byte) string { return tempPlace(appendASCIILower(nil, text)) }
 
 // tempPlace is TempPlace on lower-case text.
 func tempPlace(low []byte) string {
@@ -174,4 +174,17 @@ func anyWord(text []byte, words [][]byte) bool {
 
 func wordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// appendASCIILower appends b with ASCII letters lowered: the finders'
+// lists are ASCII, and the length stays that of b, so offsets carry over.
+func appendASCIILower(dst, b []byte) []byte {
+	n := len(dst)
+	dst = append(dst, b...)
+	for i := n; i < len(dst); i++ {
+		if c := dst[i]; 'A' <= c && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return dst
 }
