@@ -239,13 +239,14 @@ func (s *Scorer) Score(ev *Event) *Result {
 			cl = s.cmdNo
 		}
 		s.scanText(cl, "CommandLine")
-		encIn, mustDecode := ev.CommandLine, false
+		encIn, mustDecode := cl, false // caret-free; FindEncoded would drop the carets itself
 		if !powershell {
 			// Another process (cmd /c powershell …): only what follows the
 			// PowerShell invocation are PowerShell's parameters, and an
 			// abbreviation like /e counts only with a value that decodes.
-			if i := powershellAt(ev.CommandLine); i >= 0 {
-				encIn, powershell, mustDecode = ev.CommandLine[i:], true, true
+			// Found in the caret-free text: cmd /c ^p^o^w^e^r^s^h^e^l^l.
+			if i := powershellAt(cl); i >= 0 {
+				encIn, powershell, mustDecode = cl[i:], true, true
 			}
 		}
 		if powershell {
@@ -272,7 +273,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 		}
 	}
 	if r.Category != "" {
-		s.retrieval(ev, cl, psArgs, decoded, mshta)
+		s.retrieval(cl, psArgs, decoded, mshta)
 	}
 	if p := ev.Poll; p != nil && r.Category != "" {
 		r.Polled = true
@@ -371,22 +372,14 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 // retrieval looks for the signals of command retrieval in the command line
 // (cl), the part of it PowerShell reads (psArgs, nil when PowerShell is not
 // run) and the decoded command.
-func (s *Scorer) retrieval(ev *Event, cl, psArgs, decoded []byte, mshta bool) {
+func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	r := &s.r
 	// One lower-case copy of the command line and one of the decoded
 	// command; psArgs is a suffix of the command line.
 	s.low = appendASCIILower(s.low[:0], cl)
 	low, lowPS := s.low, []byte(nil)
 	if psArgs != nil {
-		// The PowerShell part, found again in cl: cmd's '^' escapes may
-		// have made it shorter than the raw command line.
-		lowPS = low
-		if len(psArgs) < len(ev.CommandLine) {
-			lowPS = nil
-			if i := powershellAt(low); i >= 0 {
-				lowPS = low[i:]
-			}
-		}
+		lowPS = low[len(low)-len(psArgs):] // psArgs is a suffix of cl, and low has cl's length
 	}
 	s.lowDec = appendASCIILower(s.lowDec[:0], decoded)
 	if how := downloadExecute(low, mshta); how != "" {
