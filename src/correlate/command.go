@@ -275,7 +275,7 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 		}
 		// The command line (and a decoded command): hosts it names.
 		base := s.Score(&ev)
-		baseCat, baseRaw, basePass := base.Category, base.RawContent, base.Pass
+		baseCat := base.Category
 		baseURL, baseDecoded := string(base.URL), string(base.Decoded)
 		for _, h := range base.Hosts {
 			at(string(h)).cmd = true
@@ -339,8 +339,7 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 				one.Poll = &detect.Polling{Host: hosts[0], Interval: poll.Interval, Requests: poll.Count, Regularity: poll.Score}
 			}
 			res := s.Score(&one)
-			fetches := basePass && baseRaw && baseCat == cat
-			pass := !res.Allowlisted && (res.Suspicious || fetches)
+			pass := res.Pass // detect's rule, the same as t1102score's
 			if !opts.All && !pass {
 				continue
 			}

@@ -154,6 +154,7 @@ type Scorer struct {
 	norm, pe, parent   []byte
 	ofn                []byte // lower(OriginalFileName)
 	low, lowDec        []byte // lower(command line), lower(decoded command), for the retrieval finders
+	fetchesRaw         bool   // the command line asks for raw content of the event's service
 	hostBuf            []byte // the catalogued hosts found, back to back
 	hostEnds           []int  // end of each in hostBuf
 	urlBuf             []byte // host+path of each URL naming a catalogued host, back to back
@@ -181,6 +182,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0]}
 	s.hostBuf, s.hostEnds = s.hostBuf[:0], s.hostEnds[:0]
 	s.urlBuf, s.urlEnds = s.urlBuf[:0], s.urlEnds[:0]
+	s.fetchesRaw = false
 	s.reasonBuf, s.reasonEnds = s.reasonBuf[:0], s.reasonEnds[:0]
 	s.host = lower(s.host[:0], ev.DestinationHostname)
 	s.image = lower(s.image[:0], ev.Image)
@@ -302,8 +304,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 	// An unknown process passes only when its own command line fetches raw
 	// content: a DNS query or a connection by, say, svchost.exe for BITS or
 	// a "<unknown process>" says which host, not what the process runs.
-	fetches := r.RawContent && (r.SeenIn == "CommandLine" || r.SeenIn == "EncodedCommand")
-	r.Pass = r.Category != "" && (r.Suspicious || fetches) && !r.Allowlisted
+	r.Pass = r.Category != "" && (r.Suspicious || s.fetchesRaw) && !r.Allowlisted
 	// The slices into the buffers, now that they have stopped growing.
 	start := 0
 	for _, end := range s.hostEnds {
@@ -358,9 +359,16 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 		r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
 		s.reason(svc.Category, " in ", seenIn) // the host itself is in t1102_host
 	}
-	if !r.RawContent && raw(svc.RawPaths, path) {
-		r.RawContent = true
-		s.reason("raw content from ", string(host))
+	if raw(svc.RawPaths, path) {
+		if !r.RawContent {
+			r.RawContent = true
+			s.reason("raw content from ", string(host))
+		}
+		// The process's own command line asks for raw content of the
+		// event's service: enough for an unknown process to pass.
+		if (seenIn == "CommandLine" || seenIn == "EncodedCommand") && svc.Category == r.Category {
+			s.fetchesRaw = true
+		}
 	}
 	if !r.CommandEndpoint && raw(svc.CommandPaths, path) {
 		r.CommandEndpoint = true
