@@ -216,8 +216,13 @@ func (r *Reader) readN(buf []byte, n int64) ([]byte, error) {
 	}
 	for int64(len(buf)) < n {
 		if len(buf) == cap(buf) {
+			// Double what has arrived, up to the declared length plus an
+			// eighth: messages of about the same size (splunkd's chunks)
+			// then fit in the storage of the first one instead of each
+			// slightly larger one allocating again. Storage stays below
+			// twice the bytes received.
 			grow := max(cap(buf), growStep)
-			want := min(int64(cap(buf)+grow), n)
+			want := min(int64(cap(buf)+grow), n+n/8)
 			nb := make([]byte, len(buf), want)
 			copy(nb, buf)
 			buf = nb

@@ -2,6 +2,7 @@ package chunked
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,11 +28,20 @@ type TableWriter struct {
 	rows  []int // rows[i]: end of row i in cells
 	open  bool  // a row has cells not yet ended
 
+	// The current row's copied input, when it is one span cell (see Copy):
+	// its index in cells plus one (0: none) and the row it came from.
+	span     int
+	spanRow  Row
+	expanded []outCell // scratch for expand
+
 	// column map for Copy, cached per source table generation
 	srcGen  uint64
 	srcTab  *Table
 	srcCols []int
 	srcs    [][]byte // srcs[k-1]: body of source k
+	// srcSpan: the source's columns are consecutive writer columns, so a
+	// copied row is one cell; srcUsed: those columns are marked used.
+	srcSpan, srcUsed bool
 
 	pos    []int  // per-column scratch for encodeRows
 	colMap []int  // scratch for Encode
@@ -41,13 +51,14 @@ type TableWriter struct {
 	rowsHint int
 }
 
-// outCell is one cell of a row: its column and where its encoded bytes
-// are, without pointers so the collector never scans the cell slice. src 0
-// is the arena (values set by the command); src k > 0 is the body of the
-// k-th input table rows were copied from (valid until that table's next
+// outCell is one cell of a row, or n > 1 consecutive cells of a copied
+// input row (commas included): its first column and where its encoded
+// bytes are, without pointers so the collector never scans the cell slice.
+// src 0 is the arena (values set by the command); src k > 0 is the body of
+// the k-th input table rows were copied from (valid until that table's next
 // Parse, which [Run] never calls before the reply is encoded).
 type outCell struct {
-	col, src, off, end int32
+	col, n, src, off, end int32
 }
 
 // Reset forgets all rows (keeping registered fields and buffers).
@@ -59,6 +70,8 @@ func (w *TableWriter) Reset() {
 	w.cells = w.cells[:0]
 	w.rows = w.rows[:0]
 	w.open = false
+	w.span = 0
+	w.srcUsed = false
 	clear(w.used)
 }
 
@@ -145,6 +158,46 @@ func setMulti[S string | []byte](w *TableWriter, col int, vals []S) {
 		w.Set(col, []byte(vals[0]))
 		return
 	}
+	var seen uint8
+	for _, v := range vals {
+		seen |= scanBits(v)
+	}
+	if seen&2 != 0 {
+		// Not all ASCII: the slow path, which repairs invalid UTF-8.
+		setMultiRepair(w, col, vals)
+		return
+	}
+	// The plain cell, values joined by LF: always quoted.
+	start := len(w.arena)
+	w.arena = append(w.arena, '"')
+	for i, v := range vals {
+		if i > 0 {
+			w.arena = append(w.arena, '\n')
+		}
+		w.arena = appendEscaped(w.arena, v)
+	}
+	w.arena = append(w.arena, '"')
+	w.add(col, start)
+
+	m := w.mvCol[col]
+	if m < 0 {
+		m = w.Field(mvPrefix + w.names[col])
+		w.mvCol[col] = m
+	}
+	start = len(w.arena)
+	if seen&1 == 0 {
+		// $-encoded values need no quoting: the cell is written as it is.
+		w.arena = AppendMultivalue(w.arena, vals)
+	} else {
+		tmp := AppendMultivalue(w.mvbuf[:0], vals)
+		w.arena = appendCSV(w.arena, tmp)
+		w.mvbuf = tmp
+	}
+	w.add(m, start)
+}
+
+// setMultiRepair is setMulti for values that may not be valid UTF-8.
+func setMultiRepair[S string | []byte](w *TableWriter, col int, vals []S) {
 	start := len(w.arena)
 	tmp := w.mvbuf[:0]
 	for i, v := range vals {
@@ -177,9 +230,28 @@ func (w *TableWriter) SetRaw(col int, raw []byte) {
 }
 
 func (w *TableWriter) add(col, start int) {
-	w.cells = append(w.cells, outCell{col: int32(col), off: int32(start), end: int32(len(w.arena))})
+	if w.span > 0 {
+		if sc := w.cells[w.span-1]; int32(col) >= sc.col && int32(col) < sc.col+sc.n {
+			w.expand() // a copied field set again: its cell must be its own
+		}
+	}
+	w.cells = append(w.cells, outCell{col: int32(col), n: 1, off: int32(start), end: int32(len(w.arena))})
 	w.used[col] = true
 	w.open = true
+}
+
+// expand replaces the current row's span cell by one cell per field.
+func (w *TableWriter) expand() {
+	sc := w.cells[w.span-1]
+	t, r := w.spanRow.t, w.spanRow.i
+	n := len(t.names)
+	one := w.expanded[:0]
+	for i, c := range t.cells[r*n : r*n+n] {
+		one = append(one, outCell{col: int32(w.srcCols[i]), n: 1, src: sc.src, off: c.rs, end: c.re})
+	}
+	w.cells = slices.Replace(w.cells, w.span-1, w.span, one...)
+	w.expanded = one
+	w.span = 0
 }
 
 // Copy copies every field of an input row, as it was encoded, into the
@@ -194,11 +266,20 @@ func (w *TableWriter) Copy(r Row) {
 			w.srcCols = append(w.srcCols, w.Field(name))
 		}
 		w.srcs = append(w.srcs, t.body)
+		w.srcSpan, w.srcUsed = len(w.srcCols) > 1, false
+		for i := 1; i < len(w.srcCols); i++ {
+			if w.srcCols[i] != w.srcCols[0]+i {
+				w.srcSpan = false
+			}
+		}
 	}
 	src := int32(len(w.srcs))
 	// The cells alias the input body rather than being copied: the row is
 	// encoded before the table is parsed again.
 	n := len(t.names)
+	if n == 0 {
+		return
+	}
 	rows := t.nrows
 	if w.rowsHint > 0 {
 		rows = min(rows, w.rowsHint)
@@ -208,9 +289,29 @@ func (w *TableWriter) Copy(r Row) {
 		// added fields per row, so the slice does not grow row by row.
 		w.cells = make([]outCell, 0, want)
 	}
-	for i, c := range t.cells[r.i*n : r.i*n+n] {
+	if w.span > 0 {
+		w.expand() // two copies in one row: only the last is a span
+	}
+	in := t.cells[r.i*n : r.i*n+n]
+	if w.srcSpan {
+		// The fields are consecutive columns here as in the body: the
+		// row's bytes from its first cell to its last, commas included,
+		// are one span.
+		if !w.srcUsed {
+			for _, col := range w.srcCols {
+				w.used[col] = true
+			}
+			w.srcUsed = true
+		}
+		w.span = len(w.cells) + 1
+		w.spanRow = r
+		w.cells = append(w.cells, outCell{col: int32(w.srcCols[0]), n: int32(n), src: src, off: in[0].rs, end: in[n-1].re})
+		w.open = true
+		return
+	}
+	for i, c := range in {
 		col := w.srcCols[i]
-		w.cells = append(w.cells, outCell{col: int32(col), src: src, off: c.rs, end: c.re})
+		w.cells = append(w.cells, outCell{col: int32(col), n: 1, src: src, off: c.rs, end: c.re})
 		w.used[col] = true
 	}
 	w.open = true
@@ -220,6 +321,7 @@ func (w *TableWriter) Copy(r Row) {
 func (w *TableWriter) EndRow() {
 	w.rows = append(w.rows, len(w.cells))
 	w.open = false
+	w.span = 0
 }
 
 // Encode appends the CSV body (header and rows, LF line ends) to dst. A
@@ -271,22 +373,6 @@ func endRow(dst []byte, rowStart int) []byte {
 	return append(dst, '\n')
 }
 
-// dense reports whether a row's cells are exactly the used columns in
-// column order.
-func (w *TableWriter) dense(cells []outCell, nused int) bool {
-	if len(cells) != nused {
-		return false
-	}
-	prev := int32(-1)
-	for _, oc := range cells {
-		if oc.col <= prev {
-			return false
-		}
-		prev = oc.col
-	}
-	return true // nused distinct columns, all set in this reply, so all used
-}
-
 func (w *TableWriter) appendCell(dst []byte, oc outCell) []byte {
 	if oc.src == 0 {
 		return append(dst, w.arena[oc.off:oc.end]...)
@@ -317,11 +403,41 @@ func scanCell[S string | []byte](v S) (quote, ascii bool) {
 	if len(v) == 0 {
 		return false, true
 	}
+	seen := scanBits(v)
+	return seen&1 != 0 || v[0] == ' ' || v[len(v)-1] == ' ', seen&2 == 0
+}
+
+// scanBits returns the union of the cellClass bits of v's bytes.
+func scanBits[S string | []byte](v S) uint8 {
 	var seen uint8
 	for i := 0; i < len(v); i++ {
 		seen |= cellClass[v[i]]
 	}
-	return seen&1 != 0 || v[0] == ' ' || v[len(v)-1] == ' ', seen&2 == 0
+	return seen
+}
+
+// appendEscaped appends v with every quote doubled, as inside a quoted
+// cell.
+func appendEscaped[S string | []byte](dst []byte, v S) []byte {
+	for {
+		i := index(v, '"')
+		if i < 0 {
+			return append(dst, v...)
+		}
+		dst = append(dst, v[:i+1]...)
+		dst = append(dst, '"')
+		v = v[i+1:]
+	}
+}
+
+func index[S string | []byte](v S, c byte) int {
+	switch v := any(v).(type) {
+	case string:
+		return strings.IndexByte(v, c)
+	case []byte:
+		return bytes.IndexByte(v, c)
+	}
+	panic("unreachable")
 }
 
 func appendCSV(dst, v []byte) []byte {
@@ -333,12 +449,7 @@ func appendCSV(dst, v []byte) []byte {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')
-	for _, c := range v {
-		if c == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, c)
-	}
+	dst = appendEscaped(dst, v)
 	return append(dst, '"')
 }
 
@@ -351,12 +462,7 @@ func appendCSVString(dst []byte, v string) []byte {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, v[i])
-	}
+	dst = appendEscaped(dst, v)
 	return append(dst, '"')
 }
 
@@ -386,20 +492,15 @@ func appendInt(dst []byte, v int) []byte {
 // encodeRows appends the writer's rows (no header) with cells placed by
 // global column: colMap[c] is the output position of local column c (-1
 // for a column no row set) and n the number of output columns.
+//
+// A row whose cells come in increasing output position (the common case:
+// the copied input, then the added fields in the order they were
+// registered) is written in one pass, runs of empty cells as runs of
+// commas; any other row (a field set twice, fields set out of order) goes
+// through a per-position table where the last value set wins.
 func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 	if w.open {
 		w.EndRow()
-	}
-	monotonic := true
-	prev := -1
-	for c, g := range colMap {
-		if g < 0 || !w.used[c] {
-			continue
-		}
-		if g <= prev {
-			monotonic = false
-		}
-		prev = g
 	}
 	if cap(w.pos) < n {
 		w.pos = make([]int, n)
@@ -410,31 +511,62 @@ func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 		cells := w.cells[begin:end]
 		begin = end
 		rowStart := len(dst)
-		if monotonic && w.dense(cells, n) {
-			for k, oc := range cells {
-				if k > 0 {
-					dst = append(dst, ',')
-				}
-				dst = w.appendCell(dst, oc)
+		next, commas := 0, 0 // next free position; commas written
+		inOrder := true
+		for _, oc := range cells {
+			g := colMap[oc.col]
+			if g < next {
+				inOrder = false
+				break
 			}
+			dst = appendCommas(dst, g-commas)
+			dst = w.appendCell(dst, oc)
+			next = g + int(oc.n)
+			commas = next - 1
+		}
+		if inOrder {
+			dst = appendCommas(dst, n-1-commas)
 			dst = endRow(dst, rowStart)
 			continue
 		}
+		dst = dst[:rowStart]
 		for i := range pos {
 			pos[i] = -1
 		}
 		for k, oc := range cells {
-			pos[colMap[oc.col]] = k
+			g := colMap[oc.col]
+			pos[g] = k
+			for j := g + 1; j < g+int(oc.n); j++ {
+				pos[j] = -1 // covered by the span; a later cell there was split off it
+			}
 		}
-		for g := range pos {
+		for g := 0; g < n; {
 			if g > 0 {
 				dst = append(dst, ',')
 			}
-			if k := pos[g]; k >= 0 {
-				dst = w.appendCell(dst, cells[k])
+			k := pos[g]
+			if k < 0 {
+				g++
+				continue
 			}
+			dst = w.appendCell(dst, cells[k])
+			g += int(cells[k].n)
 		}
 		dst = endRow(dst, rowStart)
+	}
+	return dst
+}
+
+// commaRun is a run of commas to append empty cells from.
+var commaRun = []byte(strings.Repeat(",", 64))
+
+func appendCommas(dst []byte, k int) []byte {
+	for k > len(commaRun) {
+		dst = append(dst, commaRun...)
+		k -= len(commaRun)
+	}
+	if k > 0 {
+		dst = append(dst, commaRun[:k]...)
 	}
 	return dst
 }

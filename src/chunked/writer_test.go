@@ -130,3 +130,101 @@ func TestTableWriterOneColumnEmpty(t *testing.T) {
 	w.EndRow()
 	require.Empty(t, w.Encode(nil), "rows without fields make no body")
 }
+
+// TestTableWriterRowShapes: rows written in one pass (cells in column
+// order) and rows that need the per-position table (out of order, a field
+// set twice, a copied field set again, two copies in one row) encode alike.
+func TestTableWriterRowShapes(t *testing.T) {
+	in := "x,y,z\n1,\"two, with comma\",3\n4,5,6\n"
+	var tab Table
+	require.NoError(t, tab.Parse([]byte(in)))
+	for _, tt := range []struct {
+		name, reason string
+		write        func(w *TableWriter)
+		want         string
+	}{
+		{"in order", "copied span then added fields in registration order",
+			func(w *TableWriter) {
+				w.Copy(tab.Row(0))
+				w.SetString(w.Field("a"), "A")
+				w.SetString(w.Field("b"), "B")
+			},
+			"x,y,z,a,b\n1,\"two, with comma\",3,A,B\n"},
+		{"gap", "an unset field between two set ones is an empty cell",
+			func(w *TableWriter) {
+				a, _, c := w.Field("a"), w.Field("b"), w.Field("c")
+				w.Copy(tab.Row(0))
+				w.SetString(a, "A")
+				w.SetString(c, "C")
+				w.EndRow()
+				w.Copy(tab.Row(1))
+				w.SetString(w.Field("b"), "B")
+			},
+			"a,b,c,x,y,z\nA,,C,1,\"two, with comma\",3\n,B,,4,5,6\n"},
+		{"out of order", "fields set in another order than registered",
+			func(w *TableWriter) {
+				a, b := w.Field("a"), w.Field("b")
+				w.Copy(tab.Row(0))
+				w.SetString(b, "B")
+				w.SetString(a, "A")
+			},
+			"a,b,x,y,z\nA,B,1,\"two, with comma\",3\n"},
+		{"set twice", "the last value wins",
+			func(w *TableWriter) {
+				a := w.Field("a")
+				w.SetString(a, "first")
+				w.SetString(a, "last")
+			},
+			"a\nlast\n"},
+		{"copied field set", "a field of the copied row set again replaces only that cell",
+			func(w *TableWriter) {
+				w.Copy(tab.Row(0))
+				w.SetString(w.Field("y"), "new")
+				w.SetString(w.Field("a"), "A")
+			},
+			"x,y,z,a\n1,new,3,A\n"},
+		{"copied field set first", "a field set before the copy is replaced by the copy",
+			func(w *TableWriter) {
+				w.Field("x")
+				w.Field("y")
+				w.Field("z")
+				w.SetString(w.Field("y"), "old")
+				w.Copy(tab.Row(1))
+			},
+			"x,y,z\n4,5,6\n"},
+		{"two copies", "the second copy replaces the first",
+			func(w *TableWriter) {
+				w.Copy(tab.Row(0))
+				w.Copy(tab.Row(1))
+				w.SetString(w.Field("x"), "X")
+			},
+			"x,y,z\nX,5,6\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var w TableWriter
+			tt.write(&w)
+			require.Equal(t, tt.want, string(w.Encode(nil)), tt.reason)
+		})
+	}
+}
+
+func TestTableWriterMultivalueQuoting(t *testing.T) {
+	var w TableWriter
+	c := w.Field("v")
+	w.SetMulti(c, []string{`say "hi"`, "a,b", "x$y"})
+	w.EndRow()
+	w.SetMulti(c, []string{"ok", "bad\xffbyte"})
+	w.EndRow()
+	out := w.Encode(nil)
+	var tab Table
+	require.NoError(t, tab.Parse(out))
+	for i, want := range [][]string{{`say "hi"`, "a,b", "x$y"}, {"ok", "bad\uFFFDbyte"}} {
+		vals, err := tab.Row(i).Values(tab.Index("v"))
+		require.NoError(t, err)
+		require.Equal(t, want, vals, "row %d: quotes, commas and $ survive; invalid UTF-8 is replaced", i)
+		require.Equal(t, strings.Join(want, "\n"), string(tab.Row(i).Get(tab.Index("v"))), "the plain cell joins the values")
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
+	require.NoError(t, err, "encoding/csv reads it")
+	require.Len(t, recs, 3)
+}
