@@ -43,7 +43,6 @@ type TableWriter struct {
 	// copied row is one cell; srcUsed: those columns are marked used.
 	srcSpan, srcUsed bool
 
-	pos    []int  // per-column scratch for encodeRows
 	colMap []int  // scratch for Encode
 	mvbuf  []byte // scratch for SetMulti
 	// rowsHint, when set, is how many input rows this writer will copy (a
@@ -493,68 +492,58 @@ func appendInt(dst []byte, v int) []byte {
 // global column: colMap[c] is the output position of local column c (-1
 // for a column no row set) and n the number of output columns.
 //
-// A row whose cells come in increasing output position (the common case:
-// the copied input, then the added fields in the order they were
-// registered) is written in one pass, runs of empty cells as runs of
-// commas; any other row (a field set twice, fields set out of order) goes
-// through a per-position table where the last value set wins.
+// Each row is written in one pass over its cells in output order, runs of
+// empty cells as runs of commas. Cells usually come in that order (the
+// copied input, then the added fields as registered); a row that does not
+// (a __mv_ column registered late, fields set out of order, a field set
+// twice) is first put in order by a stable insertion sort, cheap on a few
+// dozen nearly sorted cells. Where two cells share a position the later one
+// set wins; a copied row's span wins over the cells it covers, which were
+// set before it (add splits the span of a field set after the copy).
 func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 	if w.open {
 		w.EndRow()
 	}
-	if cap(w.pos) < n {
-		w.pos = make([]int, n)
-	}
-	pos := w.pos[:n]
 	begin := 0
 	for _, end := range w.rows {
 		cells := w.cells[begin:end]
 		begin = end
 		rowStart := len(dst)
-		next, commas := 0, 0 // next free position; commas written
-		inOrder := true
-		for _, oc := range cells {
-			g := colMap[oc.col]
-			if g < next {
-				inOrder = false
+		for i := 1; i < len(cells); i++ {
+			if colMap[cells[i].col] < colMap[cells[i-1].col] {
+				sortCells(cells, colMap)
 				break
+			}
+		}
+		next, commas := 0, 0 // next free position; commas written
+		for k, oc := range cells {
+			g := colMap[oc.col]
+			if g < next || k+1 < len(cells) && colMap[cells[k+1].col] == g {
+				continue // covered by a span, or set again later
 			}
 			dst = appendCommas(dst, g-commas)
 			dst = w.appendCell(dst, oc)
 			next = g + int(oc.n)
 			commas = next - 1
 		}
-		if inOrder {
-			dst = appendCommas(dst, n-1-commas)
-			dst = endRow(dst, rowStart)
-			continue
-		}
-		dst = dst[:rowStart]
-		for i := range pos {
-			pos[i] = -1
-		}
-		for k, oc := range cells {
-			g := colMap[oc.col]
-			pos[g] = k
-			for j := g + 1; j < g+int(oc.n); j++ {
-				pos[j] = -1 // covered by the span; a later cell there was split off it
-			}
-		}
-		for g := 0; g < n; {
-			if g > 0 {
-				dst = append(dst, ',')
-			}
-			k := pos[g]
-			if k < 0 {
-				g++
-				continue
-			}
-			dst = w.appendCell(dst, cells[k])
-			g += int(cells[k].n)
-		}
+		dst = appendCommas(dst, n-1-commas)
 		dst = endRow(dst, rowStart)
 	}
 	return dst
+}
+
+// sortCells sorts a row's cells by output position, keeping the order in
+// which cells of one position were set.
+func sortCells(cells []outCell, colMap []int) {
+	for i := 1; i < len(cells); i++ {
+		c := cells[i]
+		g := colMap[c.col]
+		j := i
+		for ; j > 0 && colMap[cells[j-1].col] > g; j-- {
+			cells[j] = cells[j-1]
+		}
+		cells[j] = c
+	}
 }
 
 // commaRun is a run of commas to append empty cells from.
