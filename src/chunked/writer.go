@@ -2,6 +2,7 @@ package chunked
 
 import (
 	"bytes"
+	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -43,8 +44,15 @@ type TableWriter struct {
 	// copied row is one cell; srcUsed: those columns are marked used.
 	srcSpan, srcUsed bool
 
-	colMap []int  // scratch for Encode
-	mvbuf  []byte // scratch for SetMulti
+	colMap  []int  // scratch for Encode
+	mvbuf   []byte // scratch for SetMulti
+	scratch []byte // scratch for EncodedLen and WriteBody
+
+	// Direct encoding (see direct.go).
+	direct bool
+	blocks [][]byte
+	drows  []directRow
+	ident  []int
 	// rowsHint, when set, is how many input rows this writer will copy (a
 	// worker's share), for sizing its cells once.
 	rowsHint int
@@ -72,6 +80,10 @@ func (w *TableWriter) Reset() {
 	w.span = 0
 	w.srcUsed = false
 	clear(w.used)
+	w.direct = false
+	clear(w.blocks)
+	w.blocks = w.blocks[:0]
+	w.drows = w.drows[:0]
 }
 
 // Field returns the column handle for name, registering it if new.
@@ -318,21 +330,40 @@ func (w *TableWriter) Copy(r Row) {
 
 // EndRow ends the current row. A row with no field set is still a row.
 func (w *TableWriter) EndRow() {
-	w.rows = append(w.rows, len(w.cells))
 	w.open = false
 	w.span = 0
+	if w.direct {
+		w.endDirect()
+		w.rows = append(w.rows, 0)
+		return
+	}
+	w.rows = append(w.rows, len(w.cells))
 }
 
 // Encode appends the CSV body (header and rows, LF line ends) to dst. A
 // reply with no rows encodes to nothing.
 func (w *TableWriter) Encode(dst []byte) []byte {
+	n := w.layout()
+	if n == 0 {
+		return dst
+	}
+	dst = w.appendHeader(dst)
+	if w.direct {
+		return w.appendDirect(dst)
+	}
+	return w.encodeRows(dst, w.colMap, n)
+}
+
+// layout numbers the used columns in order (w.colMap: each local column's
+// place, -1 if unused) and returns how many there are; 0 when there is
+// nothing to encode (no rows, or rows without fields).
+func (w *TableWriter) layout() int {
 	if w.open {
 		w.EndRow()
 	}
 	if len(w.rows) == 0 {
-		return dst
+		return 0
 	}
-	// Number the used columns in order: the header, and each cell's place.
 	colMap := w.colMap[:0]
 	n := 0
 	for c := range w.names {
@@ -344,9 +375,10 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		}
 	}
 	w.colMap = colMap
-	if n == 0 {
-		return dst // rows without fields: nothing splunkd could read
-	}
+	return n
+}
+
+func (w *TableWriter) appendHeader(dst []byte) []byte {
 	first := true
 	for c, name := range w.names {
 		if !w.used[c] {
@@ -358,8 +390,83 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		first = false
 		dst = appendCSVString(dst, name)
 	}
-	dst = append(dst, '\n')
-	return w.encodeRows(dst, colMap, n)
+	return append(dst, '\n')
+}
+
+// EncodedLen returns the length of the body [TableWriter.Encode] would
+// append, without encoding it.
+func (w *TableWriter) EncodedLen() int {
+	n := w.layout()
+	if n == 0 {
+		return 0
+	}
+	w.scratch = w.appendHeader(w.scratch[:0])
+	size := len(w.scratch)
+	if w.direct {
+		return size + w.directLen()
+	}
+	begin := 0
+	for _, end := range w.rows {
+		size += w.rowLen(w.cells[begin:end], w.colMap, n)
+		begin = end
+	}
+	return size
+}
+
+// rowLen is the encoded length of one row, line end included; it follows
+// encodeRows cell for cell.
+func (w *TableWriter) rowLen(cells []outCell, colMap []int, n int) int {
+	orderCells(cells, colMap)
+	next, commas, size := 0, 0, 0
+	for k, oc := range cells {
+		g := colMap[oc.col]
+		if g < next || k+1 < len(cells) && colMap[cells[k+1].col] == g {
+			continue
+		}
+		size += g - commas + int(oc.end-oc.off)
+		next = g + int(oc.n)
+		commas = next - 1
+	}
+	size += n - 1 - commas
+	if size == 0 {
+		size = 2 // endRow's ""
+	}
+	return size + 1
+}
+
+// WriteBody writes the body [TableWriter.Encode] would append to out, a
+// slice of rows at a time through a reused buffer, so a large reply is
+// never held encoded whole beside the rows it is encoded from. It returns
+// the bytes written.
+func (w *TableWriter) WriteBody(out io.Writer) (int, error) {
+	n := w.layout()
+	if n == 0 {
+		return 0, nil
+	}
+	const piece = 256 << 10
+	buf := w.appendHeader(w.scratch[:0])
+	if w.direct {
+		k, err := w.writeDirect(out, buf)
+		w.scratch = buf[:0]
+		return k, err
+	}
+	total := 0
+	begin := 0
+	for i, end := range w.rows {
+		buf = w.encodeRow(buf, w.cells[begin:end], w.colMap, n)
+		begin = end
+		if len(buf) >= piece || i == len(w.rows)-1 {
+			k, err := out.Write(buf)
+			total += k
+			if err != nil {
+				w.scratch = buf[:0]
+				return total, err
+			}
+			buf = buf[:0]
+		}
+	}
+	w.scratch = buf[:0]
+	return total, nil
 }
 
 // endRow ends a row begun at rowStart. A row that wrote nothing (one
@@ -506,30 +613,39 @@ func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 	}
 	begin := 0
 	for _, end := range w.rows {
-		cells := w.cells[begin:end]
+		dst = w.encodeRow(dst, w.cells[begin:end], colMap, n)
 		begin = end
-		rowStart := len(dst)
-		for i := 1; i < len(cells); i++ {
-			if colMap[cells[i].col] < colMap[cells[i-1].col] {
-				sortCells(cells, colMap)
-				break
-			}
-		}
-		next, commas := 0, 0 // next free position; commas written
-		for k, oc := range cells {
-			g := colMap[oc.col]
-			if g < next || k+1 < len(cells) && colMap[cells[k+1].col] == g {
-				continue // covered by a span, or set again later
-			}
-			dst = appendCommas(dst, g-commas)
-			dst = w.appendCell(dst, oc)
-			next = g + int(oc.n)
-			commas = next - 1
-		}
-		dst = appendCommas(dst, n-1-commas)
-		dst = endRow(dst, rowStart)
 	}
 	return dst
+}
+
+func (w *TableWriter) encodeRow(dst []byte, cells []outCell, colMap []int, n int) []byte {
+	rowStart := len(dst)
+	orderCells(cells, colMap)
+	next, commas := 0, 0 // next free position; commas written
+	for k, oc := range cells {
+		g := colMap[oc.col]
+		if g < next || k+1 < len(cells) && colMap[cells[k+1].col] == g {
+			continue // covered by a span, or set again later
+		}
+		dst = appendCommas(dst, g-commas)
+		dst = w.appendCell(dst, oc)
+		next = g + int(oc.n)
+		commas = next - 1
+	}
+	dst = appendCommas(dst, n-1-commas)
+	return endRow(dst, rowStart)
+}
+
+// orderCells sorts a row's cells by output position unless they already
+// are.
+func orderCells(cells []outCell, colMap []int) {
+	for i := 1; i < len(cells); i++ {
+		if colMap[cells[i].col] < colMap[cells[i-1].col] {
+			sortCells(cells, colMap)
+			return
+		}
+	}
 }
 
 // sortCells sorts a row's cells by output position, keeping the order in

@@ -125,10 +125,13 @@ func TestTableWriterOneColumnEmpty(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, recs, 4, "encoding/csv keeps the row")
 
+	require.Equal(t, len(out), w.EncodedLen(), "the length counts the \"\" of an empty lone cell")
+
 	w.Reset()
 	w.EndRow()
 	w.EndRow()
 	require.Empty(t, w.Encode(nil), "rows without fields make no body")
+	require.Zero(t, w.EncodedLen())
 }
 
 // TestTableWriterRowShapes: rows written in one pass (cells in column
@@ -204,6 +207,12 @@ func TestTableWriterRowShapes(t *testing.T) {
 			var w TableWriter
 			tt.write(&w)
 			require.Equal(t, tt.want, string(w.Encode(nil)), tt.reason)
+			require.Equal(t, len(tt.want), w.EncodedLen(), "the length is known before encoding")
+			var b strings.Builder
+			n, err := w.WriteBody(&b)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, b.String(), "written in pieces, the same body")
+			require.Equal(t, len(tt.want), n)
 		})
 	}
 }
@@ -227,4 +236,99 @@ func TestTableWriterMultivalueQuoting(t *testing.T) {
 	recs, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
 	require.NoError(t, err, "encoding/csv reads it")
 	require.Len(t, recs, 3)
+}
+
+// TestTableWriterWriteBodyLarge: a body of many pieces is the one Encode
+// makes, and its length is the one announced.
+func TestTableWriterWriteBodyLarge(t *testing.T) {
+	var w TableWriter
+	a, b := w.Field("a"), w.Field("b")
+	for i := 0; i < 50_000; i++ {
+		w.SetInt(a, i)
+		if i%3 == 0 {
+			w.SetString(b, "x, \"quoted\"")
+		}
+		w.EndRow()
+	}
+	want := w.Encode(nil)
+	require.Greater(t, len(want), 256<<10, "more than one piece")
+	require.Equal(t, len(want), w.EncodedLen())
+	var got strings.Builder
+	n, err := w.WriteBody(&got)
+	require.NoError(t, err)
+	require.Equal(t, len(want), n)
+	require.Equal(t, string(want), got.String())
+}
+
+// TestTableWriterEncodeEachRow: a writer that encodes rows as they end
+// sends the body the cell-keeping writer sends, whatever fields were
+// registered late, set in some rows only, or never set.
+func TestTableWriterEncodeEachRow(t *testing.T) {
+	var in Table
+	require.NoError(t, in.Parse([]byte("x,y\n1,\"a,b\"\n2,\"say \"\"hi\"\"\"\n")))
+	for _, tt := range []struct {
+		name  string
+		write func(w *TableWriter)
+	}{
+		{"all registered first", func(w *TableWriter) {
+			a, b := w.Field("a"), w.Field("b")
+			for i := 0; i < 3; i++ {
+				w.SetInt(a, i)
+				w.SetString(b, "v,"+strings.Repeat("x", i))
+				w.EndRow()
+			}
+		}},
+		{"late and unused fields", func(w *TableWriter) {
+			a := w.Field("a")
+			w.Field("never")
+			w.SetString(a, "1")
+			w.EndRow()
+			w.SetString(w.Field("late"), "q\"uote")
+			w.EndRow()
+			w.SetMulti(w.Field("mv"), []string{"p", "q"})
+			w.SetString(a, "3")
+			w.EndRow()
+		}},
+		{"copied rows", func(w *TableWriter) {
+			for i := 0; i < in.Len(); i++ {
+				w.Copy(in.Row(i))
+				w.SetString(w.Field("y"), "replaced")
+				w.EndRow()
+			}
+		}},
+		{"one empty column", func(w *TableWriter) {
+			c := w.Field("a")
+			w.SetString(c, "")
+			w.EndRow()
+			w.SetString(c, "x")
+			w.EndRow()
+		}},
+		{"many rows", func(w *TableWriter) {
+			a, b := w.Field("a"), w.Field("b")
+			for i := 0; i < 100_000; i++ {
+				w.SetInt(a, i)
+				if i == 99_999 {
+					w.SetString(w.Field("last"), "only here")
+				}
+				w.SetString(b, "twenty bytes of text")
+				w.EndRow()
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var cells, direct TableWriter
+			tt.write(&cells)
+			direct.EncodeEachRow()
+			tt.write(&direct)
+			want := cells.Encode(nil)
+			require.Equal(t, string(want), string(direct.Encode(nil)))
+			require.Equal(t, len(want), direct.EncodedLen())
+			var b strings.Builder
+			n, err := direct.WriteBody(&b)
+			require.NoError(t, err)
+			require.Equal(t, len(want), n)
+			require.Equal(t, string(want), b.String())
+			require.Equal(t, cells.Len(), direct.Len())
+		})
+	}
 }
