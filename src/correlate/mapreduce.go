@@ -285,10 +285,18 @@ func (r *reducer) Add(t *chunked.Table) error {
 			}
 		}
 	}
+	// Everything kept is a copy: the chunk (all the partial rows, as one
+	// body) is let go of now rather than held while the reply is built.
+	t.Release()
 	return nil
 }
 
+// Finish writes the result rows. The reply goes out as one chunk (one
+// reply per request, none unsolicited, no partial chunks: SCPV2.md §4.2),
+// so it is held whole until sent; each row is encoded as it ends, which
+// keeps it once, as the bytes sent.
 func (r *reducer) Finish(w *chunked.TableWriter) error {
+	w.EncodeEachRow()
 	return r.finish(r, w)
 }
 
