@@ -232,7 +232,11 @@ func (r *Reader) readN(buf []byte, n int64) ([]byte, error) {
 			// slightly larger one allocating again. Storage stays below
 			// twice the bytes received.
 			grow := max(cap(buf), growStep)
-			want := min(int64(cap(buf)+grow), n+n/8)
+			limit := n
+			if n <= keepBody {
+				limit += n / 8 // a body above keepBody is not kept: no room for a next one
+			}
+			want := min(int64(cap(buf)+grow), limit)
 			nb := make([]byte, len(buf), want)
 			copy(nb, buf)
 			buf = nb

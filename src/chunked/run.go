@@ -374,7 +374,11 @@ func (s *session) execute(m Message) (err error) {
 	c.messages = c.messages[:0]
 	c.parts = c.parts[:0]
 	c.Out.Reset()
-	if err := c.In.ParseWorkers(m.Body, s.workers); err != nil {
+	// From here on the body is the table's: a processor that releases the
+	// table (see Table.Release) lets go of the body too.
+	body := m.Body
+	m.Body = nil
+	if err := c.In.ParseWorkers(body, s.workers); err != nil {
 		return placeCSV(m, &c.In, err)
 	}
 	if c.In.Repaired() && !s.repairWarn {
