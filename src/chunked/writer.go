@@ -295,9 +295,10 @@ func (w *TableWriter) Copy(r Row) {
 	if w.rowsHint > 0 {
 		rows = min(rows, w.rowsHint)
 	}
-	if want := rows * (n + 4); len(w.cells) == 0 && cap(w.cells) < want {
+	if want := rows * (n + 4); !w.direct && len(w.cells) == 0 && cap(w.cells) < want {
 		// First row of a reply: room for every input cell and a few
-		// added fields per row, so the slice does not grow row by row.
+		// added fields per row, so the slice does not grow row by row
+		// (a writer that encodes each row as it ends needs one row's).
 		w.cells = make([]outCell, 0, want)
 	}
 	if w.span > 0 {

@@ -298,7 +298,8 @@ func (r *reducer) Add(t *chunked.Table) error {
 }
 
 // Finish writes the result rows. The reply goes out as one chunk (one
-// reply per request, none unsolicited, no partial chunks: SCPV2.md §4.2),
+// reply per request, none unsolicited, no partial chunks: the protocol
+// notes, ../shared/reference/SCPV2.md §4.2),
 // so it is held whole until sent; each row is encoded as it ends, which
 // keeps it once, as the bytes sent.
 func (r *reducer) Finish(w *chunked.TableWriter) error {
