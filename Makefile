@@ -13,7 +13,7 @@ FUZZPARALLEL ?= 2
 
 export CGO_ENABLED := 0
 
-.PHONY: build test bench lint demo release package fuzz clean
+.PHONY: build test bench bench-all lint demo release package fuzz clean
 
 ## build: host executables in bin/
 build:
@@ -24,8 +24,31 @@ build:
 test: build package
 	GO=$(GO) bin/testsummary ./src/...
 
-## bench: benchmarks (throughput through real processes and pipes, allocations)
+## bench: the issue-10 targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102correlate's reduce peak memory and events/s; BENCHCOUNT runs each (range shown)
+BENCHCOUNT ?= 3
 bench: build
+	@{ $(GO) test ./src/score -run '^$$' -bench 'Throughput/(emulator|emulator-filter|driver|driver-filter)$$' -benchtime 5x -count $(BENCHCOUNT) && \
+	   $(GO) test ./src/correlate -run '^$$' -bench MapReduce -benchtime 1x -count $(BENCHCOUNT); } | awk ' \
+	function keep(k, v) { if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v; n[k]++ } \
+	function span(k, f) { return (k in lo) ? sprintf(f "-" f " (%d runs)", lo[k], hi[k], n[k]) : "not run" } \
+	{ print } \
+	/^BenchmarkThroughput\// { split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); for (i = 3; i < NF; i++) if ($$(i+1) == "ratio") keep(p[2], $$i) } \
+	/^BenchmarkMapReduce/ { for (i = 3; i < NF; i++) { if ($$(i+1) == "events/s") keep("events", $$i); if ($$(i+1) == "reduce-peak-MiB") keep("reduce", $$i); if ($$(i+1) == "map-peak-MiB") keep("map", $$i) } } \
+	END { \
+		print ""; \
+		printf "%-72s %-26s %s\n", "target", "measured", "goal"; \
+		printf "%-72s %-26s %s\n", "t1102score filter=false / echo, rows/s, strict emulator, 100k rows", span("emulator", "%.2f"), ">= 0.5"; \
+		printf "%-72s %-26s %s\n", "t1102score filter=true / echo, rows/s, strict emulator", span("emulator-filter", "%.2f"), ">= 0.8"; \
+		printf "%-72s %-26s %s\n", "t1102score filter=false / echo, rows/s, lean driver (the commands alone)", span("driver", "%.2f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "t1102score filter=true / echo, rows/s, lean driver", span("driver-filter", "%.2f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "t1102score / the original logic on splunklib (Python SDK)", "not measured: no splunklib", ">= 10 (splunklib cannot be installed on this machine)"; \
+		printf "%-72s %-26s %s\n", "t1102correlate reduce peak MiB, 1M events / 20k processes, 3 indexers", span("reduce", "%.0f"), "< 300"; \
+		printf "%-72s %-26s %s\n", "t1102correlate map peak MiB (each of 3)", span("map", "%.0f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "t1102correlate events/s end to end", span("events", "%.0f"), ">= 105000"; \
+	}'
+
+## bench-all: every benchmark of every package, with allocations
+bench-all: build
 	$(GO) test -run '^$$' -bench . -benchmem ./src/...
 
 ## lint: gofmt and go vet

@@ -90,9 +90,19 @@ func (r *Reader) Next() (Message, error) {
 		return m, r.errorf(r.offset, ErrTruncated, "body: got %d of %d bytes", len(r.body), bodyLen)
 	}
 	m.Meta, m.Body = r.meta, r.body
+	if cap(r.body) > keepBody {
+		// A body this large (a reduce phase's single chunk) belongs to
+		// the message alone: once its user lets go of it, it is garbage,
+		// rather than kept for a next message that may never be as big.
+		r.body = nil
+	}
 	r.index++
 	return m, nil
 }
+
+// keepBody is the largest body storage a Reader keeps for the next
+// message. splunkd's streaming chunks (a few MB) stay well below it.
+const keepBody = 32 << 20
 
 func (r *Reader) errorf(off int64, sentinel error, format string, args ...any) error {
 	return &Error{Chunk: r.index, Offset: off, Err: fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)}
@@ -216,8 +226,17 @@ func (r *Reader) readN(buf []byte, n int64) ([]byte, error) {
 	}
 	for int64(len(buf)) < n {
 		if len(buf) == cap(buf) {
+			// Double what has arrived, up to the declared length plus an
+			// eighth: messages of about the same size (splunkd's chunks)
+			// then fit in the storage of the first one instead of each
+			// slightly larger one allocating again. Storage stays below
+			// twice the bytes received.
 			grow := max(cap(buf), growStep)
-			want := min(int64(cap(buf)+grow), n)
+			limit := n
+			if n <= keepBody {
+				limit += n / 8 // a body above keepBody is not kept: no room for a next one
+			}
+			want := min(int64(cap(buf)+grow), limit)
 			nb := make([]byte, len(buf), want)
 			copy(nb, buf)
 			buf = nb
@@ -267,6 +286,27 @@ func (w *Writer) WriteMessage(meta []byte, body ...[]byte) error {
 	w.w.Write(meta)
 	for _, b := range body {
 		w.w.Write(b)
+	}
+	return w.w.Flush()
+}
+
+// WriteMessageFunc writes a message whose body of n bytes body writes, for
+// bodies encoded while they are sent. Writing other than n bytes is an
+// error (the header has already promised n).
+func (w *Writer) WriteMessageFunc(meta []byte, n int, body func(io.Writer) (int, error)) error {
+	w.hdr = append(w.hdr[:0], "chunked 1.0,"...)
+	w.hdr = strconv.AppendInt(w.hdr, int64(len(meta)), 10)
+	w.hdr = append(w.hdr, ',')
+	w.hdr = strconv.AppendInt(w.hdr, int64(n), 10)
+	w.hdr = append(w.hdr, '\n')
+	w.w.Write(w.hdr)
+	w.w.Write(meta)
+	k, err := body(w.w)
+	if err != nil {
+		return err
+	}
+	if k != n {
+		return fmt.Errorf("%w: body of %d bytes written, %d declared", ErrCommand, k, n)
 	}
 	return w.w.Flush()
 }

@@ -277,7 +277,6 @@ type session struct {
 	proc        Processor
 	config      Config
 	chunk       Chunk
-	body        []byte
 	meta        []byte
 	repairWarn  bool
 	replyFailed bool // writing to splunkd failed: no error reply possible
@@ -375,7 +374,11 @@ func (s *session) execute(m Message) (err error) {
 	c.messages = c.messages[:0]
 	c.parts = c.parts[:0]
 	c.Out.Reset()
-	if err := c.In.ParseWorkers(m.Body, s.workers); err != nil {
+	// From here on the body is the table's: a processor that releases the
+	// table (see Table.Release) lets go of the body too.
+	body := m.Body
+	m.Body = nil
+	if err := c.In.ParseWorkers(body, s.workers); err != nil {
 		return placeCSV(m, &c.In, err)
 	}
 	if c.In.Repaired() && !s.repairWarn {
@@ -401,8 +404,9 @@ func (s *session) execute(m Message) (err error) {
 		}
 		return s.send(reply, c.parts...)
 	}
-	s.body = c.Out.Encode(s.body[:0])
-	return s.send(reply, s.body)
+	// The body is encoded as it is written: a reply as large as a reduce
+	// phase's is not held a second time, encoded, beside its rows.
+	return s.sendTable(reply, &c.Out)
 }
 
 // rowPanic carries the row where a per-row handler panicked.
@@ -474,6 +478,20 @@ func (s *session) send(reply any, body ...[]byte) error {
 		return err
 	}
 	if err := s.w.WriteMessage(s.meta, body...); err != nil {
+		s.replyFailed = true
+		return fmt.Errorf("writing reply: %w", err)
+	}
+	return nil
+}
+
+// sendTable sends a reply whose body is the table t.
+func (s *session) sendTable(reply any, t *TableWriter) error {
+	var err error
+	s.meta, err = appendJSON(s.meta[:0], reply)
+	if err != nil {
+		return err
+	}
+	if err := s.w.WriteMessageFunc(s.meta, t.EncodedLen(), t.WriteBody); err != nil {
 		s.replyFailed = true
 		return fmt.Errorf("writing reply: %w", err)
 	}

@@ -173,10 +173,19 @@ func (t *Table) ParseWorkers(body []byte, workers int) error {
 			}
 		}
 		rows += sg.nrows
+		if cap(sg.cells) > keepCells {
+			// Copied into t.cells: a slice's own storage for a body this
+			// large (a reduce phase's) would double the table's size.
+			sg.cells, sg.unesc = nil, nil
+		}
 	}
 	t.nrows = rows
 	return nil
 }
+
+// keepCells is the most cells a slice parser keeps for the next body after
+// its cells were joined into the table's (16 bytes each: 8 MiB).
+const keepCells = 1 << 19
 
 // minParallelBytes is the smallest body worth cutting into slices (a
 // variable so tests can exercise slicing on small bodies).
@@ -256,10 +265,15 @@ func (ps *parser) parseRows(body []byte, from, to, ncols int) {
 	// Size the cells once: one line per row is the common case (quoted
 	// newlines only make this an overestimate). No slice can hold more
 	// cells than it has commas and line ends, whatever the header says.
+	// Quoted values with line ends (a reduce phase's lists) make lines
+	// many more than rows: then commas plus lines is the closer bound.
 	lines := bytes.Count(body[from:to], []byte{'\n'}) + 1
 	need := lines * ncols
-	if need > (to-from)+1 || need/ncols != lines {
-		need = bytes.Count(body[from:to], []byte{','}) + lines
+	overflow := need/ncols != lines
+	if overflow || need > (to-from)+1 || lines > 1024 {
+		if alt := bytes.Count(body[from:to], []byte{','}) + lines; overflow || alt < need {
+			need = alt
+		}
 	}
 	if cap(ps.cells) < need {
 		ps.cells = make([]cell, 0, need)
@@ -412,6 +426,18 @@ func (t *Table) setHeader(ps *parser) error {
 		t.mv = append(t.mv, j)
 	}
 	return nil
+}
+
+// Release empties t and lets go of its storage and of the body its cells
+// alias: for a processor that has folded a large chunk into its own state
+// and would otherwise keep the chunk alive while it builds its reply. A
+// released table parses again like a new one.
+func (t *Table) Release() {
+	t.gen++
+	t.names, t.index, t.mv = nil, nil, nil
+	t.cells, t.unesc, t.body = nil, nil, nil
+	t.p, t.segs = parser{}, nil
+	t.nrows, t.repaired = 0, false
 }
 
 // Fields returns the field names of the header row, __mv_ columns included,

@@ -2,6 +2,8 @@ package chunked
 
 import (
 	"bytes"
+	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,27 +29,43 @@ type TableWriter struct {
 	rows  []int // rows[i]: end of row i in cells
 	open  bool  // a row has cells not yet ended
 
+	// The current row's copied input, when it is one span cell (see Copy):
+	// its index in cells plus one (0: none) and the row it came from.
+	span     int
+	spanRow  Row
+	expanded []outCell // scratch for expand
+
 	// column map for Copy, cached per source table generation
 	srcGen  uint64
 	srcTab  *Table
 	srcCols []int
 	srcs    [][]byte // srcs[k-1]: body of source k
+	// srcSpan: the source's columns are consecutive writer columns, so a
+	// copied row is one cell; srcUsed: those columns are marked used.
+	srcSpan, srcUsed bool
 
-	pos    []int  // per-column scratch for encodeRows
-	colMap []int  // scratch for Encode
-	mvbuf  []byte // scratch for SetMulti
+	colMap  []int  // scratch for Encode
+	mvbuf   []byte // scratch for SetMulti
+	scratch []byte // scratch for EncodedLen and WriteBody
+
+	// Direct encoding (see direct.go).
+	direct bool
+	blocks [][]byte
+	drows  []directRow
+	ident  []int
 	// rowsHint, when set, is how many input rows this writer will copy (a
 	// worker's share), for sizing its cells once.
 	rowsHint int
 }
 
-// outCell is one cell of a row: its column and where its encoded bytes
-// are, without pointers so the collector never scans the cell slice. src 0
-// is the arena (values set by the command); src k > 0 is the body of the
-// k-th input table rows were copied from (valid until that table's next
+// outCell is one cell of a row, or n > 1 consecutive cells of a copied
+// input row (commas included): its first column and where its encoded
+// bytes are, without pointers so the collector never scans the cell slice.
+// src 0 is the arena (values set by the command); src k > 0 is the body of
+// the k-th input table rows were copied from (valid until that table's next
 // Parse, which [Run] never calls before the reply is encoded).
 type outCell struct {
-	col, src, off, end int32
+	col, n, src, off, end int32
 }
 
 // Reset forgets all rows (keeping registered fields and buffers).
@@ -59,7 +77,13 @@ func (w *TableWriter) Reset() {
 	w.cells = w.cells[:0]
 	w.rows = w.rows[:0]
 	w.open = false
+	w.span = 0
+	w.srcUsed = false
 	clear(w.used)
+	w.direct = false
+	clear(w.blocks)
+	w.blocks = w.blocks[:0]
+	w.drows = w.drows[:0]
 }
 
 // Field returns the column handle for name, registering it if new.
@@ -145,6 +169,46 @@ func setMulti[S string | []byte](w *TableWriter, col int, vals []S) {
 		w.Set(col, []byte(vals[0]))
 		return
 	}
+	var seen uint8
+	for _, v := range vals {
+		seen |= scanBits(v)
+	}
+	if seen&2 != 0 {
+		// Not all ASCII: the slow path, which repairs invalid UTF-8.
+		setMultiRepair(w, col, vals)
+		return
+	}
+	// The plain cell, values joined by LF: always quoted.
+	start := len(w.arena)
+	w.arena = append(w.arena, '"')
+	for i, v := range vals {
+		if i > 0 {
+			w.arena = append(w.arena, '\n')
+		}
+		w.arena = appendEscaped(w.arena, v)
+	}
+	w.arena = append(w.arena, '"')
+	w.add(col, start)
+
+	m := w.mvCol[col]
+	if m < 0 {
+		m = w.Field(mvPrefix + w.names[col])
+		w.mvCol[col] = m
+	}
+	start = len(w.arena)
+	if seen&1 == 0 {
+		// $-encoded values need no quoting: the cell is written as it is.
+		w.arena = AppendMultivalue(w.arena, vals)
+	} else {
+		tmp := AppendMultivalue(w.mvbuf[:0], vals)
+		w.arena = appendCSV(w.arena, tmp)
+		w.mvbuf = tmp
+	}
+	w.add(m, start)
+}
+
+// setMultiRepair is setMulti for values that may not be valid UTF-8.
+func setMultiRepair[S string | []byte](w *TableWriter, col int, vals []S) {
 	start := len(w.arena)
 	tmp := w.mvbuf[:0]
 	for i, v := range vals {
@@ -177,9 +241,28 @@ func (w *TableWriter) SetRaw(col int, raw []byte) {
 }
 
 func (w *TableWriter) add(col, start int) {
-	w.cells = append(w.cells, outCell{col: int32(col), off: int32(start), end: int32(len(w.arena))})
+	if w.span > 0 {
+		if sc := w.cells[w.span-1]; int32(col) >= sc.col && int32(col) < sc.col+sc.n {
+			w.expand() // a copied field set again: its cell must be its own
+		}
+	}
+	w.cells = append(w.cells, outCell{col: int32(col), n: 1, off: int32(start), end: int32(len(w.arena))})
 	w.used[col] = true
 	w.open = true
+}
+
+// expand replaces the current row's span cell by one cell per field.
+func (w *TableWriter) expand() {
+	sc := w.cells[w.span-1]
+	t, r := w.spanRow.t, w.spanRow.i
+	n := len(t.names)
+	one := w.expanded[:0]
+	for i, c := range t.cells[r*n : r*n+n] {
+		one = append(one, outCell{col: int32(w.srcCols[i]), n: 1, src: sc.src, off: c.rs, end: c.re})
+	}
+	w.cells = slices.Replace(w.cells, w.span-1, w.span, one...)
+	w.expanded = one
+	w.span = 0
 }
 
 // Copy copies every field of an input row, as it was encoded, into the
@@ -194,23 +277,53 @@ func (w *TableWriter) Copy(r Row) {
 			w.srcCols = append(w.srcCols, w.Field(name))
 		}
 		w.srcs = append(w.srcs, t.body)
+		w.srcSpan, w.srcUsed = len(w.srcCols) > 1, false
+		for i := 1; i < len(w.srcCols); i++ {
+			if w.srcCols[i] != w.srcCols[0]+i {
+				w.srcSpan = false
+			}
+		}
 	}
 	src := int32(len(w.srcs))
 	// The cells alias the input body rather than being copied: the row is
 	// encoded before the table is parsed again.
 	n := len(t.names)
+	if n == 0 {
+		return
+	}
 	rows := t.nrows
 	if w.rowsHint > 0 {
 		rows = min(rows, w.rowsHint)
 	}
-	if want := rows * (n + 4); len(w.cells) == 0 && cap(w.cells) < want {
+	if want := rows * (n + 4); !w.direct && len(w.cells) == 0 && cap(w.cells) < want {
 		// First row of a reply: room for every input cell and a few
-		// added fields per row, so the slice does not grow row by row.
+		// added fields per row, so the slice does not grow row by row
+		// (a writer that encodes each row as it ends needs one row's).
 		w.cells = make([]outCell, 0, want)
 	}
-	for i, c := range t.cells[r.i*n : r.i*n+n] {
+	if w.span > 0 {
+		w.expand() // two copies in one row: only the last is a span
+	}
+	in := t.cells[r.i*n : r.i*n+n]
+	if w.srcSpan {
+		// The fields are consecutive columns here as in the body: the
+		// row's bytes from its first cell to its last, commas included,
+		// are one span.
+		if !w.srcUsed {
+			for _, col := range w.srcCols {
+				w.used[col] = true
+			}
+			w.srcUsed = true
+		}
+		w.span = len(w.cells) + 1
+		w.spanRow = r
+		w.cells = append(w.cells, outCell{col: int32(w.srcCols[0]), n: int32(n), src: src, off: in[0].rs, end: in[n-1].re})
+		w.open = true
+		return
+	}
+	for i, c := range in {
 		col := w.srcCols[i]
-		w.cells = append(w.cells, outCell{col: int32(col), src: src, off: c.rs, end: c.re})
+		w.cells = append(w.cells, outCell{col: int32(col), n: 1, src: src, off: c.rs, end: c.re})
 		w.used[col] = true
 	}
 	w.open = true
@@ -218,20 +331,40 @@ func (w *TableWriter) Copy(r Row) {
 
 // EndRow ends the current row. A row with no field set is still a row.
 func (w *TableWriter) EndRow() {
-	w.rows = append(w.rows, len(w.cells))
 	w.open = false
+	w.span = 0
+	if w.direct {
+		w.endDirect()
+		w.rows = append(w.rows, 0)
+		return
+	}
+	w.rows = append(w.rows, len(w.cells))
 }
 
 // Encode appends the CSV body (header and rows, LF line ends) to dst. A
 // reply with no rows encodes to nothing.
 func (w *TableWriter) Encode(dst []byte) []byte {
+	n := w.layout()
+	if n == 0 {
+		return dst
+	}
+	dst = w.appendHeader(dst)
+	if w.direct {
+		return w.appendDirect(dst)
+	}
+	return w.encodeRows(dst, w.colMap, n)
+}
+
+// layout numbers the used columns in order (w.colMap: each local column's
+// place, -1 if unused) and returns how many there are; 0 when there is
+// nothing to encode (no rows, or rows without fields).
+func (w *TableWriter) layout() int {
 	if w.open {
 		w.EndRow()
 	}
 	if len(w.rows) == 0 {
-		return dst
+		return 0
 	}
-	// Number the used columns in order: the header, and each cell's place.
 	colMap := w.colMap[:0]
 	n := 0
 	for c := range w.names {
@@ -243,9 +376,10 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		}
 	}
 	w.colMap = colMap
-	if n == 0 {
-		return dst // rows without fields: nothing splunkd could read
-	}
+	return n
+}
+
+func (w *TableWriter) appendHeader(dst []byte) []byte {
 	first := true
 	for c, name := range w.names {
 		if !w.used[c] {
@@ -257,8 +391,83 @@ func (w *TableWriter) Encode(dst []byte) []byte {
 		first = false
 		dst = appendCSVString(dst, name)
 	}
-	dst = append(dst, '\n')
-	return w.encodeRows(dst, colMap, n)
+	return append(dst, '\n')
+}
+
+// EncodedLen returns the length of the body [TableWriter.Encode] would
+// append, without encoding it.
+func (w *TableWriter) EncodedLen() int {
+	n := w.layout()
+	if n == 0 {
+		return 0
+	}
+	w.scratch = w.appendHeader(w.scratch[:0])
+	size := len(w.scratch)
+	if w.direct {
+		return size + w.directLen()
+	}
+	begin := 0
+	for _, end := range w.rows {
+		size += w.rowLen(w.cells[begin:end], w.colMap, n)
+		begin = end
+	}
+	return size
+}
+
+// rowLen is the encoded length of one row, line end included; it follows
+// encodeRows cell for cell.
+func (w *TableWriter) rowLen(cells []outCell, colMap []int, n int) int {
+	orderCells(cells, colMap)
+	next, commas, size := 0, 0, 0
+	for k, oc := range cells {
+		g := colMap[oc.col]
+		if g < next || k+1 < len(cells) && colMap[cells[k+1].col] == g {
+			continue
+		}
+		size += g - commas + int(oc.end-oc.off)
+		next = g + int(oc.n)
+		commas = next - 1
+	}
+	size += n - 1 - commas
+	if size == 0 {
+		size = 2 // endRow's ""
+	}
+	return size + 1
+}
+
+// WriteBody writes the body [TableWriter.Encode] would append to out, a
+// slice of rows at a time through a reused buffer, so a large reply is
+// never held encoded whole beside the rows it is encoded from. It returns
+// the bytes written.
+func (w *TableWriter) WriteBody(out io.Writer) (int, error) {
+	n := w.layout()
+	if n == 0 {
+		return 0, nil
+	}
+	const piece = 256 << 10
+	buf := w.appendHeader(w.scratch[:0])
+	if w.direct {
+		k, err := w.writeDirect(out, buf)
+		w.scratch = buf[:0]
+		return k, err
+	}
+	total := 0
+	begin := 0
+	for i, end := range w.rows {
+		buf = w.encodeRow(buf, w.cells[begin:end], w.colMap, n)
+		begin = end
+		if len(buf) >= piece || i == len(w.rows)-1 {
+			k, err := out.Write(buf)
+			total += k
+			if err != nil {
+				w.scratch = buf[:0]
+				return total, err
+			}
+			buf = buf[:0]
+		}
+	}
+	w.scratch = buf[:0]
+	return total, nil
 }
 
 // endRow ends a row begun at rowStart. A row that wrote nothing (one
@@ -269,22 +478,6 @@ func endRow(dst []byte, rowStart int) []byte {
 		dst = append(dst, '"', '"')
 	}
 	return append(dst, '\n')
-}
-
-// dense reports whether a row's cells are exactly the used columns in
-// column order.
-func (w *TableWriter) dense(cells []outCell, nused int) bool {
-	if len(cells) != nused {
-		return false
-	}
-	prev := int32(-1)
-	for _, oc := range cells {
-		if oc.col <= prev {
-			return false
-		}
-		prev = oc.col
-	}
-	return true // nused distinct columns, all set in this reply, so all used
 }
 
 func (w *TableWriter) appendCell(dst []byte, oc outCell) []byte {
@@ -317,11 +510,41 @@ func scanCell[S string | []byte](v S) (quote, ascii bool) {
 	if len(v) == 0 {
 		return false, true
 	}
+	seen := scanBits(v)
+	return seen&1 != 0 || v[0] == ' ' || v[len(v)-1] == ' ', seen&2 == 0
+}
+
+// scanBits returns the union of the cellClass bits of v's bytes.
+func scanBits[S string | []byte](v S) uint8 {
 	var seen uint8
 	for i := 0; i < len(v); i++ {
 		seen |= cellClass[v[i]]
 	}
-	return seen&1 != 0 || v[0] == ' ' || v[len(v)-1] == ' ', seen&2 == 0
+	return seen
+}
+
+// appendEscaped appends v with every quote doubled, as inside a quoted
+// cell.
+func appendEscaped[S string | []byte](dst []byte, v S) []byte {
+	for {
+		i := index(v, '"')
+		if i < 0 {
+			return append(dst, v...)
+		}
+		dst = append(dst, v[:i+1]...)
+		dst = append(dst, '"')
+		v = v[i+1:]
+	}
+}
+
+func index[S string | []byte](v S, c byte) int {
+	switch v := any(v).(type) {
+	case string:
+		return strings.IndexByte(v, c)
+	case []byte:
+		return bytes.IndexByte(v, c)
+	}
+	panic("unreachable")
 }
 
 func appendCSV(dst, v []byte) []byte {
@@ -333,12 +556,7 @@ func appendCSV(dst, v []byte) []byte {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')
-	for _, c := range v {
-		if c == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, c)
-	}
+	dst = appendEscaped(dst, v)
 	return append(dst, '"')
 }
 
@@ -351,12 +569,7 @@ func appendCSVString(dst []byte, v string) []byte {
 		return append(dst, v...)
 	}
 	dst = append(dst, '"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, v[i])
-	}
+	dst = appendEscaped(dst, v)
 	return append(dst, '"')
 }
 
@@ -386,55 +599,80 @@ func appendInt(dst []byte, v int) []byte {
 // encodeRows appends the writer's rows (no header) with cells placed by
 // global column: colMap[c] is the output position of local column c (-1
 // for a column no row set) and n the number of output columns.
+//
+// Each row is written in one pass over its cells in output order, runs of
+// empty cells as runs of commas. Cells usually come in that order (the
+// copied input, then the added fields as registered); a row that does not
+// (a __mv_ column registered late, fields set out of order, a field set
+// twice) is first put in order by a stable insertion sort, cheap on a few
+// dozen nearly sorted cells. Where two cells share a position the later one
+// set wins; a copied row's span wins over the cells it covers, which were
+// set before it (add splits the span of a field set after the copy).
 func (w *TableWriter) encodeRows(dst []byte, colMap []int, n int) []byte {
 	if w.open {
 		w.EndRow()
 	}
-	monotonic := true
-	prev := -1
-	for c, g := range colMap {
-		if g < 0 || !w.used[c] {
-			continue
-		}
-		if g <= prev {
-			monotonic = false
-		}
-		prev = g
-	}
-	if cap(w.pos) < n {
-		w.pos = make([]int, n)
-	}
-	pos := w.pos[:n]
 	begin := 0
 	for _, end := range w.rows {
-		cells := w.cells[begin:end]
+		dst = w.encodeRow(dst, w.cells[begin:end], colMap, n)
 		begin = end
-		rowStart := len(dst)
-		if monotonic && w.dense(cells, n) {
-			for k, oc := range cells {
-				if k > 0 {
-					dst = append(dst, ',')
-				}
-				dst = w.appendCell(dst, oc)
-			}
-			dst = endRow(dst, rowStart)
-			continue
+	}
+	return dst
+}
+
+func (w *TableWriter) encodeRow(dst []byte, cells []outCell, colMap []int, n int) []byte {
+	rowStart := len(dst)
+	orderCells(cells, colMap)
+	next, commas := 0, 0 // next free position; commas written
+	for k, oc := range cells {
+		g := colMap[oc.col]
+		if g < next || k+1 < len(cells) && colMap[cells[k+1].col] == g {
+			continue // covered by a span, or set again later
 		}
-		for i := range pos {
-			pos[i] = -1
+		dst = appendCommas(dst, g-commas)
+		dst = w.appendCell(dst, oc)
+		next = g + int(oc.n)
+		commas = next - 1
+	}
+	dst = appendCommas(dst, n-1-commas)
+	return endRow(dst, rowStart)
+}
+
+// orderCells sorts a row's cells by output position unless they already
+// are.
+func orderCells(cells []outCell, colMap []int) {
+	for i := 1; i < len(cells); i++ {
+		if colMap[cells[i].col] < colMap[cells[i-1].col] {
+			sortCells(cells, colMap)
+			return
 		}
-		for k, oc := range cells {
-			pos[colMap[oc.col]] = k
+	}
+}
+
+// sortCells sorts a row's cells by output position, keeping the order in
+// which cells of one position were set.
+func sortCells(cells []outCell, colMap []int) {
+	for i := 1; i < len(cells); i++ {
+		c := cells[i]
+		g := colMap[c.col]
+		j := i
+		for ; j > 0 && colMap[cells[j-1].col] > g; j-- {
+			cells[j] = cells[j-1]
 		}
-		for g := range pos {
-			if g > 0 {
-				dst = append(dst, ',')
-			}
-			if k := pos[g]; k >= 0 {
-				dst = w.appendCell(dst, cells[k])
-			}
-		}
-		dst = endRow(dst, rowStart)
+		cells[j] = c
+	}
+}
+
+// commaRun is a run of commas to append empty cells from.
+var commaRun = []byte(strings.Repeat(",", 64))
+
+func appendCommas(dst []byte, k int) []byte {
+	for k > len(commaRun) {
+		dst = append(dst, commaRun...)
+		k -= len(commaRun)
+	}
+	if k > 0 {
+		dst = append(dst, commaRun[:k]...)
 	}
 	return dst
 }

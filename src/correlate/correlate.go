@@ -178,6 +178,27 @@ func (g *group) mergeInfo(fromP1 bool, vals [7]string) {
 	}
 }
 
+// mergeRaw is mergeInfo for values still in a partial row's bytes: it
+// converts only the values it keeps, so merging the many partial rows of
+// processes already known allocates nothing.
+func (g *group) mergeRaw(fromP1 bool, vals [7][]byte) {
+	mine := g.fields()
+	switch {
+	case fromP1 && !g.fromP1:
+		for i, v := range vals {
+			*mine[i] = string(cut(v, maxTextBytes))
+		}
+		g.fromP1 = true
+	case fromP1 == g.fromP1:
+		for i, v := range vals {
+			v = cut(v, maxTextBytes)
+			if len(v) > 0 && (*mine[i] == "" || string(v) < *mine[i]) {
+				*mine[i] = string(v)
+			}
+		}
+	}
+}
+
 // prune keeps the earliest max connections and queries, ordered by time
 // (then by value, for a total order).
 func (g *group) prune(max int) (dropped bool) {

@@ -46,9 +46,10 @@ func (in interner) get(raw []byte, n int, norm func(string) string) string {
 	if v, ok := in[string(raw)]; ok {
 		return v
 	}
-	v := cut(norm(string(raw)), n)
+	k := string(raw)
+	v := cut(norm(k), n) // most often k itself: key and value then share their bytes
 	if len(in) < maxInterned {
-		in[string(raw)] = v
+		in[k] = v
 	}
 	return v
 }
@@ -269,11 +270,16 @@ func (r *reducer) Add(t *chunked.Table) error {
 			r.groups[k] = g
 		}
 		g.mergeHost(hostName)
-		var vals [7]string
+		var vals [7][]byte
 		for j := range vals {
-			vals[j] = string(row.Get(in[pImage+j]))
+			vals[j] = row.Get(in[pImage+j])
 		}
-		g.mergeInfo(string(row.Get(in[pP1])) == "1", vals)
+		g.mergeRaw(string(row.Get(in[pP1])) == "1", vals)
+		// Room for this row's entries, exactly: a process's lists arrive
+		// in a few partial rows, and doubling would leave up to half of
+		// every list unused.
+		g.conns = growExact(g.conns, lines(row.Get(in[pConn])))
+		g.queries = growExact(g.queries, lines(row.Get(in[pDNS])))
 		entries(row.Get(in[pConn]), func(t float64, ip, host []byte) {
 			g.conns = append(g.conns, conn{t, r.strs.get(ip, maxNameBytes, same), r.strs.get(host, maxNameBytes, same)})
 		})
@@ -289,11 +295,38 @@ func (r *reducer) Add(t *chunked.Table) error {
 			}
 		}
 	}
+	// Everything kept is a copy: the chunk (all the partial rows, as one
+	// body) is let go of now rather than held while the reply is built.
+	t.Release()
 	return nil
 }
 
+// Finish writes the result rows. The reply goes out as one chunk (one
+// reply per request, none unsolicited, no partial chunks: the protocol
+// notes, ../shared/reference/SCPV2.md §4.2),
+// so it is held whole until sent; each row is encoded as it ends, which
+// keeps it once, as the bytes sent.
 func (r *reducer) Finish(w *chunked.TableWriter) error {
+	w.EncodeEachRow()
 	return r.finish(r, w)
+}
+
+// lines is the number of entries of a list value.
+func lines(v []byte) int {
+	if len(v) == 0 {
+		return 0
+	}
+	return bytes.Count(v, []byte{'\n'}) + 1
+}
+
+// growExact returns s with room for n more elements and no more.
+func growExact[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	ns := make([]T, len(s), len(s)+n)
+	copy(ns, s)
+	return ns
 }
 
 // appendLower appends b in ASCII lower case (host names and GUIDs).

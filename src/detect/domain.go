@@ -13,18 +13,26 @@ import (
 // suffixes, longest first, so the most specific entry wins and the cost is
 // one map probe per label.
 type DomainSet[V any] struct {
-	entries map[string]V
+	entries map[string]domainEntry[V]
+}
+
+// domainEntry keeps the entry's own string beside its value, so that a
+// match returns it without converting the host's bytes.
+type domainEntry[V any] struct {
+	domain string
+	v      V
 }
 
 // NewDomainSet returns an empty set.
 func NewDomainSet[V any]() *DomainSet[V] {
-	return &DomainSet[V]{entries: make(map[string]V)}
+	return &DomainSet[V]{entries: make(map[string]domainEntry[V])}
 }
 
 // Add adds a domain (normalised like a host) with its value; a later Add of
 // the same domain replaces the value.
 func (s *DomainSet[V]) Add(domain string, v V) {
-	s.entries[strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")] = v
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	s.entries[d] = domainEntry[V]{d, v}
 }
 
 // Len returns the number of domains.
@@ -35,8 +43,8 @@ func (s *DomainSet[V]) Len() int { return len(s.entries) }
 // (see [NormalizeHost]).
 func (s *DomainSet[V]) Match(host []byte) (v V, domain string, ok bool) {
 	for h := host; len(h) > 0; {
-		if v, ok := s.entries[string(h)]; ok { // no allocation: map index with string(bytes)
-			return v, string(h), true
+		if e, ok := s.entries[string(h)]; ok { // no allocation: map index with string(bytes)
+			return e.v, e.domain, true
 		}
 		i := bytes.IndexByte(h, '.')
 		if i < 0 {

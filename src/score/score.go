@@ -160,7 +160,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		required = append(required, opts.Fields[f.name])
 	}
 	cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: dedupe(required)}
-	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer(), tagsMV: -1} }
+	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer()} }
 	// Rows are scored independently: a large chunk is split over the cores
 	// while splunkd waits for the reply.
 	return cfg, withRenameCheck(chunked.PerRowParallel(newRows, workers), opts.Renamed), nil
@@ -230,7 +230,7 @@ type rows struct {
 	outSet bool
 	ev     detect.Event
 	tags   map[string][2][]byte // encoded tags by catalog domain
-	tagsMV int                  // column of __mv_t1102_tags, -1 until needed
+	tagsMV int                  // column of __mv_t1102_tags
 }
 
 func (h *rows) Start(in *chunked.Table) error {
@@ -257,6 +257,13 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 		for i, f := range outputFields {
 			h.out[i] = out.Field(f)
 		}
+		// The multivalue fields' __mv_ columns, registered now rather than
+		// at their first multivalue, so that every worker's writer has the
+		// same column order and rows are encoded in one pass.
+		for _, f := range []int{oReasons, oHosts, oTags} {
+			out.Field("__mv_" + outputFields[f])
+		}
+		h.tagsMV = out.Field("__mv_" + outputFields[oTags])
 		h.outSet = true
 	}
 	o := &h.out
@@ -272,8 +279,14 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 	if len(r.Reasons) > 0 {
 		out.SetMultiBytes(o[oReasons], r.Reasons)
 	}
-	// Evidence fields only where there is evidence, so that ordinary rows
-	// stay small.
+	// Evidence and the ATT&CK mapping only on rows with a signal (a
+	// service, a suspicious process, an encoded command): the other rows,
+	// most of any real search, carry the original detection's fields,
+	// risk_score and t1102_reasons, and nothing else.
+	if r.Category == "" && !r.Suspicious && !r.Encoded {
+		out.EndRow()
+		return nil
+	}
 	if r.ProcessClass != "" {
 		out.Set(o[oProcess], r.Process)
 		out.SetString(o[oClass], r.ProcessClass)
@@ -339,9 +352,6 @@ func (h *rows) setTags(out *chunked.TableWriter, r *detect.Result) {
 			h.tags = map[string][2][]byte{}
 		}
 		h.tags[r.Domain] = enc
-		if h.tagsMV < 0 {
-			h.tagsMV = out.Field("__mv_" + outputFields[oTags])
-		}
 	}
 	out.SetRaw(h.out[oTags], enc[0])
 	if enc[1] != nil {

@@ -184,3 +184,39 @@ func TestCatalogErrorReachesTheUser(t *testing.T) {
 	err = chunked.Run(Command{}, strings.NewReader(getinfo()), &out, chunked.Options{})
 	require.ErrorContains(t, err, "app folder with the catalogs was not found")
 }
+
+// TestEvidenceOnlyWithASignal: a row without a signal (no service, no
+// suspicious process, no encoded command) keeps the original detection's
+// fields, risk_score and t1102_reasons and nothing more; a row with one
+// keeps its evidence and, when it passes, the ATT&CK fields.
+func TestEvidenceOnlyWithASignal(t *testing.T) {
+	body := "EventCode,DestinationHostname,Image,CommandLine,ParentImage\n" +
+		"3,www.bing.com,C:\\Windows\\System32\\svchost.exe,,C:\\Windows\\System32\\services.exe\n" +
+		"3,pastebin.com,C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe,,C:\\Windows\\System32\\svchost.exe\n"
+	var tab chunked.Table
+	require.NoError(t, tab.Parse([]byte(runInProcess(t, body))))
+	require.Equal(t, 2, tab.Len())
+	get := func(row int, f string) string { return string(tab.Row(row).Get(tab.Index(f))) }
+
+	// Row 0: a service host started by services.exe, reaching Bing.
+	for _, f := range outputFields[:8] {
+		require.GreaterOrEqual(t, tab.Index(f), 0, "the original's field %s is in the header", f)
+	}
+	require.Equal(t, "www.bing.com", get(0, "dest_host"))
+	require.Equal(t, "1", get(0, "is_service_spawn"))
+	require.Equal(t, "1", get(0, "suspicion_score"))
+	require.NotEqual(t, "0", get(0, "risk_score"), "the parent still weighs")
+	require.Contains(t, get(0, "t1102_reasons"), "service or task host parent services.exe")
+	for _, f := range outputFields[10:] {
+		require.Empty(t, get(0, f), "%s: evidence only on rows with a signal", f)
+	}
+
+	// Row 1: PowerShell reaching Pastebin, started by svchost.
+	for f, want := range map[string]string{
+		"is_legit_webservice": "pastebin", "t1102_host": "pastebin.com", "t1102_seen_in": "DestinationHostname",
+		"t1102_process": "powershell.exe", "t1102_process_class": "script_engine", "t1102_parent_class": "service",
+		"mitre_technique_id": "T1102.003", "mitre_tactic_id": "TA0011",
+	} {
+		require.Equal(t, want, get(1, f), f)
+	}
+}
