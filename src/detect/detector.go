@@ -240,6 +240,9 @@ func (s *Scorer) Score(ev *Event) *Result {
 			s.cmdNo = bytes.ReplaceAll(s.cmdNo, []byte("^"), nil)
 			cl = s.cmdNo
 		}
+		// One ASCII-lowered copy, the same length as cl, for the searches
+		// that ignore case (bytes.Index on it beats a folding search).
+		s.low = appendASCIILower(s.low[:0], cl)
 		s.scanText(cl, "CommandLine")
 		encIn, mustDecode := cl, false // caret-free; FindEncoded would drop the carets itself
 		if !powershell {
@@ -247,7 +250,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 			// PowerShell invocation are PowerShell's parameters, and an
 			// abbreviation like /e counts only with a value that decodes.
 			// Found in the caret-free text: cmd /c ^p^o^w^e^r^s^h^e^l^l.
-			if i := powershellAt(cl); i >= 0 {
+			if i := powershellAt(s.low); i >= 0 {
 				encIn, powershell, mustDecode = cl[i:], true, true
 			}
 		}
@@ -384,8 +387,7 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	r := &s.r
 	// One lower-case copy of the command line and one of the decoded
 	// command; psArgs is a suffix of the command line.
-	s.low = appendASCIILower(s.low[:0], cl)
-	low, lowPS := s.low, []byte(nil)
+	low, lowPS := s.low[:len(cl)], []byte(nil) // lowered with the command line
 	if psArgs != nil {
 		lowPS = low[len(low)-len(psArgs):] // psArgs is a suffix of cl, and low has cl's length
 	}
@@ -477,12 +479,13 @@ func raw(rawPaths []string, path []byte) bool {
 	return false
 }
 
-// powershellAt returns where a PowerShell invocation starts in a command
-// line (a powershell or pwsh word, with or without a path or .exe), or -1.
-func powershellAt(cl []byte) int {
-	for _, name := range []string{"powershell", "pwsh"} {
+// powershellAt returns where a PowerShell invocation starts in a
+// lower-case command line (a powershell or pwsh word, with or without a path or .exe), or -1.
+func powershellAt(low []byte) int {
+	cl := low
+	for _, name := range [][]byte{[]byte("powershell"), []byte("pwsh")} {
 		for off := 0; ; {
-			i := indexFold(cl[off:], name)
+			i := bytes.Index(cl[off:], name)
 			if i < 0 {
 				break
 			}
