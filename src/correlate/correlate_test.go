@@ -74,18 +74,23 @@ func TestAtomic(t *testing.T) {
 	for i := range tab.Rows {
 		byImage[get(i, "Image")+" "+get(i, "is_legit_webservice")] = i
 	}
-	ps := byImage[`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe pastebin`]
+	row := func(key string) int {
+		i, ok := byImage[key]
+		require.True(t, ok, "a row for %s: %v", key, tab.Canonical())
+		return i
+	}
+	ps := row(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe pastebin`)
 	require.Contains(t, get(ps, "CommandLine"), "-WindowStyle Hidden")
 	require.Contains(t, get(ps, "CommandLine"), "IEX")
 	require.Equal(t, "1", get(ps, "connection_count"))
 
-	py := byImage[`C:\Users\jdoe\AppData\Local\Programs\Python\Python311\python.exe github`]
+	py := row(`C:\Users\jdoe\AppData\Local\Programs\Python\Python311\python.exe github`)
 	require.Equal(t, "3", get(py, "connection_count"), "two connections named by the DNS answer, one by GitHub's reverse DNS")
 	require.Equal(t, "1", get(py, "is_polling"))
 	require.Equal(t, "30.002", get(py, "poll_interval"), "median of 30.01 and 29.995 s, to the millisecond")
 	require.Equal(t, "1", get(py, "poll_score"))
 
-	curl := byImage[`C:\Windows\System32\curl.exe telegram`]
+	curl := row(`C:\Windows\System32\curl.exe telegram`)
 	require.Contains(t, get(curl, "CommandLine"), "-o %TEMP%")
 	require.Contains(t, get(curl, "t1102_domains"), "api.telegram.org")
 	require.Equal(t, "https://api.telegram.org/bot123456:AAE-example/getUpdates", get(curl, "t1102_url"), "the command line's URL stays the row's first evidence")
@@ -96,7 +101,7 @@ func TestAtomic(t *testing.T) {
 	require.Equal(t, get(curl, "first_seen"), get(curl, "_time"))
 	require.Contains(t, get(curl, "t1102_reasons"), "command endpoint on api.telegram.org")
 
-	task := byImage[`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe github`]
+	task := row(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe github`)
 	require.Equal(t, "1", get(task, "is_service_spawn"))
 	require.Equal(t, "1", get(task, "is_encoded"))
 	require.Equal(t, `C:\Windows\System32\svchost.exe`, get(task, "ParentImage"))

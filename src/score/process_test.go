@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -367,9 +368,24 @@ func TestMemoryBoundedByInput(t *testing.T) {
 	cmd.Stdout = io.Discard
 	require.NoError(t, cmd.Start())
 	defer cmd.Process.Kill()
-	_, err = io.WriteString(stdin, frame(getinfoMsg, "")+"chunked 1.0,36,1000000000\n{\"action\":\"execute\",\"finished\":true}"+strings.Repeat("a", 8<<20))
+	sent, err := io.WriteString(stdin, frame(getinfoMsg, "")+"chunked 1.0,36,1000000000\n{\"action\":\"execute\",\"finished\":true}"+strings.Repeat("a", 8<<20))
 	require.NoError(t, err)
-	time.Sleep(200 * time.Millisecond) // let it take in what was written
+	// The write returns with up to a pipe buffer still unread: wait until
+	// the command has read everything (rchar of /proc/<pid>/io), so the
+	// peak below is taken with the whole 8 MiB inside it.
+	require.Eventually(t, func() bool {
+		io, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", cmd.Process.Pid))
+		if err != nil {
+			return false
+		}
+		for _, line := range strings.Split(string(io), "\n") {
+			if v, ok := strings.CutPrefix(line, "rchar:"); ok {
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				return err == nil && n >= int64(sent)
+			}
+		}
+		return false
+	}, 10*time.Second, 5*time.Millisecond, "the command reads the %d bytes sent", sent)
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
 	require.NoError(t, err)
 	var hwm int64
