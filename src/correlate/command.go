@@ -393,11 +393,11 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 			if poll.Judged {
 				w.SetString(col[oPollScore], ftoa(poll.Score))
 			}
-			w.SetInt(col[oPolling], b2i(polling))
-			w.SetInt(col[oSuspicious], b2i(res.Suspicious))
-			w.SetInt(col[oEncoded], b2i(res.Encoded))
-			w.SetInt(col[oOfficeParent], b2i(res.OfficeParent))
-			w.SetInt(col[oServiceSpawn], b2i(res.ServiceSpawn))
+			w.SetInt(col[oPolling], detect.B2I(polling))
+			w.SetInt(col[oSuspicious], detect.B2I(res.Suspicious))
+			w.SetInt(col[oEncoded], detect.B2I(res.Encoded))
+			w.SetInt(col[oOfficeParent], detect.B2I(res.OfficeParent))
+			w.SetInt(col[oServiceSpawn], detect.B2I(res.ServiceSpawn))
 			w.SetInt(col[oSuspicion], res.SuspicionScore)
 			w.SetInt(col[oRisk], risk)
 			w.SetMulti(col[oReasons], reasons)
@@ -427,11 +427,4 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -296,7 +296,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 		s.reason("service or task host parent ", string(s.parent))
 	}
 
-	r.SuspicionScore = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
+	r.SuspicionScore = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
 	if r.Category != "" {
 		// Allowlist and context speak of programs reaching services; an
 		// event that names none has nothing for them to judge.

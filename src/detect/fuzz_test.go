@@ -61,7 +61,7 @@ func FuzzScore(f *testing.F) {
 		if r.Pass && (r.Category == "" || r.Allowlisted) {
 			t.Fatalf("pass without a service or while allowlisted: %+v", r)
 		}
-		if r.SuspicionScore != b2i(r.Suspicious)+b2i(r.Encoded)+b2i(r.OfficeParent)+b2i(r.ServiceSpawn) {
+		if r.SuspicionScore != B2I(r.Suspicious)+B2I(r.Encoded)+B2I(r.OfficeParent)+B2I(r.ServiceSpawn) {
 			t.Fatalf("suspicion_score %d", r.SuspicionScore)
 		}
 	})

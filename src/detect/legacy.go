@@ -1,6 +1,3 @@
-// Package detect holds the detection logic of T1102.003 (Web Service:
-// One-Way Communication): which web service a process reached, what kind of
-// process it is, and how suspicious that is.
 package detect
 
 import (
@@ -134,16 +131,9 @@ func (s *LegacyScorer) Score(ev LegacyEvent) LegacyResult {
 	}
 	r.OfficeParent = legacyOffice.match(parent)
 	r.ServiceSpawn = legacyService.match(parent)
-	r.Score = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
+	r.Score = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
 	r.Pass = string(bytes.TrimSpace(ev.EventCode)) == "3" && r.Service != "" && r.Suspicious
 	return r
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // hostSet finds which case() branch is the first to match anywhere in a

@@ -164,7 +164,7 @@ func oracle(e LegacyEvent) LegacyResult {
 	parent := strings.ToLower(string(e.ParentImage))
 	r.OfficeParent = oracleOffice.MatchString(parent)
 	r.ServiceSpawn = oracleService.MatchString(parent)
-	r.Score = b2i(r.Suspicious) + b2i(r.Encoded) + b2i(r.OfficeParent) + b2i(r.ServiceSpawn)
+	r.Score = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
 	r.Pass = strings.TrimSpace(string(e.EventCode)) == "3" && r.Service != "" && r.Suspicious
 	return r
 }

@@ -270,10 +270,10 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 	out.Set(o[oDestHost], r.DestHost)
 	out.Set(o[oImage], r.InitiatingImage)
 	out.SetString(o[oService], r.Category)
-	out.SetInt(o[oSuspicious], b2i(r.Suspicious))
-	out.SetInt(o[oEncoded], b2i(r.Encoded))
-	out.SetInt(o[oOffice], b2i(r.OfficeParent))
-	out.SetInt(o[oSpawn], b2i(r.ServiceSpawn))
+	out.SetInt(o[oSuspicious], detect.B2I(r.Suspicious))
+	out.SetInt(o[oEncoded], detect.B2I(r.Encoded))
+	out.SetInt(o[oOffice], detect.B2I(r.OfficeParent))
+	out.SetInt(o[oSpawn], detect.B2I(r.ServiceSpawn))
 	out.SetInt(o[oSuspicion], r.SuspicionScore)
 	out.SetInt(o[oRisk], r.RiskScore)
 	if len(r.Reasons) > 0 {
@@ -369,11 +369,4 @@ func setIf(out *chunked.TableWriter, col int, v string) {
 	if v != "" {
 		out.SetString(col, v)
 	}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
