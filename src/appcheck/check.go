@@ -435,6 +435,9 @@ func Check(a *App, specs string) []Finding {
 		}
 	}
 
+	// Views and navigation.
+	out = append(out, a.checkViews()...)
+
 	// Every key against Splunk's spec files (and the app's own).
 	out = append(out, a.checkSpecs(specs)...)
 	return out

@@ -65,7 +65,8 @@ func TestPackagedApp(t *testing.T) {
 		"default/macros.conf", "default/props.conf", "default/transforms.conf", "metadata/default.meta", "README.md",
 		"linux_x86_64/bin/t1102score", "windows_x86_64/bin/t1102score.exe", "darwin_x86_64/bin/t1102score",
 		"linux_x86_64/bin/t1102correlate", "windows_x86_64/bin/t1102correlate.exe", "darwin_x86_64/bin/t1102correlate",
-		"lookups/t1102_webservices.csv", "static/appIcon.png"} {
+		"lookups/t1102_webservices.csv", "static/appIcon.png",
+		"default/data/ui/views/t1102_overview.xml", "default/data/ui/nav/default.xml"} {
 		require.Contains(t, app.Files, want, "the package has %s", want)
 	}
 	require.Equal(t, int64(0o755), app.Files["linux_x86_64/bin/t1102score"].Mode)
