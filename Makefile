@@ -19,10 +19,10 @@ export CGO_ENABLED := 0
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./src/cmd/,$(COMMANDS) $(TOOLS))
 
-## test: every test, including process-level tests through the emulator, fuzz seeds and the offline check of the package;
+## test: every test, with the race detector (needs gcc, which the Go machines carry), including process-level tests through the emulator, fuzz seeds and the offline check of the package;
 ## ends with a count of passed, failed and skipped tests and every skip with its reason (exit status 1 on any failure)
 test: build package
-	GO=$(GO) bin/testsummary ./src/...
+	CGO_ENABLED=1 GO=$(GO) bin/testsummary -race ./src/...
 
 ## bench: the issue-10 targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102correlate's reduce peak memory and events/s; BENCHCOUNT runs each (range shown)
 BENCHCOUNT ?= 3
