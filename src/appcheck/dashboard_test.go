@@ -267,8 +267,15 @@ func splitPipes(t failer, q string) []string {
 	return append(segs, q[start:])
 }
 
+// requireFields fails a step that reads a field its input lacks. Without
+// rows there is nothing to lack: the command's header is the union of what
+// its rows carry (poll_interval only where something polled), Splunk reads
+// a missing field as empty, and the runs with rows catch a misspelt name.
 func requireFields(t failer, tb *splunkd.Table, step string, fields ...string) {
 	t.Helper()
+	if len(tb.Rows) == 0 {
+		return
+	}
 	for _, f := range fields {
 		require.GreaterOrEqual(t, tb.Column(f), 0, "%s reads %s, which its input lacks (fields %v)", step, f, tb.Fields)
 	}

@@ -149,19 +149,19 @@ func (d *Detector) Weights() Weights { return d.cat.Weights }
 // Scorer scores events with a Detector, reusing its buffers; one per
 // goroutine.
 type Scorer struct {
-	d                  *Detector
-	host, image, cmdNo []byte
-	norm, pe, parent   []byte
-	ofn                []byte // lower(OriginalFileName)
-	low, lowDec        []byte // lower(command line), lower(decoded command), for the retrieval finders
-	fetchesRaw         bool   // the command line asks for raw content of the event's service
-	hostBuf            []byte // the catalogued hosts found, back to back
-	hostEnds           []int  // end of each in hostBuf
-	urlBuf             []byte // host+path of each URL naming a catalogued host, back to back
-	urlEnds            []int
-	reasonBuf          []byte // the reasons, back to back
-	reasonEnds         []int  // end of each in reasonBuf
-	r                  Result
+	d                   *Detector
+	host, image, cmdNo  []byte
+	norm, pe, parent    []byte
+	ofn                 []byte // lower(OriginalFileName)
+	low, lowDec, lowAll []byte // lower(command line), lower(decoded command), both without backticks: for the retrieval finders
+	fetchesRaw          bool   // the command line asks for raw content of the event's service
+	hostBuf             []byte // the catalogued hosts found, back to back
+	hostEnds            []int  // end of each in hostBuf
+	urlBuf              []byte // host+path of each URL naming a catalogued host, back to back
+	urlEnds             []int
+	reasonBuf           []byte // the reasons, back to back
+	reasonEnds          []int  // end of each in reasonBuf
+	r                   Result
 }
 
 // NewScorer returns a scorer for d.
@@ -299,9 +299,15 @@ func (s *Scorer) Score(ev *Event) *Result {
 	r.SuspicionScore = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
 	if r.Category != "" {
 		// Allowlist and context speak of programs reaching services; an
-		// event that names none has nothing for them to judge.
-		s.allow(ev)
-		s.context(ev)
+		// event that names none has nothing for them to judge. Neither
+		// applies to a process that runs what it fetched or asks an
+		// endpoint that hands out commands: that is the behaviour this
+		// detection exists for, whoever the program is.
+		trust := r.DownloadExecute == "" && !r.CommandEndpoint
+		s.allow(ev, trust)
+		if trust {
+			s.context(ev)
+		}
 	}
 	s.risk()
 	// An unknown process passes only when its own command line fetches raw
@@ -323,6 +329,15 @@ func (s *Scorer) Score(ev *Event) *Result {
 		start = end
 	}
 	return r
+}
+
+// retrievalWhy names the signal that keeps a row from the allowlist and
+// the context lookup.
+func retrievalWhy(r *Result) string {
+	if r.DownloadExecute != "" {
+		return "it runs what it fetches"
+	}
+	return "a command endpoint"
 }
 
 // reason adds one reason, the concatenation of parts.
@@ -392,11 +407,11 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 		lowPS = low[len(low)-len(psArgs):] // psArgs is a suffix of cl, and low has cl's length
 	}
 	s.lowDec = appendASCIILower(s.lowDec[:0], decoded)
-	if how := downloadExecute(low, mshta); how != "" {
-		r.DownloadExecute = how
-	} else if how := downloadExecute(s.lowDec, false); how != "" {
-		r.DownloadExecute = how
-	}
+	// Download-and-execute on the command line and the decoded command
+	// together (iex in one, the download in the other), without
+	// PowerShell's backtick escapes (i`ex).
+	s.lowAll = appendNoBackticks(append(appendNoBackticks(s.lowAll[:0], low), '\n'), s.lowDec)
+	r.DownloadExecute = downloadExecute(s.lowAll, mshta)
 	if r.DownloadExecute != "" {
 		s.reason("runs what it fetches: ", r.DownloadExecute)
 	}
@@ -432,7 +447,14 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 		first := len(s.hostEnds) == 0
 		named := s.service(s.norm, seenIn, path)
 		if named {
-			s.urlBuf = append(append(s.urlBuf, s.norm...), path...)
+			// Host and path without the query or fragment: a context URL
+			// rule speaks of where a file is, and "?x=/releases/download/"
+			// says nothing about that.
+			p := path
+			if i := bytes.IndexAny(p, "?#"); i >= 0 {
+				p = p[:i]
+			}
+			s.urlBuf = append(append(s.urlBuf, s.norm...), p...)
 			s.urlEnds = append(s.urlEnds, len(s.urlBuf))
 		}
 		if named && first && s.r.URL == nil {
@@ -519,7 +541,10 @@ func foldHasPrefix(s []byte, t string) bool {
 // allow applies the allowlist. A rule for a program by name whose path
 // condition fails says that a file of that name runs from where the program
 // is not installed: that is a signal of its own.
-func (s *Scorer) allow(ev *Event) {
+//
+// With trust false (the event runs what it fetched, or asks a command
+// endpoint) no rule allowlists it; the path check still applies.
+func (s *Scorer) allow(ev *Event, trust bool) {
 	r := &s.r
 	if r.PEName != "" {
 		return // a renamed binary is never the program an allowlist rule trusts
@@ -538,20 +563,26 @@ func (s *Scorer) allow(ev *Event) {
 		if rule.Process != "" && rule.Process != string(r.Process) {
 			continue
 		}
+		// Where the program is, before what it is built as: a rule for a
+		// name with a path says where that name belongs, whatever else
+		// the rule asks; a rule for the name without a path lets it run
+		// anywhere.
+		if rule.Path != nil && !rule.Path.Match(bytes.TrimSpace(ev.Image)) {
+			if rule.Process != "" && unexpected == "" {
+				unexpected = rule.Ref
+			}
+			continue
+		}
+		placed = placed || rule.Process != ""
 		if rule.PEName != "" && rule.PEName != string(s.ofn) {
 			continue
 		}
-		if rule.Path != nil {
-			if !rule.Path.Match(bytes.TrimSpace(ev.Image)) {
-				if rule.Process != "" && unexpected == "" {
-					unexpected = rule.Ref
-				}
-				continue
-			}
-			placed = placed || rule.Process != ""
-		}
 		if !s.allHostsUnder(rule.Domains) {
 			continue // every service the event names must be the rule's
+		}
+		if !trust {
+			s.reason("not allowlisted by ", rule.Ref, ": ", retrievalWhy(r))
+			break
 		}
 		r.Allowlisted = true
 		r.AllowedBy = rule.Ref

