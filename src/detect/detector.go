@@ -155,6 +155,7 @@ type Scorer struct {
 	ofn                 []byte // lower(OriginalFileName)
 	low, lowDec, lowAll []byte // lower(command line), lower(decoded command), both without backticks: for the retrieval finders
 	fetchesRaw          bool   // the command line asks for raw content of the event's service
+	inText              bool   // the command line (or decoded command) names a catalogued service
 	hostBuf             []byte // the catalogued hosts found, back to back
 	hostEnds            []int  // end of each in hostBuf
 	urlBuf              []byte // host+path of each URL naming a catalogued host, back to back
@@ -182,7 +183,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0]}
 	s.hostBuf, s.hostEnds = s.hostBuf[:0], s.hostEnds[:0]
 	s.urlBuf, s.urlEnds = s.urlBuf[:0], s.urlEnds[:0]
-	s.fetchesRaw = false
+	s.fetchesRaw, s.inText = false, false
 	s.reasonBuf, s.reasonEnds = s.reasonBuf[:0], s.reasonEnds[:0]
 	s.host = lower(s.host[:0], ev.DestinationHostname)
 	s.image = lower(s.image[:0], ev.Image)
@@ -277,7 +278,11 @@ func (s *Scorer) Score(ev *Event) *Result {
 			s.service(s.norm, "QueryName", nil)
 		}
 	}
-	if r.Category != "" {
+	// What a process does with a service's content shows in its command
+	// line when it is an interpreter or a LOLBin, or when the command line
+	// itself names the service; a browser's or a chat client's command
+	// line says nothing of the connection seen beside it.
+	if r.Category != "" && (r.Suspicious || s.inText) {
 		s.retrieval(cl, psArgs, decoded, mshta)
 	}
 	if p := ev.Poll; p != nil && r.Category != "" {
@@ -447,6 +452,7 @@ func (s *Scorer) scanText(text []byte, seenIn string) {
 		first := len(s.hostEnds) == 0
 		named := s.service(s.norm, seenIn, path)
 		if named {
+			s.inText = true
 			// Host and path without the query or fragment: a context URL
 			// rule speaks of where a file is, and "?x=/releases/download/"
 			// says nothing about that.
