@@ -9,13 +9,14 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/fieldmap"
 )
 
 // Name is the command's name in searches and in commands.conf.
 const Name = "t1102correlate"
 
 // Usage is the argument syntax shown with argument errors.
-const Usage = "usage: t1102correlate [window=<seconds>] [max_groups=<n>] [max_times=<n>] [all=<bool>] [catalog=default|lots]"
+const Usage = "usage: t1102correlate [window=<seconds>] [max_groups=<n>] [max_times=<n>] [all=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]..."
 
 // PollThreshold is the poll_score from which a process counts as polling.
 const PollThreshold = 0.8
@@ -27,12 +28,15 @@ type Options struct {
 	Limits  Limits
 	All     bool   // keep rows that would not alert too
 	Catalog string // web-service lookup file
-	Args    []string
+	// Fields says which input field each logical field is read from
+	// (fields=, <name>_field=), as for t1102score.
+	Fields fieldmap.Map
+	Args   []string // the arguments the map phase is given
 }
 
 // ParseOptions parses t1102correlate's arguments.
 func ParseOptions(args []string) (Options, error) {
-	o := Options{Window: 3600, Limits: DefaultLimits, Catalog: detect.WebServicesFile}
+	o := Options{Window: 3600, Limits: DefaultLimits, Catalog: detect.WebServicesFile, Fields: fieldmap.Sysmon()}
 	parsed, err := chunked.ParseArgs(args)
 	if err != nil {
 		return o, fmt.Errorf("%s: %w; %s", Name, err, Usage)
@@ -48,6 +52,13 @@ func ParseOptions(args []string) (Options, error) {
 		return n, nil
 	}
 	for _, a := range parsed {
+		if handled, err := o.Fields.Arg(a.Name, a.Value); handled {
+			if err != nil {
+				return o, bad("%v", err)
+			}
+			o.Args = append(o.Args, a.Name+"="+a.Value) // the map phase reads the events
+			continue
+		}
 		switch a.Name {
 		case "phase":
 			if a.Value != "map" {
@@ -99,7 +110,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	}
 	if opts.Map {
 		// No required_fields: see mapper.
-		return chunked.Config{Type: chunked.Streaming}, &mapper{limits: opts.Limits}, nil
+		return chunked.Config{Type: chunked.Streaming}, opts.Fields.WarnMissing(Name, &mapper{limits: opts.Limits, fields: opts.Fields}), nil
 	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {

@@ -27,32 +27,15 @@ import (
 	"time"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/fieldmap"
 )
 
-// Input fields (Sysmon's names).
-var inputFields = []string{
-	"EventCode", "host", "ProcessGuid", "_time", "UtcTime", "Image", "CommandLine", "ParentImage", "User",
-	"OriginalFileName", "Description", "Product", "DestinationHostname", "DestinationIp", "QueryName", "QueryResults",
+// inputs are the fields the map phase reads (fieldmap names where from).
+var inputs = [...]fieldmap.Field{
+	fieldmap.EventCode, fieldmap.Host, fieldmap.ProcessGuid, fieldmap.Time, fieldmap.UtcTime, fieldmap.Image, fieldmap.CommandLine,
+	fieldmap.ParentImage, fieldmap.User, fieldmap.OriginalFileName, fieldmap.Description, fieldmap.Product,
+	fieldmap.DestinationHostname, fieldmap.DestinationIp, fieldmap.QueryName, fieldmap.QueryResults,
 }
-
-const (
-	inCode = iota
-	inHost
-	inGUID
-	inTime
-	inUtcTime
-	inImage
-	inCmd
-	inParent
-	inUser
-	inOFN
-	inDesc
-	inProduct
-	inDestHost
-	inDestIP
-	inQuery
-	inResults
-)
 
 // Partial-state fields exchanged between the map and reduce phases.
 var partialFields = []string{

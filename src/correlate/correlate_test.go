@@ -375,3 +375,60 @@ func TestHostAsWritten(t *testing.T) {
 		require.Equal(t, map[string]string{"{g1}": "WIN-ATK1", "{g2}": "WKS-9"}, got, "%d indexers: one row per process, host as written", n)
 	}
 }
+
+// TestFieldNames: the same events under the CIM data models' names
+// (fields=cim, no EventCode: the kind of each event read from its fields)
+// or under renamed fields (<name>_field=) give the same rows as under
+// Sysmon's; a renamed field that is not there gets a warning.
+func TestFieldNames(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "events", "atomic.csv"))
+	require.NoError(t, err)
+	defer f.Close()
+	events, err := splunkd.ReadTable(f, "csv")
+	require.NoError(t, err)
+	want := run(t, events, 3).Table.Canonical()
+	require.NotEmpty(t, want)
+
+	rename := func(names map[string]string) *splunkd.Table {
+		out := &splunkd.Table{}
+		var keep []int
+		for i, f := range events.Fields {
+			n, ok := names[f]
+			if !ok {
+				n = f
+			}
+			if n == "" {
+				continue // dropped
+			}
+			keep = append(keep, i)
+			out.Fields = append(out.Fields, n)
+		}
+		for _, r := range events.Rows {
+			row := make([]splunkd.Value, 0, len(keep))
+			for _, i := range keep {
+				row = append(row, r[i])
+			}
+			out.Rows = append(out.Rows, row)
+		}
+		return out
+	}
+	cim := rename(map[string]string{"EventCode": "", "Image": "process_path", "OriginalFileName": "original_file_name", "CommandLine": "process",
+		"ParentImage": "parent_process_path", "User": "user", "DestinationHostname": "dest", "DestinationIp": "dest_ip",
+		"QueryName": "query", "QueryResults": "answer", "ProcessGuid": "process_guid"})
+	require.Equal(t, want, run(t, cim, 3, "fields=cim").Table.Canonical(), "CIM names, kinds inferred")
+
+	renamed := rename(map[string]string{"ProcessGuid": "guid", "QueryName": "dns_query"})
+	res := run(t, renamed, 3, "processguid_field=guid", "queryname_field=dns_query")
+	require.Equal(t, want, res.Table.Canonical(), "renamed fields")
+
+	res = run(t, events, 2, "queryname_field=dns_query")
+	var warned []string
+	for _, m := range res.Messages {
+		if m.Level == "WARN" && strings.Contains(m.Text, "queryname_field=dns_query") {
+			warned = append(warned, m.Text)
+		}
+	}
+	require.NotEmpty(t, warned, "a renamed field that is not in the events is reported")
+	_, err = correlate.ParseOptions([]string{"imag_field=x"})
+	require.ErrorIs(t, err, chunked.ErrArgument)
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/fieldmap"
 )
 
 type key struct{ host, guid string }
@@ -20,7 +21,8 @@ type key struct{ host, guid string }
 // same limits as the reduce phase's.
 type mapper struct {
 	limits  Limits
-	in      [inResults + 1]int
+	fields  fieldmap.Map
+	in      [fieldmap.NumFields]int
 	out     [pCapped + 1]int
 	outSet  bool
 	groups  map[string]*group // by host "\x00" guid, both normalised
@@ -59,24 +61,27 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		m.groups, m.capped, m.strs = map[string]*group{}, map[*group]bool{}, interner{}
 	}
 	t := &c.In
-	for i, f := range inputFields {
-		m.in[i] = t.Index(f)
+	for _, f := range inputs {
+		m.in[f] = t.Index(m.fields.Name(f))
 	}
 	for i := 0; i < t.Len(); i++ {
 		r := t.Row(i)
 		// A multivalue (Row.Get joins values with newlines) counts by its
 		// first value for the fields that identify an event.
-		code := string(bytes.TrimSpace(firstValue(r.Get(m.in[inCode]))))
+		code := string(bytes.TrimSpace(firstValue(r.Get(m.in[fieldmap.EventCode]))))
+		if code == "" {
+			code = eventKind(r, &m.in)
+		}
 		p1 := code == "1"
 		if !p1 && code != "3" && code != "22" {
 			continue // other events (an image load's OriginalFileName is the DLL's) say nothing here
 		}
 		// The key, lower case, in m.buf: host, NUL, guid without braces.
-		host := bytes.TrimSpace(firstValue(r.Get(m.in[inHost])))
+		host := bytes.TrimSpace(firstValue(r.Get(m.in[fieldmap.Host])))
 		m.buf = appendLower(m.buf[:0], host)
 		m.buf = append(m.buf, 0)
 		hostLen := len(m.buf) - 1
-		m.buf = appendLower(m.buf, bytes.Trim(bytes.TrimSpace(firstValue(r.Get(m.in[inGUID]))), "{}"))
+		m.buf = appendLower(m.buf, bytes.Trim(bytes.TrimSpace(firstValue(r.Get(m.in[fieldmap.ProcessGuid]))), "{}"))
 		if len(m.buf) == hostLen+1 {
 			m.noGUID++
 			continue
@@ -93,27 +98,27 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		g.mergeHost(host)
 		switch {
 		case p1:
-			g.mergeInfo(true, [7]string{string(r.Get(m.in[inImage])), string(r.Get(m.in[inCmd])), string(r.Get(m.in[inParent])),
-				string(r.Get(m.in[inUser])), string(r.Get(m.in[inOFN])), string(r.Get(m.in[inDesc])), string(r.Get(m.in[inProduct]))})
-		case !g.fromP1 && (smaller(r.Get(m.in[inImage]), g.image) || smaller(r.Get(m.in[inUser]), g.user)):
+			g.mergeInfo(true, [7]string{string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.CommandLine])), string(r.Get(m.in[fieldmap.ParentImage])),
+				string(r.Get(m.in[fieldmap.User])), string(r.Get(m.in[fieldmap.OriginalFileName])), string(r.Get(m.in[fieldmap.Description])), string(r.Get(m.in[fieldmap.Product]))})
+		case !g.fromP1 && (smaller(r.Get(m.in[fieldmap.Image]), g.image) || smaller(r.Get(m.in[fieldmap.User]), g.user)):
 			// Connections and queries carry the image and the user only;
 			// they matter until the process creation is seen.
 			var vals [7]string
-			vals[0], vals[3] = string(r.Get(m.in[inImage])), string(r.Get(m.in[inUser]))
+			vals[0], vals[3] = string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.User]))
 			g.mergeInfo(false, vals)
 		}
 		if p1 {
 			continue
 		}
-		ts, ok := parseTime(r.Get(m.in[inTime]), r.Get(m.in[inUtcTime]))
+		ts, ok := parseTime(r.Get(m.in[fieldmap.Time]), r.Get(m.in[fieldmap.UtcTime]))
 		if !ok {
 			m.noTime++
 			continue
 		}
 		if code == "3" {
-			g.conns = append(g.conns, conn{ts, m.strs.get(r.Get(m.in[inDestIP]), maxNameBytes, normIP), m.strs.get(r.Get(m.in[inDestHost]), maxNameBytes, same)})
+			g.conns = append(g.conns, conn{ts, m.strs.get(r.Get(m.in[fieldmap.DestinationIp]), maxNameBytes, normIP), m.strs.get(r.Get(m.in[fieldmap.DestinationHostname]), maxNameBytes, same)})
 		} else {
-			g.queries = append(g.queries, query{ts, m.strs.get(r.Get(m.in[inQuery]), maxNameBytes, same), m.strs.get(r.Get(m.in[inResults]), maxAnswerLen, wholeAnswers)})
+			g.queries = append(g.queries, query{ts, m.strs.get(r.Get(m.in[fieldmap.QueryName]), maxNameBytes, same), m.strs.get(r.Get(m.in[fieldmap.QueryResults]), maxAnswerLen, wholeAnswers)})
 		}
 		if len(g.conns) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 || len(g.queries) > m.limits.MaxTimes+m.limits.MaxTimes/4+8 {
 			if g.prune(m.limits.MaxTimes) {
@@ -159,6 +164,22 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		w.EndRow()
 	}
 	return nil
+}
+
+// eventKind says which Sysmon event an event without EventCode (a CIM
+// data model's: Network_Resolution, Network_Traffic, Endpoint.Processes)
+// stands for: a DNS query when it names a query, a connection when it has
+// a destination, else a process creation when it has process fields.
+func eventKind(r chunked.Row, in *[fieldmap.NumFields]int) string {
+	switch {
+	case len(r.Get(in[fieldmap.QueryName])) > 0:
+		return "22"
+	case len(r.Get(in[fieldmap.DestinationIp])) > 0 || len(r.Get(in[fieldmap.DestinationHostname])) > 0:
+		return "3"
+	case len(r.Get(in[fieldmap.CommandLine])) > 0 || len(r.Get(in[fieldmap.Image])) > 0:
+		return "1"
+	}
+	return ""
 }
 
 func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/fieldmap"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -18,9 +19,10 @@ import (
 func BenchmarkInProcess(b *testing.B) {
 	full := splunkd.SyntheticSysmon(100_000, 1)
 	var keep []string
-	for _, f := range logicalFields {
-		if full.Column(f.sysmon) >= 0 {
-			keep = append(keep, f.sysmon)
+	m := fieldmap.Sysmon()
+	for _, f := range inputs {
+		if full.Column(m.Name(f)) >= 0 {
+			keep = append(keep, m.Name(f))
 		}
 	}
 	keep = append(keep, "_chunked_idx")

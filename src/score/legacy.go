@@ -3,17 +3,18 @@ package score
 import (
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/fieldmap"
 )
 
 // The original detection (logic=legacy): its five fields and its eight
 // outputs, kept so that the current logic can be compared with it on the
 // same data.
-var legacyInputs = []string{"eventcode", "destinationhostname", "image", "commandline", "parentimage"}
+var legacyInputs = [...]fieldmap.Field{fieldmap.EventCode, fieldmap.DestinationHostname, fieldmap.Image, fieldmap.CommandLine, fieldmap.ParentImage}
 
 func legacyFields(o Options) []string {
 	var out []string
 	for _, f := range legacyInputs {
-		out = append(out, o.Fields[f])
+		out = append(out, o.Fields.Name(f))
 	}
 	return out
 }
@@ -21,22 +22,22 @@ func legacyFields(o Options) []string {
 type legacyRows struct {
 	opts   Options
 	scorer detect.LegacyScorer
-	in     [5]int
+	in     [fieldmap.NumFields]int
 	out    [8]int
 	outSet bool
 }
 
 func (h *legacyRows) Start(in *chunked.Table) error {
-	for i, f := range legacyInputs {
-		h.in[i] = in.Index(h.opts.Fields[f])
+	for _, f := range legacyInputs {
+		h.in[f] = in.Index(h.opts.Fields.Name(f))
 	}
 	return nil
 }
 
 func (h *legacyRows) Row(in chunked.Row, out *chunked.TableWriter) error {
 	r := h.scorer.Score(detect.LegacyEvent{
-		EventCode: in.Get(h.in[0]), DestinationHostname: in.Get(h.in[1]), Image: in.Get(h.in[2]),
-		CommandLine: in.Get(h.in[3]), ParentImage: in.Get(h.in[4]),
+		EventCode: in.Get(h.in[fieldmap.EventCode]), DestinationHostname: in.Get(h.in[fieldmap.DestinationHostname]), Image: in.Get(h.in[fieldmap.Image]),
+		CommandLine: in.Get(h.in[fieldmap.CommandLine]), ParentImage: in.Get(h.in[fieldmap.ParentImage]),
 	})
 	if h.opts.Filter && !r.Pass {
 		return nil

@@ -6,10 +6,10 @@ package score
 import (
 	"fmt"
 	"runtime"
-	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/fieldmap"
 )
 
 // Name is the command's name in searches and in commands.conf.
@@ -18,22 +18,11 @@ const Name = "t1102score"
 // Usage is the argument syntax shown with argument errors.
 const Usage = "usage: t1102score [filter=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]... [logic=current|legacy]"
 
-// Logical input fields and their Sysmon names. <name>_field=<field>
-// arguments rename them; fields=cim switches to the CIM data models' names
-// (Endpoint.Processes, Network_Resolution, Network_Traffic, after
-// `rename Processes.* as *` or the like).
-var logicalFields = []struct{ name, sysmon, cim string }{
-	{"eventcode", "EventCode", ""},
-	{"image", "Image", "process_path"},
-	{"parentimage", "ParentImage", "parent_process_path"},
-	{"originalfilename", "OriginalFileName", "original_file_name"},
-	{"description", "Description", ""},
-	{"product", "Product", ""},
-	{"commandline", "CommandLine", "process"},
-	{"destinationhostname", "DestinationHostname", "dest"},
-	{"queryname", "QueryName", "query"},
-	{"user", "User", "user"},
-	{"host", "host", "host"},
+// inputs are the fields the current logic reads, in the order of
+// [detect.Event]'s use of them below.
+var inputs = [...]fieldmap.Field{
+	fieldmap.EventCode, fieldmap.Image, fieldmap.ParentImage, fieldmap.OriginalFileName, fieldmap.Description, fieldmap.Product,
+	fieldmap.CommandLine, fieldmap.DestinationHostname, fieldmap.QueryName, fieldmap.User, fieldmap.Host,
 }
 
 // Options are the parsed search-time arguments.
@@ -45,21 +34,17 @@ type Options struct {
 	// Catalog is the web-service lookup: detect.WebServicesFile (default)
 	// or detect.WebServicesLOTSFile (catalog=lots).
 	Catalog string
-	// Fields maps each logical field to the input field it is read from.
-	Fields map[string]string
+	// Fields says which input field each logical field is read from
+	// (fields=, <name>_field=; its Renamed are the <name>_field= arguments).
+	Fields fieldmap.Map
 	// Legacy runs the original detection's SPL logic instead (logic=legacy),
 	// for comparisons.
 	Legacy bool
-	// Renamed are the <name>_field= arguments, in argument order.
-	Renamed []Renamed
 }
 
 // ParseOptions parses t1102score's arguments.
 func ParseOptions(args []string) (Options, error) {
-	o := Options{Catalog: detect.WebServicesFile, Fields: map[string]string{}}
-	for _, f := range logicalFields {
-		o.Fields[f.name] = f.sysmon
-	}
+	o := Options{Catalog: detect.WebServicesFile, Fields: fieldmap.Sysmon()}
 	parsed, err := chunked.ParseArgs(args)
 	if err != nil {
 		return o, fmt.Errorf("%s: %w; %s", Name, err, Usage)
@@ -67,19 +52,24 @@ func ParseOptions(args []string) (Options, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w: %s; %s", Name, chunked.ErrArgument, fmt.Sprintf(format, a...), Usage)
 	}
-	renamed := map[string]string{}
 	for _, a := range parsed {
-		switch {
-		case a.Name == "filter":
+		if handled, err := o.Fields.Arg(a.Name, a.Value); handled {
+			if err != nil {
+				return o, bad("%v", err)
+			}
+			continue
+		}
+		switch a.Name {
+		case "filter":
 			if o.Filter, err = chunked.ParseBool(a.Value); err != nil {
 				return o, fmt.Errorf("%s: filter: %w; %s", Name, err, Usage)
 			}
-		case a.Name == "catalog":
+		case "catalog":
 			var cerr error
 			if o.Catalog, cerr = detect.CatalogFile(a.Value); cerr != nil {
 				return o, bad("%v", cerr)
 			}
-		case a.Name == "logic":
+		case "logic":
 			switch a.Value {
 			case "current":
 			case "legacy":
@@ -87,42 +77,11 @@ func ParseOptions(args []string) (Options, error) {
 			default:
 				return o, bad("logic=%q: want current or legacy", a.Value)
 			}
-		case a.Name == "fields":
-			switch a.Value {
-			case "sysmon":
-			case "cim":
-				for _, f := range logicalFields {
-					o.Fields[f.name] = f.cim
-				}
-			default:
-				return o, bad("fields=%q: want sysmon or cim", a.Value)
-			}
-		case strings.HasSuffix(a.Name, "_field"):
-			name := strings.TrimSuffix(a.Name, "_field")
-			if _, ok := o.Fields[name]; !ok {
-				return o, bad("unknown field argument %q (known: %s)", a.Name, knownFieldArgs())
-			}
-			if a.Value == "" {
-				return o, bad("%s needs a field name", a.Name)
-			}
-			renamed[name] = a.Value
-			o.Renamed = append(o.Renamed, Renamed{Arg: a.Name, Field: a.Value})
 		default:
 			return o, bad("unknown argument %q", a.Name)
 		}
 	}
-	for k, v := range renamed { // after fields=, whatever the order
-		o.Fields[k] = v
-	}
 	return o, nil
-}
-
-func knownFieldArgs() string {
-	var names []string
-	for _, f := range logicalFields {
-		names = append(names, f.name+"_field")
-	}
-	return strings.Join(names, ", ")
 }
 
 // Command is t1102score. AppDir is the app folder its catalogs are read
@@ -148,7 +107,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	if opts.Legacy {
 		cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: legacyFields(opts)}
 		newRows := func() chunked.RowHandler { return &legacyRows{opts: opts} }
-		return cfg, withRenameCheck(chunked.PerRowParallel(newRows, workers), opts.Renamed), nil
+		return cfg, opts.Fields.WarnMissing(Name, chunked.PerRowParallel(newRows, workers)), nil
 	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {
@@ -156,14 +115,14 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	}
 	det := detect.NewDetector(cat)
 	var required []string
-	for _, f := range logicalFields {
-		required = append(required, opts.Fields[f.name])
+	for _, f := range inputs {
+		required = append(required, opts.Fields.Name(f))
 	}
 	cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: dedupe(required)}
 	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer()} }
 	// Rows are scored independently: a large chunk is split over the cores
 	// while splunkd waits for the reply.
-	return cfg, withRenameCheck(chunked.PerRowParallel(newRows, workers), opts.Renamed), nil
+	return cfg, opts.Fields.WarnMissing(Name, chunked.PerRowParallel(newRows, workers)), nil
 }
 
 func dedupe(in []string) []string {
@@ -225,7 +184,7 @@ const (
 type rows struct {
 	opts   Options
 	scorer *detect.Scorer
-	in     []int // columns of logicalFields in the current chunk
+	in     [fieldmap.NumFields]int // column of each logical field in the current chunk
 	out    [oMitreTactic + 1]int
 	outSet bool
 	ev     detect.Event
@@ -234,19 +193,19 @@ type rows struct {
 }
 
 func (h *rows) Start(in *chunked.Table) error {
-	h.in = h.in[:0]
-	for _, f := range logicalFields {
-		h.in = append(h.in, in.Index(h.opts.Fields[f.name]))
+	for _, f := range inputs {
+		h.in[f] = in.Index(h.opts.Fields.Name(f))
 	}
 	return nil
 }
 
 func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
+	c := &h.in
 	h.ev = detect.Event{
-		EventCode: in.Get(h.in[0]), Image: in.Get(h.in[1]), ParentImage: in.Get(h.in[2]),
-		OriginalFileName: in.Get(h.in[3]), Description: in.Get(h.in[4]), Product: in.Get(h.in[5]),
-		CommandLine: in.Get(h.in[6]), DestinationHostname: in.Get(h.in[7]), QueryName: in.Get(h.in[8]),
-		User: in.Get(h.in[9]), Host: in.Get(h.in[10]),
+		EventCode: in.Get(c[fieldmap.EventCode]), Image: in.Get(c[fieldmap.Image]), ParentImage: in.Get(c[fieldmap.ParentImage]),
+		OriginalFileName: in.Get(c[fieldmap.OriginalFileName]), Description: in.Get(c[fieldmap.Description]), Product: in.Get(c[fieldmap.Product]),
+		CommandLine: in.Get(c[fieldmap.CommandLine]), DestinationHostname: in.Get(c[fieldmap.DestinationHostname]), QueryName: in.Get(c[fieldmap.QueryName]),
+		User: in.Get(c[fieldmap.User]), Host: in.Get(c[fieldmap.Host]),
 	}
 	r := h.scorer.Score(&h.ev)
 	if h.opts.Filter && !r.Pass {

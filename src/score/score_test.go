@@ -15,6 +15,7 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/fieldmap"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -46,8 +47,8 @@ func TestParseOptions(t *testing.T) {
 		{name: "cim", reason: "CIM field names", args: []string{"fields=cim"}, want: cim()},
 		{name: "rename after cim", reason: "<name>_field wins over fields=, whatever the order", args: []string{"image_field=app", "fields=cim"}, want: func() Options {
 			o := cim()
-			o.Fields["image"] = "app"
-			o.Renamed = []Renamed{{Arg: "image_field", Field: "app"}}
+			_, err := o.Fields.Arg("image_field", "app")
+			require.NoError(t, err)
 			return o
 		}()},
 		{name: "unknown field arg", reason: "typos are errors", args: []string{"imag_field=x"}, err: `unknown field argument "imag_field"`},
@@ -75,17 +76,13 @@ func TestParseOptions(t *testing.T) {
 }
 
 func withCatalog(c string) Options {
-	o := Options{Catalog: c, Fields: map[string]string{}}
-	for _, f := range logicalFields {
-		o.Fields[f.name] = f.sysmon
-	}
-	return o
+	return Options{Catalog: c, Fields: fieldmap.Sysmon()}
 }
 
 func cim() Options {
 	o := withCatalog(detect.WebServicesFile)
-	for _, f := range logicalFields {
-		o.Fields[f.name] = f.cim
+	if _, err := o.Fields.Arg("fields", "cim"); err != nil {
+		panic(err)
 	}
 	return o
 }

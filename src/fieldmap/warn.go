@@ -1,14 +1,8 @@
-package score
+package fieldmap
 
 import (
 	"github.com/t1102app/t1102/src/chunked"
 )
-
-// Renamed is one <name>_field=<field> argument.
-type Renamed struct {
-	Arg   string // the argument's name, e.g. "image_field"
-	Field string // the input field it names
-}
 
 // checkRenamed wraps next: at the first chunk that has rows, it adds an
 // inspector WARN for each <name>_field= argument whose field is not among
@@ -20,6 +14,7 @@ type Renamed struct {
 // absent from its events. The check runs once per process (on indexers,
 // once per indexer), on the header only: the rows are not looked at.
 type checkRenamed struct {
+	command string
 	next    chunked.Processor
 	renamed []Renamed
 	done    bool
@@ -30,18 +25,19 @@ func (c *checkRenamed) Process(ch *chunked.Chunk) error {
 		c.done = true
 		for _, r := range c.renamed {
 			if ch.In.Index(r.Field) < 0 {
-				ch.Message(chunked.LevelWarn, "%s: %s=%s: the input has no field %q (none of the first %d events has it); check the field name", Name, r.Arg, r.Field, r.Field, ch.In.Len())
+				ch.Message(chunked.LevelWarn, "%s: %s=%s: the input has no field %q (none of the first %d events has it); check the field name", c.command, r.Arg, r.Field, r.Field, ch.In.Len())
 			}
 		}
 	}
 	return c.next.Process(ch)
 }
 
-// withRenameCheck returns p, wrapped in the check when there are renamed
-// fields.
-func withRenameCheck(p chunked.Processor, renamed []Renamed) chunked.Processor {
-	if len(renamed) == 0 {
+// WarnMissing returns p, wrapped in the check of the map's <name>_field=
+// arguments when there are some; command names the command in the
+// warning.
+func (m *Map) WarnMissing(command string, p chunked.Processor) chunked.Processor {
+	if len(m.Renamed) == 0 {
 		return p
 	}
-	return &checkRenamed{next: p, renamed: renamed}
+	return &checkRenamed{command: command, next: p, renamed: m.Renamed}
 }
