@@ -120,7 +120,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	preop := strings.Join(append([]string{Name, "phase=map"}, opts.Args...), " ")
 	red := &reducer{limits: opts.Limits}
 	red.finish = func(r *reducer, w *chunked.TableWriter) error { return writeResults(r, w, det, opts) }
-	cfg := chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields, StreamingPreop: preop}
+	cfg := chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields[:], StreamingPreop: preop}
 	return cfg, chunked.ProcessorFunc(func(ch *chunked.Chunk) error {
 		if ch.In.Len() > 0 {
 			if err := red.Add(&ch.In); err != nil {

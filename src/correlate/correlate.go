@@ -38,12 +38,6 @@ var inputs = [...]fieldmap.Field{
 }
 
 // Partial-state fields exchanged between the map and reduce phases.
-var partialFields = []string{
-	"t1102c_host", "t1102c_guid", "t1102c_p1", "t1102c_image", "t1102c_cmd", "t1102c_parent", "t1102c_user",
-	"t1102c_ofn", "t1102c_desc", "t1102c_product", "t1102c_conn", "t1102c_dns",
-	"t1102c_capped",
-}
-
 const (
 	pHost = iota
 	pGUID
@@ -58,7 +52,30 @@ const (
 	pConn
 	pDNS
 	pCapped
+	nPartial
 )
+
+// partialFields are the partial rows' field names, keyed by column.
+var partialFields = [nPartial]string{
+	pHost: "t1102c_host", pGUID: "t1102c_guid", pP1: "t1102c_p1", pImage: "t1102c_image", pCmd: "t1102c_cmd", pParent: "t1102c_parent",
+	pUser: "t1102c_user", pOFN: "t1102c_ofn", pDesc: "t1102c_desc", pProduct: "t1102c_product", pConn: "t1102c_conn", pDNS: "t1102c_dns",
+	pCapped: "t1102c_capped",
+}
+
+// The process fields of a group, as mergeInfo takes them.
+const (
+	iImage = iota
+	iCmd
+	iParent
+	iUser
+	iOFN
+	iDesc
+	iProduct
+	nInfo
+)
+
+// partialInfo is the partial-row column of each process field.
+var partialInfo = [nInfo]int{iImage: pImage, iCmd: pCmd, iParent: pParent, iUser: pUser, iOFN: pOFN, iDesc: pDesc, iProduct: pProduct}
 
 // Limits bound the reduce phase's memory.
 type Limits struct {
@@ -134,14 +151,14 @@ func (g *group) mergeHost(raw []byte) {
 	}
 }
 
-func (g *group) fields() []*string {
-	return []*string{&g.image, &g.cmd, &g.parent, &g.user, &g.ofn, &g.desc, &g.product}
+func (g *group) fields() [nInfo]*string {
+	return [nInfo]*string{iImage: &g.image, iCmd: &g.cmd, iParent: &g.parent, iUser: &g.user, iOFN: &g.ofn, iDesc: &g.desc, iProduct: &g.product}
 }
 
 // mergeInfo takes process fields from another record of the same process:
 // values from process creation win; otherwise the smallest value, so the
 // outcome does not depend on arrival order.
-func (g *group) mergeInfo(fromP1 bool, vals [7]string) {
+func (g *group) mergeInfo(fromP1 bool, vals [nInfo]string) {
 	for i := range vals {
 		vals[i] = cut(vals[i], maxTextBytes)
 	}
@@ -164,7 +181,7 @@ func (g *group) mergeInfo(fromP1 bool, vals [7]string) {
 // mergeRaw is mergeInfo for values still in a partial row's bytes: it
 // converts only the values it keeps, so merging the many partial rows of
 // processes already known allocates nothing.
-func (g *group) mergeRaw(fromP1 bool, vals [7][]byte) {
+func (g *group) mergeRaw(fromP1 bool, vals [nInfo][]byte) {
 	mine := g.fields()
 	switch {
 	case fromP1 && !g.fromP1:

@@ -23,7 +23,7 @@ type mapper struct {
 	limits  Limits
 	fields  fieldmap.Map
 	in      [fieldmap.NumFields]int
-	out     [pCapped + 1]int
+	out     [nPartial]int
 	outSet  bool
 	groups  map[string]*group // by host "\x00" guid, both normalised
 	dropped int               // events of processes beyond MaxGroups
@@ -98,13 +98,16 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		g.mergeHost(host)
 		switch {
 		case p1:
-			g.mergeInfo(true, [7]string{string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.CommandLine])), string(r.Get(m.in[fieldmap.ParentImage])),
-				string(r.Get(m.in[fieldmap.User])), string(r.Get(m.in[fieldmap.OriginalFileName])), string(r.Get(m.in[fieldmap.Description])), string(r.Get(m.in[fieldmap.Product]))})
+			var vals [nInfo]string
+			for i, f := range infoInputs {
+				vals[i] = string(r.Get(m.in[f]))
+			}
+			g.mergeInfo(true, vals)
 		case !g.fromP1 && (smaller(r.Get(m.in[fieldmap.Image]), g.image) || smaller(r.Get(m.in[fieldmap.User]), g.user)):
 			// Connections and queries carry the image and the user only;
 			// they matter until the process creation is seen.
-			var vals [7]string
-			vals[0], vals[3] = string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.User]))
+			var vals [nInfo]string
+			vals[iImage], vals[iUser] = string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.User]))
 			g.mergeInfo(false, vals)
 		}
 		if p1 {
@@ -166,6 +169,10 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 	return nil
 }
 
+// infoInputs are the input fields of a group's process fields.
+var infoInputs = [nInfo]fieldmap.Field{iImage: fieldmap.Image, iCmd: fieldmap.CommandLine, iParent: fieldmap.ParentImage, iUser: fieldmap.User,
+	iOFN: fieldmap.OriginalFileName, iDesc: fieldmap.Description, iProduct: fieldmap.Product}
+
 // eventKind says which Sysmon event an event without EventCode (a CIM
 // data model's: Network_Resolution, Network_Traffic, Endpoint.Processes)
 // stands for: a DNS query when it names a query, a connection when it has
@@ -182,7 +189,7 @@ func eventKind(r chunked.Row, in *[fieldmap.NumFields]int) string {
 	return ""
 }
 
-func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {
+func writePartial(w *chunked.TableWriter, o *[nPartial]int, g *group) {
 	w.SetString(o[pHost], g.hostName) // as written; the reduce lower-cases it for its key
 	w.SetString(o[pGUID], g.guid)
 	if g.fromP1 {
@@ -190,7 +197,7 @@ func writePartial(w *chunked.TableWriter, o *[pCapped + 1]int, g *group) {
 	}
 	for i, v := range g.fields() {
 		if *v != "" {
-			w.SetString(o[pImage+i], *v)
+			w.SetString(o[partialInfo[i]], *v)
 		}
 	}
 	// The lists travel as one value, an entry per line ("time|address|host",
@@ -267,7 +274,7 @@ func (r *reducer) Add(t *chunked.Table) error {
 	if r.groups == nil {
 		r.groups, r.cappedGroups, r.strs = map[key]*group{}, map[key]bool{}, interner{}
 	}
-	var in [pCapped + 1]int
+	var in [nPartial]int
 	for i, f := range partialFields {
 		in[i] = t.Index(f)
 	}
@@ -291,9 +298,9 @@ func (r *reducer) Add(t *chunked.Table) error {
 			r.groups[k] = g
 		}
 		g.mergeHost(hostName)
-		var vals [7][]byte
+		var vals [nInfo][]byte
 		for j := range vals {
-			vals[j] = row.Get(in[pImage+j])
+			vals[j] = row.Get(in[partialInfo[j]])
 		}
 		g.mergeRaw(string(row.Get(in[pP1])) == "1", vals)
 		// Room for this row's entries, exactly: a process's lists arrive

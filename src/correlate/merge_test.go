@@ -18,8 +18,8 @@ func TestMergeRawIsMergeInfo(t *testing.T) {
 		var a, b group
 		for k := 0; k < 1+rng.Intn(4); k++ {
 			p1 := rng.Intn(3) == 0
-			var strs [7]string
-			var raw [7][]byte
+			var strs [nInfo]string
+			var raw [nInfo][]byte
 			for i := range strs {
 				strs[i] = pool[rng.Intn(len(pool))]
 				raw[i] = []byte(strs[i])

@@ -23,7 +23,7 @@ type legacyRows struct {
 	opts   Options
 	scorer detect.LegacyScorer
 	in     [fieldmap.NumFields]int
-	out    [8]int
+	out    [oSuspicion + 1]int
 	outSet bool
 }
 
@@ -44,19 +44,19 @@ func (h *legacyRows) Row(in chunked.Row, out *chunked.TableWriter) error {
 	}
 	out.Copy(in)
 	if !h.outSet {
-		for i, f := range outputFields[:8] {
+		for i, f := range outputFields[:oSuspicion+1] { // the original's eight, keyed as the current logic's
 			h.out[i] = out.Field(f)
 		}
 		h.outSet = true
 	}
-	out.Set(h.out[0], r.DestHost)
-	out.Set(h.out[1], r.InitiatingImage)
-	out.SetString(h.out[2], r.Service)
-	out.SetInt(h.out[3], detect.B2I(r.Suspicious))
-	out.SetInt(h.out[4], detect.B2I(r.Encoded))
-	out.SetInt(h.out[5], detect.B2I(r.OfficeParent))
-	out.SetInt(h.out[6], detect.B2I(r.ServiceSpawn))
-	out.SetInt(h.out[7], r.Score)
+	out.Set(h.out[oDestHost], r.DestHost)
+	out.Set(h.out[oImage], r.InitiatingImage)
+	out.SetString(h.out[oService], r.Service)
+	out.SetInt(h.out[oSuspicious], detect.B2I(r.Suspicious))
+	out.SetInt(h.out[oEncoded], detect.B2I(r.Encoded))
+	out.SetInt(h.out[oOffice], detect.B2I(r.OfficeParent))
+	out.SetInt(h.out[oSpawn], detect.B2I(r.ServiceSpawn))
+	out.SetInt(h.out[oSuspicion], r.Score)
 	out.EndRow()
 	return nil
 }

@@ -137,17 +137,7 @@ func dedupe(in []string) []string {
 	return out
 }
 
-// Output fields. The first eight are the original detection's.
-var outputFields = []string{
-	"dest_host", "initiating_image", "is_legit_webservice", "is_suspicious_process",
-	"is_encoded", "is_office_parent", "is_service_spawn", "suspicion_score",
-	"risk_score", "t1102_reasons",
-	"t1102_host", "t1102_domain", "t1102_seen_in", "t1102_hosts", "t1102_provider", "t1102_tags",
-	"t1102_raw_content", "t1102_url", "t1102_process", "t1102_process_class", "t1102_pe_name",
-	"t1102_encoded_how", "t1102_decoded", "t1102_parent_class", "t1102_allowlisted",
-	"mitre_technique_id", "mitre_technique", "mitre_tactic_id", "mitre_tactic",
-}
-
+// Output columns. The first eight are the original detection's.
 const (
 	oDestHost = iota
 	oImage
@@ -178,14 +168,26 @@ const (
 	oMitreTechnique
 	oMitreTacticID
 	oMitreTactic
+	nOutput
 )
+
+// outputFields are the output field names, keyed by column.
+var outputFields = [nOutput]string{
+	oDestHost: "dest_host", oImage: "initiating_image", oService: "is_legit_webservice", oSuspicious: "is_suspicious_process",
+	oEncoded: "is_encoded", oOffice: "is_office_parent", oSpawn: "is_service_spawn", oSuspicion: "suspicion_score",
+	oRisk: "risk_score", oReasons: "t1102_reasons",
+	oHost: "t1102_host", oDomain: "t1102_domain", oSeenIn: "t1102_seen_in", oHosts: "t1102_hosts", oProvider: "t1102_provider", oTags: "t1102_tags",
+	oRaw: "t1102_raw_content", oURL: "t1102_url", oProcess: "t1102_process", oClass: "t1102_process_class", oPEName: "t1102_pe_name",
+	oEncodedHow: "t1102_encoded_how", oDecoded: "t1102_decoded", oParentClass: "t1102_parent_class", oAllowlisted: "t1102_allowlisted",
+	oMitreTechniqueID: "mitre_technique_id", oMitreTechnique: "mitre_technique", oMitreTacticID: "mitre_tactic_id", oMitreTactic: "mitre_tactic",
+}
 
 // rows is the per-row handler.
 type rows struct {
 	opts   Options
 	scorer *detect.Scorer
 	in     [fieldmap.NumFields]int // column of each logical field in the current chunk
-	out    [oMitreTactic + 1]int
+	out    [nOutput]int
 	outSet bool
 	ev     detect.Event
 	tags   map[string][2][]byte // encoded tags by catalog domain

@@ -128,7 +128,9 @@ func TestGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			require.NoError(t, err, "run with -update to create it")
-			require.Equal(t, string(want), got)
+			// Line by line: a difference shows as the rows that differ,
+			// not as two whole files (go test ./src/score -update rewrites them).
+			require.Equal(t, strings.Split(string(want), "\n"), strings.Split(got, "\n"), "%s differs; -update rewrites it", path)
 		})
 	}
 }
