@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/t1102app/t1102/src/internal/fold"
 )
 
 // MITRE ATT&CK fields every result carries, with the names Splunk
@@ -185,8 +187,8 @@ func (s *Scorer) Score(ev *Event) *Result {
 	s.urlBuf, s.urlEnds = s.urlBuf[:0], s.urlEnds[:0]
 	s.fetchesRaw, s.inText = false, false
 	s.reasonBuf, s.reasonEnds = s.reasonBuf[:0], s.reasonEnds[:0]
-	s.host = lower(s.host[:0], ev.DestinationHostname)
-	s.image = lower(s.image[:0], ev.Image)
+	s.host = fold.Lower(s.host[:0], ev.DestinationHostname)
+	s.image = fold.Lower(s.image[:0], ev.Image)
 	r.DestHost, r.InitiatingImage = s.host, s.image
 	code := bytes.TrimSpace(ev.EventCode)
 	all := len(code) == 0
@@ -197,10 +199,10 @@ func (s *Scorer) Score(ev *Event) *Result {
 	var pe *Process
 	s.ofn = s.ofn[:0]
 	if ofn := bytes.TrimSpace(ev.OriginalFileName); len(ofn) > 0 && string(ofn) != "-" {
-		s.ofn = lower(s.ofn, ofn)
+		s.ofn = fold.Lower(s.ofn, ofn)
 		pe = d.byPE[string(s.ofn)]
 	} else if desc := bytes.TrimSpace(ev.Description); len(desc) > 0 && string(desc) != "-" {
-		s.pe = lower(s.pe[:0], desc)
+		s.pe = fold.Lower(s.pe[:0], desc)
 		pe = d.byDesc[string(s.pe)]
 	}
 	if pe != nil && pe != proc {
@@ -243,7 +245,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 		}
 		// One ASCII-lowered copy, the same length as cl, for the searches
 		// that ignore case (bytes.Index on it beats a folding search).
-		s.low = appendASCIILower(s.low[:0], cl)
+		s.low = fold.AppendASCIILower(s.low[:0], cl)
 		s.scanText(cl, "CommandLine")
 		encIn, mustDecode := cl, false // caret-free; FindEncoded would drop the carets itself
 		if !powershell {
@@ -291,7 +293,7 @@ func (s *Scorer) Score(ev *Event) *Result {
 	}
 
 	// Parent.
-	s.parent = lower(s.parent[:0], Basename(ev.ParentImage))
+	s.parent = fold.Lower(s.parent[:0], Basename(ev.ParentImage))
 	switch r.ParentClass = d.parents[string(s.parent)]; r.ParentClass {
 	case "office":
 		r.OfficeParent = true
@@ -411,7 +413,7 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	if psArgs != nil {
 		lowPS = low[len(low)-len(psArgs):] // psArgs is a suffix of cl, and low has cl's length
 	}
-	s.lowDec = appendASCIILower(s.lowDec[:0], decoded)
+	s.lowDec = fold.AppendASCIILower(s.lowDec[:0], decoded)
 	// Download-and-execute on the command line and the decoded command
 	// together (iex in one, the download in the other), without
 	// PowerShell's backtick escapes (i`ex).
@@ -521,27 +523,13 @@ func powershellAt(low []byte) int {
 			end := at + len(name)
 			before := at == 0 || !isHostByte(cl[at-1]) || cl[at-1] == '.'
 			after := end == len(cl) || !isHostByte(cl[end]) || cl[end] == '.'
-			if before && after && !(end < len(cl) && cl[end] == '.' && !foldHasPrefix(cl[end:], ".exe")) {
+			if before && after && !(end < len(cl) && cl[end] == '.' && !fold.HasPrefix(cl[end:], ".exe")) {
 				return at
 			}
 			off = at + 1
 		}
 	}
 	return -1
-}
-
-// indexFold is bytes.Index ignoring ASCII case, for a lower-case ASCII t.
-func indexFold(s []byte, t string) int {
-	for i := 0; i+len(t) <= len(s); i++ {
-		if foldEq(s[i:i+len(t)], t) {
-			return i
-		}
-	}
-	return -1
-}
-
-func foldHasPrefix(s []byte, t string) bool {
-	return len(s) >= len(t) && foldEq(s[:len(t)], t)
 }
 
 // allow applies the allowlist. A rule for a program by name whose path

@@ -9,7 +9,7 @@
 // at a time without allocating. Both search commands, t1102score per event
 // and t1102correlate per process and service, take their flags, risk_score,
 // reasons and pass rule from [Scorer.Score]: the judgement lives here only.
-// The original detection's SPL, kept as the baseline, is [LegacyScorer].
+// The original detection's SPL, kept as the baseline, is package legacy.
 package detect
 
 // B2I is 1 for true and 0 for false, as Splunk's boolean fields are written.

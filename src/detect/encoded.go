@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/t1102app/t1102/src/internal/fold"
 )
 
 // Encoded is what [FindEncoded] found in a command line.
@@ -59,7 +61,7 @@ func FindEncoded(cmdline []byte, powershell bool) (Encoded, bool) {
 	if paramSeen {
 		return Encoded{How: "-EncodedCommand", Decoded: decodeUTF16Base64(param)}, true
 	}
-	if containsFold(cl, "frombase64string") {
+	if fold.Contains(cl, "frombase64string") {
 		return Encoded{How: "FromBase64String"}, true
 	}
 	if b64 != nil {
@@ -178,10 +180,10 @@ func paramName(arg []byte) ([]byte, bool) {
 // the alias "ec" or a prefix of "encodedcommand".
 func isEncodedCommandName(name []byte) bool {
 	const full = "encodedcommand"
-	if foldEq(name, "ec") {
+	if fold.Eq(name, "ec") {
 		return true // PowerShell's documented alias
 	}
-	return len(name) <= len(full) && foldEq(name, full[:len(name)])
+	return len(name) <= len(full) && fold.Eq(name, full[:len(name)])
 }
 
 // decodeUTF16Base64 decodes s as standard base64 and returns the UTF-8 form
@@ -221,20 +223,4 @@ func decodeUTF16Base64(s []byte) []byte {
 		return nil
 	}
 	return out
-}
-
-// containsFold reports whether s contains the lower-case ASCII text t,
-// ignoring ASCII case.
-func containsFold(s []byte, t string) bool {
-	if len(t) == 0 {
-		return true
-	}
-	first := t[0]
-	upper := first - ('a' - 'A')
-	for i := 0; i+len(t) <= len(s); i++ {
-		if c := s[i]; (c == first || c == upper) && foldEq(s[i:i+len(t)], t) {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/t1102app/t1102/src/internal/fold"
 )
 
 func FuzzScanHosts(f *testing.F) {
@@ -183,7 +185,7 @@ func FuzzRetrieval(f *testing.F) {
 	f.Add([]byte(`curl -s https://x/y | sha256sum`), false)
 	f.Fuzz(func(t *testing.T, text []byte, ps bool) {
 		upper := bytes.ToUpper(text)
-		if !utf8.Valid(text) || !bytes.Equal(bytes.ToLower(upper), appendASCIILower(nil, text)) {
+		if !utf8.Valid(text) || !bytes.Equal(bytes.ToLower(upper), fold.AppendASCIILower(nil, text)) {
 			upper = text // only ASCII case is ignored: keep the property to texts where ToUpper is ASCII's
 		}
 		if a, b := DownloadExecute(text, ps), DownloadExecute(upper, ps); a != b {
@@ -192,7 +194,7 @@ func FuzzRetrieval(f *testing.F) {
 		if a, b := HiddenWindow(text, ps), HiddenWindow(upper, ps); a != b {
 			t.Fatalf("%q hidden %v, in upper case %v", text, a, b)
 		}
-		if p := TempPlace(text); p != "" && !containsFold(text, p) {
+		if p := TempPlace(text); p != "" && !fold.Contains(text, p) {
 			t.Fatalf("place %q not in the text", p)
 		}
 	})

@@ -3,6 +3,8 @@ package detect
 import (
 	"errors"
 	"strings"
+
+	"github.com/t1102app/t1102/src/internal/fold"
 )
 
 // Glob is a compiled path or text pattern of the catalogs: '*' stands for
@@ -48,7 +50,7 @@ func (g Glob) Match(v []byte) bool {
 		return false
 	}
 	if !g.open[0] {
-		if !foldHasPrefix(v, parts[0]) {
+		if !fold.HasPrefix(v, parts[0]) {
 			return false
 		}
 		v, parts = v[len(parts[0]):], parts[1:]
@@ -61,13 +63,13 @@ func (g Glob) Match(v []byte) bool {
 		// The last run is anchored at the end; the others, greedily
 		// leftmost, must fit before it.
 		p := parts[last]
-		if len(v) < len(p) || !foldEq(v[len(v)-len(p):], p) {
+		if len(v) < len(p) || !fold.Eq(v[len(v)-len(p):], p) {
 			return false
 		}
 		v, parts = v[:len(v)-len(p)], parts[:last]
 	}
 	for _, p := range parts {
-		i := indexFold(v, p)
+		i := fold.Index(v, p)
 		if i < 0 {
 			return false
 		}

@@ -1,6 +1,10 @@
 package detect
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/t1102app/t1102/src/internal/fold"
+)
 
 // Signals of command retrieval: what a process does with what it fetched.
 // One-way C2 reads instructions and runs them, hides while doing so, and
@@ -42,7 +46,7 @@ var (
 // URL (regsvr32 /i:, script: monikers, wmic /format:), or mshta given a URL.
 // mshta is whether the process is mshta.exe (by name or PE metadata).
 func DownloadExecute(text []byte, mshta bool) string {
-	return downloadExecute(appendASCIILower(nil, text), mshta)
+	return downloadExecute(fold.AppendASCIILower(nil, text), mshta)
 }
 
 var (
@@ -97,7 +101,7 @@ func downloadExecute(low []byte, mshta bool) string {
 // what follows a PowerShell invocation (or a PowerShell script), so that
 // another program's -w (curl's write-out) is not read as PowerShell's.
 func HiddenWindow(text []byte, powershell bool) bool {
-	return hiddenWindow(appendASCIILower(nil, text), powershell)
+	return hiddenWindow(fold.AppendASCIILower(nil, text), powershell)
 }
 
 // hiddenWindow is HiddenWindow on lower-case text.
@@ -118,7 +122,7 @@ func hiddenWindow(low []byte, powershell bool) bool {
 
 // TempPlace returns the temp or public folder text writes to or runs from
 // (as written in the list above), or "".
-func TempPlace(text []byte) string { return tempPlace(appendASCIILower(nil, text)) }
+func TempPlace(text []byte) string { return tempPlace(fold.AppendASCIILower(nil, text)) }
 
 // tempPlace is TempPlace on lower-case text.
 func tempPlace(low []byte) string {
@@ -133,7 +137,7 @@ func tempPlace(low []byte) string {
 // isPrefixFold reports whether b, ignoring ASCII case, is a non-empty
 // prefix of the lower-case word w.
 func isPrefixFold(b []byte, w string) bool {
-	return len(b) > 0 && len(b) <= len(w) && foldEq(b, w[:len(b)])
+	return len(b) > 0 && len(b) <= len(w) && fold.Eq(b, w[:len(b)])
 }
 
 // anyIn reports whether lower-case text contains one of words.
@@ -193,19 +197,6 @@ func anyBounded(text []byte, words [][]byte, inWord func(byte) bool, start, end 
 
 func wordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
-
-// appendASCIILower appends b with ASCII letters lowered: the finders'
-// lists are ASCII, and the length stays that of b, so offsets carry over.
-func appendASCIILower(dst, b []byte) []byte {
-	n := len(dst)
-	dst = append(dst, b...)
-	for i := n; i < len(dst); i++ {
-		if c := dst[i]; 'A' <= c && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
-		}
-	}
-	return dst
 }
 
 // appendNoBackticks appends b without PowerShell's escape character.

@@ -1,6 +1,8 @@
 package fieldmap
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -56,4 +58,23 @@ func TestArg(t *testing.T) {
 		require.NotEmpty(t, names[f].arg, "every field has an argument name")
 		require.NotEmpty(t, names[f].sysmon, "every field has a Sysmon name")
 	}
+}
+
+// FuzzArg: any argument is handled or not, without panicking; a handled
+// one either fails with ErrField or leaves every field with a name or the
+// empty name CIM gives the fields it lacks.
+func FuzzArg(f *testing.F) {
+	f.Add("fields", "cim")
+	f.Add("image_field", "app")
+	f.Add("_field", "")
+	f.Fuzz(func(t *testing.T, name, value string) {
+		var m Map
+		handled, err := m.Arg(name, value)
+		if err != nil && (!handled || !errors.Is(err, ErrField)) {
+			t.Fatalf("%s=%s: %v (handled %v)", name, value, err, handled)
+		}
+		if handled && err == nil && strings.HasSuffix(name, "_field") && len(m.Renamed) != 1 {
+			t.Fatalf("%s=%s renamed %v", name, value, m.Renamed)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
 	"github.com/t1102app/t1102/src/fieldmap"
+	"github.com/t1102app/t1102/src/legacy"
 )
 
 // The original detection (logic=legacy): its five fields and its eight
@@ -21,7 +22,7 @@ func legacyFields(o Options) []string {
 
 type legacyRows struct {
 	opts   Options
-	scorer detect.LegacyScorer
+	scorer legacy.Scorer
 	in     [fieldmap.NumFields]int
 	out    [oSuspicion + 1]int
 	outSet bool
@@ -35,7 +36,7 @@ func (h *legacyRows) Start(in *chunked.Table) error {
 }
 
 func (h *legacyRows) Row(in chunked.Row, out *chunked.TableWriter) error {
-	r := h.scorer.Score(detect.LegacyEvent{
+	r := h.scorer.Score(legacy.Event{
 		EventCode: in.Get(h.in[fieldmap.EventCode]), DestinationHostname: in.Get(h.in[fieldmap.DestinationHostname]), Image: in.Get(h.in[fieldmap.Image]),
 		CommandLine: in.Get(h.in[fieldmap.CommandLine]), ParentImage: in.Get(h.in[fieldmap.ParentImage]),
 	})

