@@ -10,8 +10,8 @@
 //	splunkdemu -replay recording.bin [-no-args] -- <command executable>
 //
 // Exit status: 0 success, 1 command error, 2 protocol violation, 64 usage.
-// Run splunkdemu -h for all flags. The logic lives in package splunkd
-// ([splunkd.Main]).
+// Run splunkdemu -h for all flags. The logic lives in package emucli
+// ([emucli.Main]); the emulator is package splunkd.
 package main
 
 import (
@@ -19,12 +19,12 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/t1102app/t1102/src/splunkd"
+	"github.com/t1102app/t1102/src/internal/emucli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := splunkd.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := emucli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

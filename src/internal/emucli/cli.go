@@ -1,10 +1,14 @@
-package splunkd
+// Package emucli is splunkdemu's command line: flags, input files, and the
+// printing of results, messages and statistics. The emulator itself (the
+// protocol oracle) is package splunkd.
+package emucli
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +18,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/t1102app/t1102/src/splunkd"
 )
 
 // Exit statuses of [Main].
@@ -101,7 +107,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "splunkdemu: -indexers and -chunk-rows must be at least 1")
 		return ExitUsage
 	}
-	s := Search{
+	s := splunkd.Search{
 		Argv: append(rest[:1:1], cmdArgs...), Name: *name,
 		Indexers: *indexers, ChunkRows: *chunkRows, Timeout: *timeout,
 		FinalHeaderOnly: *finalHeaderOnly, CRLF: *crlf, Preview: *preview, Collect: true,
@@ -123,7 +129,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s.Info.Search = *search
 	for _, a := range rest[1:] {
-		parsed, raw, err := Tokenize(a)
+		parsed, raw, err := splunkd.Tokenize(a)
 		if err != nil || len(parsed) != 1 {
 			parsed, raw = []string{a}, []string{a}
 		}
@@ -138,7 +144,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		s.Input = t
 	}
-	res, err := Run(ctx, s)
+	res, err := splunkd.Run(ctx, s)
 	printMessages(stderr, res.Messages)
 	if *verbose {
 		printStats(stderr, res.Processes)
@@ -159,8 +165,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // reportError prints err for a user and returns the exit status.
 func reportError(stderr io.Writer, err error) int {
-	var v *Violation
-	var ce *CommandError
+	var v *splunkd.Violation
+	var ce *splunkd.CommandError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -189,13 +195,13 @@ func printStderr(w io.Writer, s string) {
 	}
 }
 
-func printMessages(w io.Writer, msgs []Message) {
+func printMessages(w io.Writer, msgs []splunkd.Message) {
 	for _, m := range msgs {
 		fmt.Fprintf(w, "%s: %s\n", m.Level, m.Text)
 	}
 }
 
-func printStats(w io.Writer, stats []ProcessStat) {
+func printStats(w io.Writer, stats []splunkd.ProcessStat) {
 	for _, p := range stats {
 		fmt.Fprintf(w, "process %-9s role=%-8s pid=%d exit=%d maxrss=%.1fMiB chunks=%d in=%dB out=%dB rows_in=%d rows_out=%d wall=%v\n",
 			p.Name, p.Role, p.Pid, p.ExitCode, float64(p.PeakRSS)/(1<<20), p.Chunks, p.BytesIn, p.BytesOut, p.RowsIn, p.RowsOut, p.Wall.Round(time.Millisecond))
@@ -221,7 +227,7 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-func readInputFile(path, format string) (*Table, error) {
+func readInputFile(path, format string) (*splunkd.Table, error) {
 	if format == "" {
 		ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz")))
 		switch ext {
@@ -237,7 +243,7 @@ func readInputFile(path, format string) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := ReadTable(bytes.NewReader(data), format)
+	t, err := splunkd.ReadTable(bytes.NewReader(data), format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -245,9 +251,9 @@ func readInputFile(path, format string) (*Table, error) {
 }
 
 // writeResults prints t in the given format, restricted to fields if set.
-func writeResults(w io.Writer, t *Table, fields []string, format string) error {
+func writeResults(w io.Writer, t *splunkd.Table, fields []string, format string) error {
 	if t == nil {
-		t = &Table{}
+		t = &splunkd.Table{}
 	}
 	if fields == nil {
 		fields = t.Fields
@@ -256,7 +262,7 @@ func writeResults(w io.Writer, t *Table, fields []string, format string) error {
 	for i, f := range fields {
 		cols[i] = t.Column(f)
 	}
-	cell := func(row []Value, i int) Value {
+	cell := func(row []splunkd.Value, i int) splunkd.Value {
 		if c := cols[i]; c >= 0 && c < len(row) {
 			return row[c]
 		}
@@ -273,7 +279,7 @@ func writeResults(w io.Writer, t *Table, fields []string, format string) error {
 
 // writeResultsTable prints an aligned text table; a multivalue (or a value
 // with newlines) takes several lines of its cell.
-func writeResultsTable(w io.Writer, t *Table, fields []string, cell func([]Value, int) Value) error {
+func writeResultsTable(w io.Writer, t *splunkd.Table, fields []string, cell func([]splunkd.Value, int) splunkd.Value) error {
 	if len(fields) == 0 {
 		_, err := fmt.Fprintln(w, "(no results)")
 		return err
@@ -282,7 +288,7 @@ func writeResultsTable(w io.Writer, t *Table, fields []string, cell func([]Value
 	for i, f := range fields {
 		widths[i] = utf8.RuneCountInString(f)
 	}
-	lines := func(v Value) []string {
+	lines := func(v splunkd.Value) []string {
 		var out []string
 		for _, s := range v {
 			out = append(out, strings.Split(s, "\n")...)
@@ -338,7 +344,7 @@ func writeResultsTable(w io.Writer, t *Table, fields []string, cell func([]Value
 
 // writeResultsCSV writes standard CSV (encoding/csv); fields that hold a
 // multivalue get a __mv_ column, so ReadTable reads the output back.
-func writeResultsCSV(w io.Writer, t *Table, fields []string, cell func([]Value, int) Value) error {
+func writeResultsCSV(w io.Writer, t *splunkd.Table, fields []string, cell func([]splunkd.Value, int) splunkd.Value) error {
 	mv := make([]bool, len(fields))
 	for _, row := range t.Rows {
 		for i := range fields {
@@ -377,7 +383,7 @@ func writeResultsCSV(w io.Writer, t *Table, fields []string, cell func([]Value, 
 }
 
 // appendMVRaw appends $a$;$b$ ($ doubled) for a multivalue, unquoted.
-func appendMVRaw(dst []byte, v Value) []byte {
+func appendMVRaw(dst []byte, v splunkd.Value) []byte {
 	if len(v) < 2 {
 		return dst
 	}
@@ -395,7 +401,7 @@ func appendMVRaw(dst []byte, v Value) []byte {
 // writeResultsJSON writes one JSON object per row, keys in field order; a
 // single value is a string, a multivalue an array; absent fields are left
 // out. ReadTable(..., "jsonl") reads it back.
-func writeResultsJSON(w io.Writer, t *Table, fields []string, cell func([]Value, int) Value) error {
+func writeResultsJSON(w io.Writer, t *splunkd.Table, fields []string, cell func([]splunkd.Value, int) splunkd.Value) error {
 	var b bytes.Buffer
 	for _, row := range t.Rows {
 		b.Reset()
@@ -433,8 +439,8 @@ func mainReplay(ctx context.Context, path string, argv []string, noArgs bool, ti
 		fmt.Fprintln(stderr, "splunkdemu:", err)
 		return ExitUsage
 	}
-	tr, err := Replay(ctx, argv, data, ReplayOptions{NoArgs: noArgs, Timeout: timeout})
-	var se *StreamError
+	tr, err := splunkd.Replay(ctx, argv, data, splunkd.ReplayOptions{NoArgs: noArgs, Timeout: timeout})
+	var se *splunkd.StreamError
 	if errors.As(err, &se) {
 		fmt.Fprintf(stderr, "splunkdemu: %s: %v\n", path, err)
 		return ExitUsage
@@ -455,7 +461,7 @@ func mainReplay(ctx context.Context, path string, argv []string, noArgs bool, ti
 	return reportError(stderr, err)
 }
 
-func summarizeRequest(m *Msg) string {
+func summarizeRequest(m *splunkd.Msg) string {
 	switch m.Action() {
 	case "getinfo":
 		si, _ := m.Meta["searchinfo"].(map[string]any)
@@ -492,4 +498,15 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// marshalCompact encodes v as compact JSON without HTML escaping.
+func marshalCompact(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // only fixed types are encoded
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

@@ -1,14 +1,18 @@
-package splunkd
+package emucli
 
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/splunkd"
 )
 
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -19,7 +23,7 @@ func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestMainTable(t *testing.T) {
-	code, out, errs := runMain(t, "-input", "testdata/events.csv", "-fields", "host,tags,DestinationHostname", "--", echoBin)
+	code, out, errs := runMain(t, "-input", td+"/events.csv", "-fields", "host,tags,DestinationHostname", "--", echoBin)
 	require.Equal(t, ExitOK, code, errs)
 	want := "" +
 		"host          tags      DestinationHostname\n" +
@@ -32,19 +36,19 @@ func TestMainTable(t *testing.T) {
 }
 
 func TestMainOutputsRoundTrip(t *testing.T) {
-	in, err := os.Open("testdata/events.jsonl")
+	in, err := os.Open(td + "/events.jsonl")
 	require.NoError(t, err)
-	want, err := ReadTable(in, "jsonl")
+	want, err := splunkd.ReadTable(in, "jsonl")
 	in.Close()
 	require.NoError(t, err)
 	for _, format := range []string{"csv", "json"} {
 		t.Run(format, func(t *testing.T) {
-			code, out, errs := runMain(t, "-input", "testdata/events.jsonl", "-output", format, "-indexers", "1", "-chunk-rows", "1", "--", echoBin)
+			code, out, errs := runMain(t, "-input", td+"/events.jsonl", "-output", format, "-indexers", "1", "-chunk-rows", "1", "--", echoBin)
 			require.Equal(t, ExitOK, code, errs)
 			readFormat := map[string]string{"csv": "csv", "json": "jsonl"}[format]
-			got, err := ReadTable(strings.NewReader(out), readFormat)
+			got, err := splunkd.ReadTable(strings.NewReader(out), readFormat)
 			require.NoError(t, err, out)
-			require.Equal(t, normalize(want), normalize(got))
+			require.Equal(t, want.Canonical(), got.Canonical())
 		})
 	}
 }
@@ -58,15 +62,15 @@ func TestMainExitCodes(t *testing.T) {
 		reason string
 	}{
 		{"ok", []string{"--", echoBin}, ExitOK, "", "no input is fine"},
-		{"command error", []string{"-input", "testdata/events.csv", "-command-arg=-mode", "-command-arg=error1", "--", fakeBin}, ExitCommandError, "boom", "the command's error text is printed"},
-		{"inspector", []string{"-command-arg=-mode", "-command-arg=error1", "-input", "testdata/events.csv", "--", fakeBin}, ExitCommandError, "ERROR: boom", "inspector messages as LEVEL: text"},
+		{"command error", []string{"-input", td + "/events.csv", "-command-arg=-mode", "-command-arg=error1", "--", fakeBin}, ExitCommandError, "boom", "the command's error text is printed"},
+		{"inspector", []string{"-command-arg=-mode", "-command-arg=error1", "-input", td + "/events.csv", "--", fakeBin}, ExitCommandError, "ERROR: boom", "inspector messages as LEVEL: text"},
 		{"violation", []string{"-timeout", "1s", "-command-arg=-mode", "-command-arg=space-header", "--", fakeBin}, ExitViolation, "process probe1, message 0, stdout byte offset 12", "violations name process, message and offset"},
 		{"bad register", []string{"-register", "x", "--", echoBin}, ExitUsage, "want name=path", "usage error"},
 		{"no command", nil, ExitUsage, "missing command", "usage error"},
 		{"bad flag", []string{"-nope", "--", echoBin}, ExitUsage, "flag provided but not defined", "usage error"},
 		{"bad output", []string{"-output", "xml", "--", echoBin}, ExitUsage, "want table, csv or json", "usage error"},
-		{"missing input", []string{"-input", "testdata/none.csv", "--", echoBin}, ExitUsage, "none.csv", "unreadable input is a usage error"},
-		{"unknown extension", []string{"-input", "testdata/events.txt", "--", echoBin}, ExitUsage, "-format", "format from the extension"},
+		{"missing input", []string{"-input", td + "/none.csv", "--", echoBin}, ExitUsage, "none.csv", "unreadable input is a usage error"},
+		{"unknown extension", []string{"-input", td + "/events.txt", "--", echoBin}, ExitUsage, "-format", "format from the extension"},
 		{"missing executable", []string{"--", "/nonexistent/cmd"}, ExitCommandError, "/nonexistent/cmd", "the command cannot run"},
 	}
 	for _, tt := range tests {
@@ -87,8 +91,9 @@ func TestMainSearchArgs(t *testing.T) {
 }
 
 func TestMainReplay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "stream.bin")
-	require.NoError(t, os.WriteFile(path, []byte(testStream), 0o644))
+	// A hand-made 8.2.1-shaped stream: getinfo, two data chunks with
+	// _chunked_idx, a header-only final chunk.
+	path := filepath.Join("testdata", "stream.bin")
 	code, out, errs := runMain(t, "-replay", path, "-no-args", "--", echoBin)
 	require.Equal(t, ExitOK, code, errs)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -107,4 +112,36 @@ func TestMainReplay(t *testing.T) {
 	code, _, errs = runMain(t, "-replay", path, "--", fakeBin, "-mode", "wrong-finished")
 	require.Equal(t, ExitViolation, code, "argv after the executable in replay mode")
 	require.Contains(t, errs, "finished")
+}
+
+// td holds the emulator's own test inputs, shared with package splunkd.
+var td = filepath.Join("..", "..", "splunkd", "testdata")
+
+// Paths of the emulator's helper commands (package splunkd's test
+// commands), built once by TestMain.
+var (
+	echoBin string
+	fakeBin string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "emucli-test-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	echoBin = filepath.Join(dir, "echocmd")
+	fakeBin = filepath.Join(dir, "fakecmd")
+	for pkg, out := range map[string]string{"../../splunkd/internal/echocmd": echoBin, "../../splunkd/internal/fakecmd": fakeBin} {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
