@@ -1,13 +1,13 @@
 package splunkd
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/t1102app/t1102/src/internal/testbin"
 )
 
 // Paths of the helper commands built once by TestMain.
@@ -17,25 +17,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "splunkd-test-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	echoBin = filepath.Join(dir, "echocmd")
-	fakeBin = filepath.Join(dir, "fakecmd")
-	for pkg, out := range map[string]string{"./internal/echocmd": echoBin, "./internal/fakecmd": fakeBin} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin = b[0], b[1] }, "./internal/echocmd", "./internal/fakecmd"))
 }
 
 // fake returns the argv of fakecmd in a mode.

@@ -56,8 +56,9 @@ type wireSearchInfo struct {
 	LatestTime    string   `json:"latest_time"`
 }
 
-// marshalCompact encodes v as compact JSON without HTML escaping.
-func marshalCompact(v any) []byte {
+// CompactJSON encodes v as compact JSON without HTML escaping, as splunkd
+// writes its metadata (and the emulator's CLI prints it).
+func CompactJSON(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -75,7 +76,7 @@ func getinfoMeta(info *SearchInfo, preview bool, command string, args, rawArgs [
 	if rawArgs == nil {
 		rawArgs = []string{}
 	}
-	return marshalCompact(getinfoRequest{
+	return CompactJSON(getinfoRequest{
 		Action:  "getinfo",
 		Preview: preview,
 		SearchInfo: wireSearchInfo{

@@ -318,7 +318,7 @@ func encodeOrderedObject(kvs []keyValue) ([]byte, error) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(marshalCompact(kv.key))
+		buf.Write(CompactJSON(kv.key))
 		buf.WriteByte(':')
 		if err := json.Compact(&buf, kv.value); err != nil {
 			return nil, err

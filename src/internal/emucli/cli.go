@@ -8,7 +8,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -416,12 +415,12 @@ func writeResultsJSON(w io.Writer, t *splunkd.Table, fields []string, cell func(
 				b.WriteByte(',')
 			}
 			n++
-			b.Write(marshalCompact(f))
+			b.Write(splunkd.CompactJSON(f))
 			b.WriteByte(':')
 			if len(v) == 1 {
-				b.Write(marshalCompact(v[0]))
+				b.Write(splunkd.CompactJSON(v[0]))
 			} else {
-				b.Write(marshalCompact([]string(v)))
+				b.Write(splunkd.CompactJSON([]string(v)))
 			}
 		}
 		b.WriteString("}\n")
@@ -465,7 +464,7 @@ func summarizeRequest(m *splunkd.Msg) string {
 	switch m.Action() {
 	case "getinfo":
 		si, _ := m.Meta["searchinfo"].(map[string]any)
-		return fmt.Sprintf("getinfo command=%v args=%s", si["command"], shorten(string(marshalCompact(si["args"])), 80))
+		return fmt.Sprintf("getinfo command=%v args=%s", si["command"], shorten(string(splunkd.CompactJSON(si["args"])), 80))
 	case "execute":
 		fin, _ := m.Finished()
 		return fmt.Sprintf("execute finished=%v rows=%d (%d B)", fin, countRows(m.Body), len(m.Body))
@@ -498,15 +497,4 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
-}
-
-// marshalCompact encodes v as compact JSON without HTML escaping.
-func marshalCompact(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // only fixed types are encoded
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

@@ -3,14 +3,14 @@ package emucli
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/internal/testbin"
 
 	"github.com/t1102app/t1102/src/splunkd"
 )
@@ -125,23 +125,5 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "emucli-test-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	echoBin = filepath.Join(dir, "echocmd")
-	fakeBin = filepath.Join(dir, "fakecmd")
-	for pkg, out := range map[string]string{"../../splunkd/internal/echocmd": echoBin, "../../splunkd/internal/fakecmd": fakeBin} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin = b[0], b[1] }, "../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd"))
 }
