@@ -9,14 +9,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
-// synth is n Sysmon-like events from processes processes: the emulator's
+// synthEvents is n Sysmon-like events from processes processes: the emulator's
 // synthetic events with process identities drawn from a pool, and one in
 // ten network events turned into the DNS query that named it.
-func synth(n, processes int) *splunkd.Table {
-	t := splunkd.SyntheticSysmon(n, 3)
+func synthEvents(n, processes int) *splunkd.Table {
+	t := splunkd.TableOf(synth.Sysmon(n, 3))
 	col := func(name string) int { return t.Column(name) }
 	t.Fields = append(t.Fields, "QueryName", "QueryResults")
 	code, guid, host, dhost, dip := col("EventCode"), col("ProcessGuid"), col("host"), col("DestinationHostname"), col("DestinationIp")
@@ -50,7 +51,7 @@ func peaks(res *splunkd.Result) (mapPeak, reducePeak int64) {
 // BenchmarkMapReduce: 1,000,000 events from 20,000 processes through the
 // map phase on 3 simulated indexers and the reduce, with the emulator.
 func BenchmarkMapReduce(b *testing.B) {
-	input := synth(1_000_000, 20_000)
+	input := synthEvents(1_000_000, 20_000)
 	var mapPeak, reducePeak int64
 	var rows int
 	for b.Loop() {
@@ -79,7 +80,7 @@ func TestMemoryBoundedByCaps(t *testing.T) {
 	}
 	run := func(n int) (int64, int64, []splunkd.Message) {
 		res, err := splunkd.Run(context.Background(), splunkd.Search{
-			Argv: argv, Args: []string{"all=true", "max_groups=2000", "max_times=3"}, Input: synth(n, 20_000),
+			Argv: argv, Args: []string{"all=true", "max_groups=2000", "max_times=3"}, Input: synthEvents(n, 20_000),
 			Indexers: 2, ChunkRows: 10_000, Probes: -1, Timeout: 5 * time.Minute,
 		})
 		require.NoError(t, err)

@@ -310,7 +310,7 @@ func TestMultivalueEvents(t *testing.T) {
 // random over 1 to 5 indexers in chunks of 1 to 400 rows, give the same
 // output: every merge is order-independent, caps included.
 func TestSpreadAndOrderDoNotMatter(t *testing.T) {
-	base := synth(3000, 40)
+	base := synthEvents(3000, 40)
 	first := run(t, base, 1, "all=true", "max_times=20")
 	want := first.Table.Canonical()
 	require.NotEmpty(t, want)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -13,7 +14,7 @@ import (
 // cost (ns and allocations per event) of the indexers' side.
 func BenchmarkMapPhase(b *testing.B) {
 	const n = 10_000
-	src := splunkd.SyntheticSysmon(n, 3)
+	src := splunkd.TableOf(synth.Sysmon(n, 3))
 	guid, host := src.Column("ProcessGuid"), src.Column("host")
 	for i := range src.Rows {
 		p := (i * 7919) % 2000

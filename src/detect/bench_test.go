@@ -3,16 +3,17 @@ package detect
 import (
 	"testing"
 
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
 // BenchmarkScorerSynthetic: the scorer alone on the rows of the throughput
-// benchmark (splunkd.SyntheticSysmon: every row carries a CommandLine,
+// benchmark (synth.Sysmon: every row carries a CommandLine,
 // network events too, so every row's command line is read).
 func BenchmarkScorerSynthetic(b *testing.B) {
 	d := shipped(b, WebServicesFile)
 	s := d.NewScorer()
-	tab := splunkd.SyntheticSysmon(20000, 1)
+	tab := splunkd.TableOf(synth.Sysmon(20000, 1))
 	col := map[string]int{}
 	for i, f := range tab.Fields {
 		col[f] = i

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -41,7 +42,7 @@ const (
 //
 // cpu-ratio compares the child processes' user+system CPU time.
 func BenchmarkThroughput(b *testing.B) {
-	input := splunkd.SyntheticSysmon(benchRows, 1)
+	input := splunkd.TableOf(synth.Sysmon(benchRows, 1))
 	b.Run("emulator", func(b *testing.B) { benchEmulator(b, input, nil, required) })
 	b.Run("emulator-filter", func(b *testing.B) { benchEmulator(b, input, []string{"filter=true"}, required) })
 	b.Run("emulator-legacy", func(b *testing.B) { benchEmulator(b, input, []string{"logic=legacy"}, legacyRequired) })

@@ -10,6 +10,7 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/fieldmap"
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -17,7 +18,7 @@ import (
 // or pipes: 100,000 Sysmon-like rows (the five required fields plus
 // _chunked_idx, as splunkd sends them) in chunks of 10,000.
 func BenchmarkInProcess(b *testing.B) {
-	full := splunkd.SyntheticSysmon(100_000, 1)
+	full := splunkd.TableOf(synth.Sysmon(100_000, 1))
 	var keep []string
 	m := fieldmap.Sysmon()
 	for _, f := range inputs {

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -407,7 +408,7 @@ func TestMemoryBoundedByInput(t *testing.T) {
 func TestMemoryFlatInChunks(t *testing.T) {
 	peak := func(rows int) int64 {
 		res, err := splunkd.Run(context.Background(), splunkd.Search{
-			Argv: scoreArgv, Input: splunkd.SyntheticSysmon(rows, 7), ChunkRows: 2000, Probes: -1,
+			Argv: scoreArgv, Input: splunkd.TableOf(synth.Sysmon(rows, 7)), ChunkRows: 2000, Probes: -1,
 		})
 		require.NoError(t, err)
 		return res.Processes[0].PeakRSS

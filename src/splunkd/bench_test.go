@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/t1102app/t1102/src/internal/synth"
 )
 
 // BenchmarkEchoThroughput pushes 100,000 Sysmon-like rows of 12 fields in
@@ -12,7 +14,7 @@ import (
 // command. The table is built outside the timer; Run encodes each row once.
 func BenchmarkEchoThroughput(b *testing.B) {
 	const rows = 100_000
-	input := SyntheticSysmon(rows, 1)
+	input := TableOf(synth.Sysmon(rows, 1))
 	s := Search{Argv: []string{echoBin}, Input: input, ChunkRows: 10_000, Probes: -1, Timeout: time.Minute}
 	b.ReportAllocs()
 	b.ResetTimer()

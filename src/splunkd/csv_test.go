@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/t1102app/t1102/src/internal/synth"
 )
 
 func TestAppendCellQuoting(t *testing.T) {
@@ -107,7 +108,7 @@ func TestAppendCSVRoundTrip(t *testing.T) {
 		table  *Table
 		reason string
 	}{
-		{"sysmon", SyntheticSysmon(200, 7), "Windows paths, quotes and commas survive encoding/csv"},
+		{"sysmon", TableOf(synth.Sysmon(200, 7)), "Windows paths, quotes and commas survive encoding/csv"},
 		{"multivalue", &Table{Fields: []string{"x", "y z", "_raw"}, Rows: [][]Value{
 			{{"a", "b"}, {"$", "$$", ""}, {"line1\nline2"}},
 			{nil, {"\"q\""}, {"ทt", "日本"}},
@@ -219,7 +220,7 @@ func TestDecodeBodyErrorOffset(t *testing.T) {
 }
 
 func BenchmarkAppendCSV(b *testing.B) {
-	t := SyntheticSysmon(10000, 1)
+	t := TableOf(synth.Sysmon(10000, 1))
 	buf := AppendCSV(nil, t, false)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()

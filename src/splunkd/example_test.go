@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -15,7 +16,7 @@ func ExampleRun() {
 	res, err := splunkd.Run(context.Background(), splunkd.Search{
 		Argv:      []string{"./t1102score"},
 		Args:      []string{"window=60"},
-		Input:     splunkd.SyntheticSysmon(1000, 1),
+		Input:     splunkd.TableOf(synth.Sysmon(1000, 1)),
 		ChunkRows: 250,
 		Indexers:  2,
 		Collect:   true,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/t1102app/t1102/src/internal/synth"
 )
 
 // people is a small input with awkward values.
@@ -190,7 +191,7 @@ func TestRunGetinfoShape(t *testing.T) {
 
 func TestRunViolations(t *testing.T) {
 	checkNoLeak(t)
-	big := SyntheticSysmon(3000, 3) // > 64 KiB per request
+	big := TableOf(synth.Sysmon(3000, 3)) // > 64 KiB per request
 	tests := []struct {
 		name    string
 		mode    string

@@ -378,3 +378,20 @@ func jsonScalar(raw json.RawMessage) (s string, absent bool, err error) {
 	}
 	return string(raw), false, nil // number, true, false
 }
+
+// TableOf makes a table of single values from rows of strings, "" being an
+// absent value (as package synth writes them). Each value shares the row's
+// backing array: no allocation per cell.
+func TableOf(fields []string, rows [][]string) *Table {
+	t := &Table{Fields: fields, Rows: make([][]Value, 0, len(rows))}
+	for _, r := range rows {
+		row := make([]Value, len(fields))
+		for j := range row {
+			if j < len(r) && r[j] != "" {
+				row[j] = r[j : j+1 : j+1]
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/t1102app/t1102/src/internal/synth"
 )
 
 func TestReadTableCSV(t *testing.T) {
@@ -90,10 +91,10 @@ func TestPercentEncode(t *testing.T) {
 }
 
 func TestSyntheticSysmon(t *testing.T) {
-	a, b := SyntheticSysmon(500, 42), SyntheticSysmon(500, 42)
+	a, b := TableOf(synth.Sysmon(500, 42)), TableOf(synth.Sysmon(500, 42))
 	require.Equal(t, a, b, "deterministic for a seed")
-	require.NotEqual(t, a, SyntheticSysmon(500, 43))
-	require.Equal(t, SysmonFields, a.Fields)
+	require.NotEqual(t, a, TableOf(synth.Sysmon(500, 43)))
+	require.Equal(t, synth.Fields, a.Fields)
 	require.Len(t, a.Fields, 12)
 	quotes, commas := 0, 0
 	for i := range a.Rows {

@@ -1,4 +1,9 @@
-package splunkd
+// Package synth makes deterministic Sysmon-like events for benchmarks and
+// demos: realistic Windows paths and command lines with spaces, quotes and
+// commas, a few hosts and users, web-service destinations among ordinary
+// ones. Not detection ground truth. It depends on nothing of the project,
+// so that every package's tests, the emulator's included, can use it.
+package synth
 
 import (
 	"fmt"
@@ -8,22 +13,21 @@ import (
 	"time"
 )
 
-// SysmonFields are the fields of [SyntheticSysmon] tables, in order.
-var SysmonFields = []string{
+// Fields are the fields of [Sysmon]'s rows, in order.
+var Fields = []string{
 	"EventCode", "UtcTime", "host", "Image", "CommandLine", "ParentImage",
 	"DestinationHostname", "DestinationIp", "DestinationPort", "User",
 	"ProcessGuid", "_time",
 }
 
-// SyntheticSysmon returns n deterministic, Sysmon-like rows (mostly
-// EventCode 3 network connections, some EventCode 1 process creations)
-// with the fields [SysmonFields]: realistic Windows paths and command lines
-// with spaces, quotes and commas, a few hosts and users, and web-service
-// destinations among ordinary ones. The same seed gives the same table. It
-// is meant for benchmarks and demos, not for detection ground truth.
-func SyntheticSysmon(n int, seed int64) *Table {
+// Sysmon returns n deterministic, Sysmon-like rows (mostly EventCode 3
+// network connections, some EventCode 1 process creations) with the
+// fields [Fields], in order; "" is an absent value. Every row carries the
+// process's CommandLine, network events too. The same seed gives the same
+// rows.
+func Sysmon(n int, seed int64) (fields []string, rows [][]string) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x7431313032)) // "t1102"
-	t := &Table{Fields: append([]string(nil), SysmonFields...), Rows: make([][]Value, 0, n)}
+	rows = make([][]string, 0, n)
 	base := time.Date(2024, 3, 4, 8, 0, 0, 0, time.UTC)
 	// One backing array per row: 12 single values.
 	for i := 0; i < n; i++ {
@@ -57,16 +61,9 @@ func SyntheticSysmon(n int, seed int64) *Table {
 			guid,
 			strconv.FormatFloat(float64(ts.UnixMilli())/1000, 'f', 3, 64),
 		}
-		backing := vals[:]
-		row := make([]Value, 12)
-		for j := range row {
-			if backing[j] != "" {
-				row[j] = backing[j : j+1 : j+1]
-			}
-		}
-		t.Rows = append(t.Rows, row)
+		rows = append(rows, vals[:])
 	}
-	return t
+	return append([]string(nil), Fields...), rows
 }
 
 // fill substitutes {user} and {n} in a template.
