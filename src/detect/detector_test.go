@@ -581,6 +581,16 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },
 		},
 		{
+			name: "tmp in a url", reason: "a folder named tmp in a URL's path is not /tmp/",
+			ev:    Event{EventCode: b("1"), Image: b(`/usr/bin/curl`), CommandLine: b(`curl -O https://github.com/a/tmp/releases/download/v1/x.zip`)},
+			check: func(t *testing.T, r *Result) { require.Empty(t, r.TempPlace) },
+		},
+		{
+			name: "tmp as an argument", reason: "curl -o /tmp/x writes to /tmp/",
+			ev:    Event{EventCode: b("1"), Image: b(`/usr/bin/curl`), CommandLine: b(`curl -so /tmp/x https://pastebin.com/raw/y`)},
+			check: func(t *testing.T, r *Result) { require.Equal(t, "/tmp/", r.TempPlace) },
+		},
+		{
 			name: "eval inside a word", reason: "retrieval is not eval",
 			ev:    Event{EventCode: b("1"), Image: b(`C:\x\python.exe`), CommandLine: b(`python.exe retrieval eval.py --src https://github.com/a/b --lib urllib`)},
 			check: func(t *testing.T, r *Result) { require.Empty(t, r.DownloadExecute) },

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/t1102app/t1102/src/internal/fold"
 )
@@ -127,8 +128,24 @@ func TempPlace(text []byte) string { return tempPlace(fold.AppendASCIILower(nil,
 // tempPlace is TempPlace on lower-case text.
 func tempPlace(low []byte) string {
 	for i, p := range tempPlaces {
-		if bytes.Contains(low, p) {
-			return tempNames[i]
+		if p[0] != '/' {
+			if bytes.Contains(low, p) {
+				return tempNames[i]
+			}
+			continue
+		}
+		// A POSIX folder starts an argument (or follows = or a quote):
+		// "/tmp/" inside a URL's path (github.com/a/tmp/x) is not one.
+		for off := 0; ; {
+			j := bytes.Index(low[off:], p)
+			if j < 0 {
+				break
+			}
+			at := off + j
+			if at == 0 || strings.IndexByte(" \t'\"=>", low[at-1]) >= 0 {
+				return tempNames[i]
+			}
+			off = at + 1
 		}
 	}
 	return ""
