@@ -395,6 +395,8 @@ func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts
 				w.SetString(col[oFirstSeen], ftoa(lo))
 				w.SetString(col[oLastSeen], ftoa(hi))
 				w.SetString(col[oTime], ftoa(lo)) // the row's time is when the process first reached the service
+			} else if g.start > 0 {
+				w.SetString(col[oTime], ftoa(g.start)) // only the command line names it: when the process started
 			}
 			w.SetInt(col[oPollCount], poll.Count)
 			if poll.Count >= 2 {

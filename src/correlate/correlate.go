@@ -52,6 +52,7 @@ const (
 	pConn
 	pDNS
 	pCapped
+	pStart
 	nPartial
 )
 
@@ -59,7 +60,7 @@ const (
 var partialFields = [nPartial]string{
 	pHost: "t1102c_host", pGUID: "t1102c_guid", pP1: "t1102c_p1", pImage: "t1102c_image", pCmd: "t1102c_cmd", pParent: "t1102c_parent",
 	pUser: "t1102c_user", pOFN: "t1102c_ofn", pDesc: "t1102c_desc", pProduct: "t1102c_product", pConn: "t1102c_conn", pDNS: "t1102c_dns",
-	pCapped: "t1102c_capped",
+	pCapped: "t1102c_capped", pStart: "t1102c_start",
 }
 
 // The process fields of a group, as mergeInfo takes them.
@@ -134,9 +135,10 @@ func cut[S string | []byte](s S, n int) S {
 
 // group is everything known about one process.
 type group struct {
-	host, guid                                   string // the key: lower case, guid without braces
-	hostName                                     string // host as the events write it (the smallest spelling, if several)
-	fromP1                                       bool   // the process fields come from its process-creation event
+	host, guid                                   string  // the key: lower case, guid without braces
+	hostName                                     string  // host as the events write it (the smallest spelling, if several)
+	fromP1                                       bool    // the process fields come from its process-creation event
+	start                                        float64 // the process creation's time (0: not seen)
 	image, cmd, parent, user, ofn, desc, product string
 	conns                                        []conn
 	queries                                      []query
@@ -148,6 +150,15 @@ type group struct {
 func (g *group) mergeHost(raw []byte) {
 	if len(raw) > 0 && (g.hostName == "" || string(raw) < g.hostName) {
 		g.hostName = string(cut(raw, maxNameBytes))
+	}
+}
+
+// mergeStart keeps the earliest process-creation time seen (one process
+// has one; several would be a reused GUID, and the earliest is the same
+// whatever the order).
+func (g *group) mergeStart(t float64) {
+	if t > 0 && (g.start == 0 || t < g.start) {
+		g.start = t
 	}
 }
 

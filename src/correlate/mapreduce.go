@@ -110,10 +110,13 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			vals[iImage], vals[iUser] = string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.User]))
 			g.mergeInfo(false, vals)
 		}
+		ts, ok := parseTime(r.Get(m.in[fieldmap.Time]), r.Get(m.in[fieldmap.UtcTime]))
 		if p1 {
+			if ok {
+				g.mergeStart(ts) // _time of a row whose only evidence is the command line
+			}
 			continue
 		}
-		ts, ok := parseTime(r.Get(m.in[fieldmap.Time]), r.Get(m.in[fieldmap.UtcTime]))
 		if !ok {
 			m.noTime++
 			continue
@@ -163,6 +166,9 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		writePartial(w, &m.out, g)
 		if m.capped[g] {
 			w.SetInt(m.out[pCapped], 1) // the reduce reports it
+		}
+		if g.start > 0 {
+			w.SetString(m.out[pStart], ftoa(g.start))
 		}
 		w.EndRow()
 	}
@@ -314,6 +320,11 @@ func (r *reducer) Add(t *chunked.Table) error {
 		entries(row.Get(in[pDNS]), func(t float64, name, results []byte) {
 			g.queries = append(g.queries, query{t, r.strs.get(name, maxNameBytes, same), r.strs.get(results, maxAnswerLen, same)})
 		})
+		if v := row.Get(in[pStart]); len(v) > 0 {
+			if t, err := strconv.ParseFloat(string(v), 64); err == nil {
+				g.mergeStart(t)
+			}
+		}
 		if string(row.Get(in[pCapped])) == "1" {
 			r.cappedGroups[k] = true // a map phase kept only the earliest
 		}
