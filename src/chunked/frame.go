@@ -277,23 +277,16 @@ func (w *Writer) WriteMessage(meta []byte, body ...[]byte) error {
 	for _, b := range body {
 		n += len(b)
 	}
-	w.hdr = append(w.hdr[:0], "chunked 1.0,"...)
-	w.hdr = strconv.AppendInt(w.hdr, int64(len(meta)), 10)
-	w.hdr = append(w.hdr, ',')
-	w.hdr = strconv.AppendInt(w.hdr, int64(n), 10)
-	w.hdr = append(w.hdr, '\n')
-	w.w.Write(w.hdr)
-	w.w.Write(meta)
+	w.head(meta, n)
 	for _, b := range body {
 		w.w.Write(b)
 	}
 	return w.w.Flush()
 }
 
-// WriteMessageFunc writes a message whose body of n bytes body writes, for
-// bodies encoded while they are sent. Writing other than n bytes is an
-// error (the header has already promised n).
-func (w *Writer) WriteMessageFunc(meta []byte, n int, body func(io.Writer) (int, error)) error {
+// head writes a message's header line and its metadata, for a body of n
+// bytes.
+func (w *Writer) head(meta []byte, n int) {
 	w.hdr = append(w.hdr[:0], "chunked 1.0,"...)
 	w.hdr = strconv.AppendInt(w.hdr, int64(len(meta)), 10)
 	w.hdr = append(w.hdr, ',')
@@ -301,6 +294,13 @@ func (w *Writer) WriteMessageFunc(meta []byte, n int, body func(io.Writer) (int,
 	w.hdr = append(w.hdr, '\n')
 	w.w.Write(w.hdr)
 	w.w.Write(meta)
+}
+
+// WriteMessageFunc writes a message whose body of n bytes body writes, for
+// bodies encoded while they are sent. Writing other than n bytes is an
+// error (the header has already promised n).
+func (w *Writer) WriteMessageFunc(meta []byte, n int, body func(io.Writer) (int, error)) error {
+	w.head(meta, n)
 	k, err := body(w.w)
 	if err != nil {
 		return err

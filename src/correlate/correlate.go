@@ -63,7 +63,7 @@ var partialFields = [nPartial]string{
 	pCapped: "t1102c_capped", pStart: "t1102c_start",
 }
 
-// The process fields of a group, as mergeInfo takes them.
+// The process fields of a group, as mergeRaw takes them.
 const (
 	iImage = iota
 	iCmd
@@ -166,32 +166,11 @@ func (g *group) fields() [nInfo]*string {
 	return [nInfo]*string{iImage: &g.image, iCmd: &g.cmd, iParent: &g.parent, iUser: &g.user, iOFN: &g.ofn, iDesc: &g.desc, iProduct: &g.product}
 }
 
-// mergeInfo takes process fields from another record of the same process:
-// values from process creation win; otherwise the smallest value, so the
-// outcome does not depend on arrival order.
-func (g *group) mergeInfo(fromP1 bool, vals [nInfo]string) {
-	for i := range vals {
-		vals[i] = cut(vals[i], maxTextBytes)
-	}
-	mine := g.fields()
-	switch {
-	case fromP1 && !g.fromP1:
-		for i, v := range vals {
-			*mine[i] = v
-		}
-		g.fromP1 = true
-	case fromP1 == g.fromP1:
-		for i, v := range vals {
-			if v != "" && (*mine[i] == "" || v < *mine[i]) {
-				*mine[i] = v
-			}
-		}
-	}
-}
-
-// mergeRaw is mergeInfo for values still in a partial row's bytes: it
-// converts only the values it keeps, so merging the many partial rows of
-// processes already known allocates nothing.
+// mergeRaw takes process fields from another record of the same process
+// (an event, or a partial row), as bytes: values from process creation win;
+// otherwise the smallest value, so the outcome does not depend on arrival
+// order. Only the values it keeps are converted, so merging the many
+// records of processes already known allocates nothing.
 func (g *group) mergeRaw(fromP1 bool, vals [nInfo][]byte) {
 	mine := g.fields()
 	switch {

@@ -98,17 +98,17 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		g.mergeHost(host)
 		switch {
 		case p1:
-			var vals [nInfo]string
+			var vals [nInfo][]byte
 			for i, f := range infoInputs {
-				vals[i] = string(r.Get(m.in[f]))
+				vals[i] = r.Get(m.in[f])
 			}
-			g.mergeInfo(true, vals)
-		case !g.fromP1 && (smaller(r.Get(m.in[fieldmap.Image]), g.image) || smaller(r.Get(m.in[fieldmap.User]), g.user)):
+			g.mergeRaw(true, vals)
+		case !g.fromP1:
 			// Connections and queries carry the image and the user only;
 			// they matter until the process creation is seen.
-			var vals [nInfo]string
-			vals[iImage], vals[iUser] = string(r.Get(m.in[fieldmap.Image])), string(r.Get(m.in[fieldmap.User]))
-			g.mergeInfo(false, vals)
+			var vals [nInfo][]byte
+			vals[iImage], vals[iUser] = r.Get(m.in[fieldmap.Image]), r.Get(m.in[fieldmap.User])
+			g.mergeRaw(false, vals)
 		}
 		ts, ok := parseTime(r.Get(m.in[fieldmap.Time]), r.Get(m.in[fieldmap.UtcTime]))
 		if p1 {
@@ -377,14 +377,6 @@ func appendLower(dst, b []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
-}
-
-// smaller reports whether a raw process field would replace cur under
-// mergeInfo's rule (non-empty, and cur empty or greater), without
-// converting it.
-func smaller(raw []byte, cur string) bool {
-	v := cut(raw, maxTextBytes)
-	return len(v) > 0 && (cur == "" || string(v) < cur)
 }
 
 func same(s string) string { return s }

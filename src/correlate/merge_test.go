@@ -8,25 +8,39 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMergeRawIsMergeInfo: merging a partial row's bytes in place keeps
-// what merging its converted strings keeps, in any order of rows, with
-// values past the byte bound cut alike.
-func TestMergeRawIsMergeInfo(t *testing.T) {
+// TestMergeOrderIndependent: the same records of a process, merged in any
+// order, leave the same process fields; a process creation's values win
+// over any other record's; values past the byte bound are cut.
+func TestMergeOrderIndependent(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	pool := []string{"", "a", "b", "C:\\x.exe", "c:\\x.exe", strings.Repeat("é", maxTextBytes), strings.Repeat("z", maxTextBytes+3)}
-	for round := 0; round < 2000; round++ {
-		var a, b group
-		for k := 0; k < 1+rng.Intn(4); k++ {
-			p1 := rng.Intn(3) == 0
-			var strs [nInfo]string
-			var raw [nInfo][]byte
-			for i := range strs {
-				strs[i] = pool[rng.Intn(len(pool))]
-				raw[i] = []byte(strs[i])
-			}
-			a.mergeInfo(p1, strs)
-			b.mergeRaw(p1, raw)
-		}
-		require.Equal(t, a, b, "round %d", round)
+	type record struct {
+		p1   bool
+		vals [nInfo][]byte
 	}
+	for round := 0; round < 2000; round++ {
+		recs := make([]record, 1+rng.Intn(4))
+		for k := range recs {
+			recs[k].p1 = rng.Intn(3) == 0
+			for i := range recs[k].vals {
+				recs[k].vals[i] = []byte(pool[rng.Intn(len(pool))])
+			}
+		}
+		var a, b group
+		for _, r := range recs {
+			a.mergeRaw(r.p1, r.vals)
+		}
+		for _, k := range rng.Perm(len(recs)) {
+			b.mergeRaw(recs[k].p1, recs[k].vals)
+		}
+		require.Equal(t, a, b, "round %d: order does not matter", round)
+		for _, v := range a.fields() {
+			require.LessOrEqual(t, len(*v), maxTextBytes, "round %d: cut to the bound", round)
+		}
+	}
+	var g group
+	g.mergeRaw(false, [nInfo][]byte{iImage: []byte("a.exe")})
+	g.mergeRaw(true, [nInfo][]byte{iImage: []byte("z.exe")})
+	g.mergeRaw(false, [nInfo][]byte{iImage: []byte("b.exe")})
+	require.Equal(t, "z.exe", g.image, "the process creation's image, though others are smaller")
 }
