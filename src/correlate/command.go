@@ -3,7 +3,6 @@ package correlate
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -16,10 +15,16 @@ import (
 const Name = "t1102correlate"
 
 // Usage is the argument syntax shown with argument errors.
-const Usage = "usage: t1102correlate [window=<seconds>] [max_groups=<n>] [max_times=<n>] [all=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]..."
+const Usage = "usage: t1102correlate [input=events|state] [output=results|state|fleet] [memory=<seconds>] [max_rows=<n>] [max_mb=<n>] [window=<seconds>] [max_groups=<n>] [max_times=<n>] [all=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]..."
 
-// PollThreshold is the poll_score from which a process counts as polling.
-const PollThreshold = 0.8
+// What the command reads (input=) and writes (output=).
+const (
+	FromEvents = "events" // Sysmon (or CIM) events, map on the indexers
+	FromState  = "state"  // state rows (and fleet baseline rows) from lookups
+	ToResults  = "results"
+	ToState    = "state"
+	ToFleet    = "fleet"
+)
 
 // Options are the parsed arguments.
 type Options struct {
@@ -32,11 +37,27 @@ type Options struct {
 	// (fields=, <name>_field=), as for t1102score.
 	Fields fieldmap.Map
 	Args   []string // the arguments the map phase is given
+
+	Input, Output string // FromEvents or FromState; ToResults, ToState or ToFleet
+	// Memory overrides [polling] memory: how many seconds of requests the
+	// state keeps and the judge weighs (0: the configuration's).
+	Memory float64
+	// MaxRows and MaxBytes bound the state and baseline written; past them
+	// the least recently active rows are left out, with a warning.
+	MaxRows  int
+	MaxBytes int64
 }
+
+// Default bounds of the state and baseline a run writes.
+const (
+	DefaultMaxRows = 200_000
+	DefaultMaxMB   = 256
+)
 
 // ParseOptions parses t1102correlate's arguments.
 func ParseOptions(args []string) (Options, error) {
-	o := Options{Window: 3600, Limits: DefaultLimits, Catalog: detect.WebServicesFile, Fields: fieldmap.Sysmon()}
+	o := Options{Window: 3600, Limits: DefaultLimits, Catalog: detect.WebServicesFile, Fields: fieldmap.Sysmon(),
+		Input: FromEvents, Output: ToResults, MaxRows: DefaultMaxRows, MaxBytes: DefaultMaxMB << 20}
 	parsed, err := chunked.ParseArgs(args)
 	if err != nil {
 		return o, fmt.Errorf("%s: %w; %s", Name, err, Usage)
@@ -66,6 +87,32 @@ func ParseOptions(args []string) (Options, error) {
 			}
 			o.Map = true
 			continue // not forwarded
+		case "input":
+			if a.Value != FromEvents && a.Value != FromState {
+				return o, bad("input=%q: want events or state", a.Value)
+			}
+			o.Input = a.Value
+		case "output":
+			if a.Value != ToResults && a.Value != ToState && a.Value != ToFleet {
+				return o, bad("output=%q: want results, state or fleet", a.Value)
+			}
+			o.Output = a.Value
+		case "memory":
+			f, err := strconv.ParseFloat(a.Value, 64)
+			if err != nil || f < 3600 || f > detect.MaxMemory {
+				return o, bad("memory=%q: want seconds, from 3600 to %d (seven days)", a.Value, detect.MaxMemory)
+			}
+			o.Memory = f
+		case "max_rows":
+			if o.MaxRows, err = positive(a.Name, a.Value); err != nil {
+				return o, err
+			}
+		case "max_mb":
+			n, err := positive(a.Name, a.Value)
+			if err != nil {
+				return o, err
+			}
+			o.MaxBytes = int64(n) << 20
 		case "window":
 			f, err := strconv.ParseFloat(a.Value, 64)
 			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
@@ -94,6 +141,9 @@ func ParseOptions(args []string) (Options, error) {
 		}
 		o.Args = append(o.Args, a.Name+"="+a.Value)
 	}
+	if o.Map && o.Input != FromEvents {
+		return o, bad("phase=map reads events: input=%s has no map phase", o.Input)
+	}
 	return o, nil
 }
 
@@ -116,31 +166,23 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	if err != nil {
 		return chunked.Config{}, nil, fmt.Errorf("%s: %w", Name, err)
 	}
-	det := detect.NewDetector(cat)
+	red := &reducer{limits: opts.Limits, opts: opts, det: detect.NewDetector(cat), now: searchTime(info.SearchInfo.LatestTime)}
+	if opts.Input == FromState {
+		// Rows from lookups, on the search head: no map phase.
+		return chunked.Config{Type: chunked.Reporting, RequiredFields: append(stateFields[:], fleetFields[:]...)}, red, nil
+	}
 	preop := strings.Join(append([]string{Name, "phase=map"}, opts.Args...), " ")
-	red := &reducer{limits: opts.Limits}
-	red.finish = func(r *reducer, w *chunked.TableWriter) error { return writeResults(r, w, det, opts) }
-	cfg := chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields[:], StreamingPreop: preop}
-	return cfg, chunked.ProcessorFunc(func(ch *chunked.Chunk) error {
-		if ch.In.Len() > 0 {
-			if err := red.Add(&ch.In); err != nil {
-				return err
-			}
-		}
-		if !ch.Last {
-			return nil
-		}
-		if err := red.Finish(&ch.Out); err != nil {
-			return err
-		}
-		if red.droppedRows > 0 {
-			warnf(ch, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, opts.Limits.MaxGroups, red.droppedRows)
-		}
-		if n := len(red.cappedGroups); n > 0 {
-			warnf(ch, "%s: %d processes had more than max_times=%d connections or DNS queries: their counts, last_seen and polling figures use the earliest %d", Name, n, opts.Limits.MaxTimes, opts.Limits.MaxTimes)
-		}
-		return nil
-	}), nil
+	return chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields[:], StreamingPreop: preop}, red, nil
+}
+
+// searchTime reads the search's latest time (epoch seconds as splunkd
+// sends it; "0" or empty: unbounded).
+func searchTime(s string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0
+	}
+	return f
 }
 
 // Output columns. The array is keyed by them, so a name cannot drift to
@@ -188,6 +230,12 @@ const (
 	oProcessName
 	oParentProcessName
 	oCIMURL
+	// Identity and the fleet.
+	oIdentity
+	oInstances
+	oFleetHosts
+	oFleetSize
+	oFleetFirst
 	nOutput
 )
 
@@ -203,241 +251,5 @@ var outputFields = [nOutput]string{
 	oTechniqueID: "mitre_technique_id", oTechnique: "mitre_technique", oTacticID: "mitre_tactic_id", oTactic: "mitre_tactic",
 	oTime: "_time", oDest: "dest", oCIMUser: "user", oProcess: "process", oProcessPath: "process_path", oProcessName: "process_name",
 	oParentProcessName: "parent_process_name", oCIMURL: "url",
-}
-
-// service evidence of one process for one host.
-type hostEvidence struct {
-	conns, queries []float64
-	cmd            bool
-}
-
-func writeResults(r *reducer, w *chunked.TableWriter, det *detect.Detector, opts Options) error {
-	var col [nOutput]int
-	for i, f := range outputFields {
-		col[i] = w.Field(f)
-	}
-	keys := make([]key, 0, len(r.groups))
-	for k := range r.groups {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i].host < keys[j].host || keys[i].host == keys[j].host && keys[i].guid < keys[j].guid
-	})
-	s := det.NewScorer()
-	for _, k := range keys {
-		g := r.groups[k]
-		// The earliest MaxTimes of the union, whatever the partials held:
-		// the same result for any spread of the events.
-		if g.prune(r.limits.MaxTimes) {
-			r.cappedGroups[k] = true
-		}
-		sort.Slice(g.conns, func(i, j int) bool { return lessConn(g.conns[i], g.conns[j]) })
-		sort.Slice(g.queries, func(i, j int) bool { return lessQuery(g.queries[i], g.queries[j]) })
-		ev := detect.Event{Host: []byte(g.host), User: []byte(g.user), Image: []byte(g.image), ParentImage: []byte(g.parent),
-			OriginalFileName: []byte(g.ofn), Description: []byte(g.desc), Product: []byte(g.product), CommandLine: []byte(g.cmd)}
-		evidence := map[string]*hostEvidence{}
-		at := func(h string) *hostEvidence {
-			e := evidence[h]
-			if e == nil {
-				e = &hostEvidence{}
-				evidence[h] = e
-			}
-			return e
-		}
-		// DNS: every query's answers name addresses; a query for a service
-		// is itself a request to it.
-		type answer struct {
-			host string
-			t    float64
-		}
-		byIP := map[string][]answer{}
-		for _, q := range g.queries {
-			h := string(detect.NormalizeHost(nil, []byte(q.name)))
-			for _, ip := range answers(q.results) {
-				byIP[ip] = append(byIP[ip], answer{h, q.t})
-			}
-			if _, _, ok := det.Service([]byte(h)); ok {
-				at(h).queries = append(at(h).queries, q.t)
-			}
-		}
-		// Connections: named by their host name when it names a service,
-		// else by the same process's DNS answer for that address nearest in
-		// time (within the window, either side: Sysmon can log the query
-		// after the connection), which must itself name a service. An
-		// address shared by a service and another site goes to whichever
-		// the process asked for nearest the connection.
-		for _, c := range g.conns {
-			h := string(detect.NormalizeHost(nil, []byte(c.host)))
-			if _, _, ok := det.Service([]byte(h)); !ok {
-				h = ""
-				best := math.Inf(1)
-				for _, a := range byIP[c.ip] {
-					if d := math.Abs(c.t - a.t); d <= opts.Window && (d < best || d == best && a.host < h) {
-						h, best = a.host, d
-					}
-				}
-				if _, _, ok := det.Service([]byte(h)); !ok {
-					h = ""
-				}
-			}
-			if h != "" {
-				at(h).conns = append(at(h).conns, c.t)
-			}
-		}
-		// The command line (and a decoded command): hosts it names.
-		base := s.Score(&ev)
-		baseCat := base.Category
-		baseURL, baseDecoded := string(base.URL), string(base.Decoded)
-		for _, h := range base.Hosts {
-			at(string(h)).cmd = true
-		}
-		// One row per service category.
-		byCat := map[string][]string{}
-		for h := range evidence {
-			svc, _, ok := det.Service([]byte(h))
-			if !ok {
-				continue
-			}
-			byCat[svc.Category] = append(byCat[svc.Category], h)
-		}
-		cats := make([]string, 0, len(byCat))
-		for c := range byCat {
-			cats = append(cats, c)
-		}
-		sort.Strings(cats)
-		for _, cat := range cats {
-			hosts := byCat[cat]
-			sort.Slice(hosts, func(i, j int) bool {
-				ni := len(evidence[hosts[i]].conns) + len(evidence[hosts[i]].queries)
-				nj := len(evidence[hosts[j]].conns) + len(evidence[hosts[j]].queries)
-				return ni > nj || ni == nj && hosts[i] < hosts[j]
-			})
-			var conns, queries []float64
-			seenIn := map[string]bool{}
-			for _, h := range hosts {
-				e := evidence[h]
-				conns = append(conns, e.conns...)
-				queries = append(queries, e.queries...)
-				if len(e.conns) > 0 {
-					seenIn["connection"] = true
-				}
-				if len(e.queries) > 0 {
-					seenIn["DNS"] = true
-				}
-				if e.cmd {
-					seenIn["CommandLine"] = true
-				}
-			}
-			times := conns
-			if len(times) == 0 {
-				times = queries
-			}
-			poll := Poll(times)
-			polling := poll.Judged && poll.Score >= PollThreshold
-			one := ev
-			reached := hosts
-			if baseCat != cat {
-				// Else the command line names this service and comes
-				// first: its evidence (raw content, URL) counts as it is.
-				one.QueryName = []byte(hosts[0]) // the service of this row comes first
-				reached = hosts[1:]
-			}
-			one.Reached = make([][]byte, len(reached))
-			for i, h := range reached {
-				one.Reached[i] = []byte(h)
-			}
-			if polling {
-				one.Poll = &detect.Polling{Host: hosts[0], Interval: poll.Interval, Requests: poll.Count, Regularity: poll.Score}
-			}
-			res := s.Score(&one)
-			pass := res.Pass // detect's rule, the same as t1102score's
-			if !opts.All && !pass {
-				continue
-			}
-			risk := res.RiskScore
-			reasons := make([]string, 0, len(res.Reasons))
-			for _, rs := range res.Reasons {
-				reasons = append(reasons, string(rs))
-			}
-			w.SetString(col[oHost], g.hostName)
-			w.SetString(col[oDest], g.hostName)
-			w.SetString(col[oGUID], "{"+g.guid+"}")
-			for _, f := range []struct {
-				v    string
-				cols []int
-			}{
-				{g.image, []int{oImage, oProcessPath}}, {g.cmd, []int{oCmd, oProcess}}, {g.parent, []int{oParent}},
-				{g.user, []int{oUser, oCIMUser}}, {g.ofn, []int{oOFN}},
-			} {
-				for _, c := range f.cols {
-					if f.v != "" {
-						w.SetString(col[c], f.v)
-					}
-				}
-			}
-			if g.image != "" {
-				w.SetString(col[oProcessName], string(detect.Basename([]byte(g.image))))
-			}
-			if g.parent != "" {
-				w.SetString(col[oParentProcessName], string(detect.Basename([]byte(g.parent))))
-			}
-			w.SetString(col[oService], cat)
-			w.SetMulti(col[oDomains], hosts)
-			w.SetMulti(col[oSeenIn], sortedKeys(seenIn))
-			w.SetInt(col[oConnections], len(conns))
-			w.SetInt(col[oQueries], len(queries))
-			all := append(append([]float64(nil), conns...), queries...)
-			if len(all) > 0 {
-				lo, hi := all[0], all[0]
-				for _, t := range all {
-					lo, hi = math.Min(lo, t), math.Max(hi, t)
-				}
-				w.SetString(col[oFirstSeen], ftoa(lo))
-				w.SetString(col[oLastSeen], ftoa(hi))
-				w.SetString(col[oTime], ftoa(lo)) // the row's time is when the process first reached the service
-			} else if g.start > 0 {
-				w.SetString(col[oTime], ftoa(g.start)) // only the command line names it: when the process started
-			}
-			w.SetInt(col[oPollCount], poll.Count)
-			if poll.Count >= 2 {
-				w.SetString(col[oPollInterval], ftoa(math.Round(poll.Interval*1000)/1000))
-				w.SetString(col[oPollJitter], ftoa(math.Round(poll.Jitter*1000)/1000))
-			}
-			if poll.Judged {
-				w.SetString(col[oPollScore], ftoa(poll.Score))
-			}
-			w.SetInt(col[oPolling], detect.B2I(polling))
-			w.SetInt(col[oSuspicious], detect.B2I(res.Suspicious))
-			w.SetInt(col[oEncoded], detect.B2I(res.Encoded))
-			w.SetInt(col[oOfficeParent], detect.B2I(res.OfficeParent))
-			w.SetInt(col[oServiceSpawn], detect.B2I(res.ServiceSpawn))
-			w.SetInt(col[oSuspicion], res.SuspicionScore)
-			w.SetInt(col[oRisk], risk)
-			w.SetMulti(col[oReasons], reasons)
-			if baseURL != "" && baseCat == cat {
-				w.SetString(col[oURL], baseURL)
-				w.SetString(col[oCIMURL], baseURL)
-			}
-			if baseDecoded != "" {
-				w.SetString(col[oDecoded], baseDecoded)
-			}
-			if pass {
-				w.SetString(col[oTechniqueID], detect.MitreTechniqueID)
-				w.SetString(col[oTechnique], detect.MitreTechnique)
-				w.SetString(col[oTacticID], detect.MitreTacticID)
-				w.SetString(col[oTactic], detect.MitreTactic)
-			}
-			w.EndRow()
-		}
-	}
-	return nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	oIdentity: "t1102_identity", oInstances: "process_instances", oFleetHosts: "fleet_hosts", oFleetSize: "fleet_size", oFleetFirst: "fleet_first_seen",
 }

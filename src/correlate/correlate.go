@@ -34,7 +34,7 @@ import (
 var inputs = [...]fieldmap.Field{
 	fieldmap.EventCode, fieldmap.Host, fieldmap.ProcessGuid, fieldmap.Time, fieldmap.UtcTime, fieldmap.Image, fieldmap.CommandLine,
 	fieldmap.ParentImage, fieldmap.User, fieldmap.OriginalFileName, fieldmap.Description, fieldmap.Product,
-	fieldmap.DestinationHostname, fieldmap.DestinationIp, fieldmap.QueryName, fieldmap.QueryResults,
+	fieldmap.DestinationHostname, fieldmap.DestinationIp, fieldmap.QueryName, fieldmap.QueryResults, fieldmap.Company,
 }
 
 // Partial-state fields exchanged between the map and reduce phases.
@@ -53,6 +53,7 @@ const (
 	pDNS
 	pCapped
 	pStart
+	pCompany
 	nPartial
 )
 
@@ -60,7 +61,7 @@ const (
 var partialFields = [nPartial]string{
 	pHost: "t1102c_host", pGUID: "t1102c_guid", pP1: "t1102c_p1", pImage: "t1102c_image", pCmd: "t1102c_cmd", pParent: "t1102c_parent",
 	pUser: "t1102c_user", pOFN: "t1102c_ofn", pDesc: "t1102c_desc", pProduct: "t1102c_product", pConn: "t1102c_conn", pDNS: "t1102c_dns",
-	pCapped: "t1102c_capped", pStart: "t1102c_start",
+	pCapped: "t1102c_capped", pStart: "t1102c_start", pCompany: "t1102c_company",
 }
 
 // The process fields of a group, as mergeRaw takes them.
@@ -72,11 +73,12 @@ const (
 	iOFN
 	iDesc
 	iProduct
+	iCompany
 	nInfo
 )
 
 // partialInfo is the partial-row column of each process field.
-var partialInfo = [nInfo]int{iImage: pImage, iCmd: pCmd, iParent: pParent, iUser: pUser, iOFN: pOFN, iDesc: pDesc, iProduct: pProduct}
+var partialInfo = [nInfo]int{iImage: pImage, iCmd: pCmd, iParent: pParent, iUser: pUser, iOFN: pOFN, iDesc: pDesc, iProduct: pProduct, iCompany: pCompany}
 
 // Limits bound the reduce phase's memory.
 type Limits struct {
@@ -140,6 +142,7 @@ type group struct {
 	fromP1                                       bool    // the process fields come from its process-creation event
 	start                                        float64 // the process creation's time (0: not seen)
 	image, cmd, parent, user, ofn, desc, product string
+	company                                      string
 	conns                                        []conn
 	queries                                      []query
 }
@@ -163,7 +166,7 @@ func (g *group) mergeStart(t float64) {
 }
 
 func (g *group) fields() [nInfo]*string {
-	return [nInfo]*string{iImage: &g.image, iCmd: &g.cmd, iParent: &g.parent, iUser: &g.user, iOFN: &g.ofn, iDesc: &g.desc, iProduct: &g.product}
+	return [nInfo]*string{iImage: &g.image, iCmd: &g.cmd, iParent: &g.parent, iUser: &g.user, iOFN: &g.ofn, iDesc: &g.desc, iProduct: &g.product, iCompany: &g.company}
 }
 
 // mergeRaw takes process fields from another record of the same process
@@ -223,11 +226,6 @@ func lessQuery(a, b query) bool {
 		return a.name < b.name
 	}
 	return a.results < b.results
-}
-
-// normGUID makes a ProcessGuid comparable: lower case, no braces.
-func normGUID(b []byte) string {
-	return strings.ToLower(strings.Trim(strings.TrimSpace(string(b)), "{}"))
 }
 
 // firstValue is the first line of a cell: the first value of a multivalue

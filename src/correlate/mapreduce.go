@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/detect"
 	"github.com/t1102app/t1102/src/fieldmap"
 )
 
@@ -177,7 +178,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 
 // infoInputs are the input fields of a group's process fields.
 var infoInputs = [nInfo]fieldmap.Field{iImage: fieldmap.Image, iCmd: fieldmap.CommandLine, iParent: fieldmap.ParentImage, iUser: fieldmap.User,
-	iOFN: fieldmap.OriginalFileName, iDesc: fieldmap.Description, iProduct: fieldmap.Product}
+	iOFN: fieldmap.OriginalFileName, iDesc: fieldmap.Description, iProduct: fieldmap.Product, iCompany: fieldmap.Company}
 
 // eventKind says which Sysmon event an event without EventCode (a CIM
 // data model's: Network_Resolution, Network_Traffic, Endpoint.Processes)
@@ -266,14 +267,47 @@ func entries(v []byte, fn func(t float64, a, b []byte)) {
 	}
 }
 
-// reducer merges partial rows.
+// reducer is the search-head side: it merges the map phase's partial
+// rows (input=events) or reads state and baseline rows (input=state), and
+// writes results, state or the baseline with the last reply.
 type reducer struct {
 	limits       Limits
+	opts         Options
+	det          *detect.Detector
+	now          float64 // the search's latest time (0: unbounded)
 	groups       map[key]*group
 	droppedRows  int // partial rows of processes beyond MaxGroups
 	cappedGroups map[key]bool
-	finish       func(r *reducer, w *chunked.TableWriter) error
 	strs         interner // addresses, host names, queries
+	st           states   // input=state
+}
+
+// Process implements [chunked.Processor].
+func (r *reducer) Process(c *chunked.Chunk) error {
+	if c.In.Len() > 0 {
+		var err error
+		if r.opts.Input == FromState {
+			err = r.st.add(&c.In, r.opts.Limits.MaxGroups)
+		} else {
+			err = r.Add(&c.In)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !c.Last {
+		return nil
+	}
+	if err := r.finish(c); err != nil {
+		return err
+	}
+	if r.droppedRows > 0 {
+		warnf(c, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, r.limits.MaxGroups, r.droppedRows)
+	}
+	if n := len(r.cappedGroups); n > 0 {
+		warnf(c, "%s: %d processes had more than max_times=%d connections or DNS queries: their counts, last_seen and polling figures use the earliest %d", Name, n, r.limits.MaxTimes, r.limits.MaxTimes)
+	}
+	return nil
 }
 
 func (r *reducer) Add(t *chunked.Table) error {
@@ -338,16 +372,6 @@ func (r *reducer) Add(t *chunked.Table) error {
 	// body) is let go of now rather than held while the reply is built.
 	t.Release()
 	return nil
-}
-
-// Finish writes the result rows. The reply goes out as one chunk (one
-// reply per request, none unsolicited, no partial chunks: the protocol
-// notes, ../shared/reference/SCPV2.md §4.2),
-// so it is held whole until sent; each row is encoded as it ends, which
-// keeps it once, as the bytes sent.
-func (r *reducer) Finish(w *chunked.TableWriter) error {
-	w.EncodeEachRow()
-	return r.finish(r, w)
 }
 
 // lines is the number of entries of a list value.

@@ -26,6 +26,17 @@ const (
 	ConfFile            = "t1102.conf"
 )
 
+// BuiltinContext are the kinds of context the detector finds itself, each
+// with its weight in [context] beside the context lookup's kinds.
+var BuiltinContext = []string{KindOwnClient, KindCommonPair, KindEstablishedPair}
+
+// The built-in kinds of context.
+const (
+	KindOwnClient       = "own_client"       // the service's own program, where it is installed (t1102_clients.csv)
+	KindCommonPair      = "common_pair"      // the fleet baseline shows the pair on many hosts
+	KindEstablishedPair = "established_pair" // the fleet baseline shows the pair for long
+)
+
 // CatalogFile returns the web-service lookup a catalog= argument names:
 // "default" (WebServicesFile) or "lots" (WebServicesLOTSFile).
 func CatalogFile(arg string) (string, error) {
@@ -127,11 +138,17 @@ type Weights struct {
 	// Polling is added when t1102correlate found a process polling a
 	// service regularly.
 	Polling int
+	// NewPair and RarePair are added when the fleet baseline shows the
+	// pair of process identity and service first seen lately, or on few
+	// hosts (t1102correlate with a baseline).
+	NewPair, RarePair int
 	// Class is the weight of each process class of the process catalog
 	// (script_engine, lolbin, …): a LOLBin fetching remote content is rarer
 	// and worse than a developer's interpreter doing so.
 	Class map[string]int
-	// Context is what each kind of the context lookup takes off.
+	// Context is what each kind of the context lookup takes off, and the
+	// built-in kinds: own_client (the service's own program where it is
+	// installed), common_pair and established_pair (the fleet baseline).
 	Context map[string]int
 }
 
@@ -143,7 +160,9 @@ type Catalog struct {
 	Allow       []AllowRule
 	Context     []ContextRule
 	NotEvidence []string // domains whose hosts name no specific service (reverse DNS of shared infrastructure)
+	Clients     []ClientRule
 	Weights     Weights
+	Behaviour   Behaviour
 	Dir         string // where it was loaded from
 }
 
@@ -181,6 +200,9 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 	if c.Context, err = loadContext(filepath.Join(lookups, ContextFile)); err != nil {
 		return nil, err
 	}
+	if c.Clients, err = loadClients(filepath.Join(lookups, ClientsFile)); err != nil {
+		return nil, err
+	}
 	defaults := filepath.Join(dir, "default", ConfFile)
 	stanza := func(name string) (map[string]string, error) {
 		kv := map[string]string{}
@@ -198,7 +220,8 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 	}
 	// Every class and kind the lookups use needs its weight: a class
 	// without one would silently weigh nothing.
-	var classes, kinds []string
+	var classes []string
+	kinds := append([]string(nil), BuiltinContext...)
 	for _, p := range c.Processes {
 		classes = append(classes, p.Class)
 	}
@@ -218,6 +241,9 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 		if *s.table, err = weightTable(kv, s.name, s.used, s.file, defaults); err != nil {
 			return nil, err
 		}
+	}
+	if c.Behaviour, err = behaviourFrom(stanza, defaults); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -500,6 +526,7 @@ func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
 		{"service_spawn", &w.ServiceSpawn}, {"command_line_url", &w.CommandLineURL}, {"tag_cc", &w.TagCC},
 		{"download_execute", &w.DownloadExecute}, {"hidden_window", &w.HiddenWindow}, {"temp_file", &w.TempFile},
 		{"unexpected_path", &w.UnexpectedPath}, {"polling", &w.Polling},
+		{"new_pair", &w.NewPair}, {"rare_pair", &w.RarePair},
 	}
 	known := map[string]bool{}
 	for _, f := range fields {

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"bytes"
-	"math"
 	"strconv"
 	"strings"
 
@@ -26,27 +25,11 @@ type Event struct {
 	Image, ParentImage   []byte
 	OriginalFileName     []byte
 	Description, Product []byte
+	Company              []byte // the PE's CompanyName (Sysmon's Company)
 	CommandLine          []byte
 	DestinationHostname  []byte
 	QueryName            []byte
 
-	// Reached are further hosts the process asked for or connected to
-	// (t1102correlate: every host of the row's service); they count as
-	// QueryName does, raw content and command endpoints included.
-	Reached [][]byte
-
-	// Poll is set by t1102correlate when the process requested the
-	// service of the row at regular intervals (is_polling=1).
-	Poll *Polling
-}
-
-// Polling is the evidence of a process polling a service, as
-// t1102correlate measured it.
-type Polling struct {
-	Host       string  // the host polled
-	Interval   float64 // seconds, the median interval
-	Requests   int
-	Regularity float64 // poll_score, 0–1
 }
 
 // Result is what the detector says about one event. Byte slices alias the
@@ -85,7 +68,17 @@ type Result struct {
 	DownloadExecute string // how the fetched content is run, or ""
 	HiddenWindow    bool
 	TempPlace       string // the temp or public folder written to or run from, or ""
-	Polled          bool   // t1102correlate: the process polled the service
+	Polled          bool   // Judge: the requests were regular (Poll.Score >= the polling threshold)
+	Poll            Polling
+	Instances       int // Judge: processes behind the identity (a relaunched task: several)
+
+	// Identity and the fleet (Judge).
+	OwnClient  string // the clients rule (file:line) that makes this the service's own program
+	Fleet      *FleetView
+	NewPair    bool // first seen by the fleet within [fleet] new_days
+	RarePair   bool
+	CommonPair bool
+	OldPair    bool // established: first seen more than [fleet] old_days ago
 
 	Allowlisted bool
 	AllowedBy   string // file:line of the allowlist rule
@@ -97,10 +90,11 @@ type Result struct {
 	Context, ContextKind string
 
 	RiskScore int      // 0–100
-	Reasons   [][]byte // one short phrase per signal
-	// Pass is true for the events filter=true keeps: a catalogued service,
-	// reached by a suspicious process or by a command line that fetches raw
-	// content from it, not allowlisted.
+	Reasons   [][]byte // one short phrase per signal, each naming its points
+	// Pass (is_alert) is true for the rows that alert, and the events
+	// filter=true keeps: a catalogued service, not allowlisted, with a
+	// risk_score at or over [alert] risk_threshold. The process class is a
+	// weight of the risk, not a condition of its own.
 	Pass bool
 }
 
@@ -148,6 +142,9 @@ func NewDetector(c *Catalog) *Detector {
 // Weights returns the risk weights of the detector's catalog.
 func (d *Detector) Weights() Weights { return d.cat.Weights }
 
+// Behaviour returns the settings of judging behaviour of its catalog.
+func (d *Detector) Behaviour() Behaviour { return d.cat.Behaviour }
+
 // Scorer scores events with a Detector, reusing its buffers; one per
 // goroutine.
 type Scorer struct {
@@ -156,7 +153,6 @@ type Scorer struct {
 	norm, pe, parent    []byte
 	ofn                 []byte // lower(OriginalFileName)
 	low, lowDec, lowAll []byte // lower(command line), lower(decoded command), both without backticks: for the retrieval finders
-	fetchesRaw          bool   // the command line asks for raw content of the event's service
 	inText              bool   // the command line (or decoded command) names a catalogued service
 	hostBuf             []byte // the catalogued hosts found, back to back
 	hostEnds            []int  // end of each in hostBuf
@@ -164,6 +160,7 @@ type Scorer struct {
 	urlEnds             []int
 	reasonBuf           []byte // the reasons, back to back
 	reasonEnds          []int  // end of each in reasonBuf
+	points              int    // the sum of the reasons' points
 	r                   Result
 }
 
@@ -180,13 +177,24 @@ func Basename(path []byte) []byte {
 
 // Score evaluates one event. The result is valid until the next call.
 func (s *Scorer) Score(ev *Event) *Result {
+	r := s.score(ev, nil, nil)
+	s.finishWith(ev, nil)
+	return r
+}
+
+// score finds the evidence of one event (or a process's fields): first is
+// a host the process asked for that names the row's service ahead of the
+// command line's (nil: none), reached further hosts it asked for or
+// connected to, which count as a DNS query does. finish then judges.
+func (s *Scorer) score(ev *Event, first []byte, reached [][]byte) *Result {
 	d := s.d
+	w := &d.cat.Weights
 	r := &s.r
 	*r = Result{Hosts: r.Hosts[:0], Reasons: r.Reasons[:0]}
 	s.hostBuf, s.hostEnds = s.hostBuf[:0], s.hostEnds[:0]
 	s.urlBuf, s.urlEnds = s.urlBuf[:0], s.urlEnds[:0]
-	s.fetchesRaw, s.inText = false, false
-	s.reasonBuf, s.reasonEnds = s.reasonBuf[:0], s.reasonEnds[:0]
+	s.inText = false
+	s.reasonBuf, s.reasonEnds, s.points = s.reasonBuf[:0], s.reasonEnds[:0], 0
 	s.host = fold.Lower(s.host[:0], ev.DestinationHostname)
 	s.image = fold.Lower(s.image[:0], ev.Image)
 	r.DestHost, r.InitiatingImage = s.host, s.image
@@ -208,13 +216,13 @@ func (s *Scorer) Score(ev *Event) *Result {
 	if pe != nil && pe != proc {
 		// The file on disk is not what it was built as: a renamed copy.
 		r.PEName = pe.Name
-		s.reason("renamed binary: ", string(r.Process), " is ", pe.Name, " by its PE metadata")
+		s.reason(w.RenamedBinary, "renamed binary: ", string(r.Process), " is ", pe.Name, " by its PE metadata")
 		proc = pe
 	}
 	powershell, mshta := false, false
 	if proc != nil {
 		r.Suspicious, r.ProcessClass = true, proc.Class
-		s.reason(proc.Class, " ", proc.Name)
+		s.reason(w.Class[proc.Class], proc.Class, " ", proc.Name)
 		powershell = proc.Name == "powershell.exe" || proc.Name == "pwsh.exe" || proc.Name == "powershell_ise.exe"
 		mshta = proc.Name == "mshta.exe"
 	}
@@ -228,6 +236,12 @@ func (s *Scorer) Score(ev *Event) *Result {
 	}
 	if (all || string(code) == "22") && r.Category == "" {
 		s.norm = NormalizeHost(s.norm[:0], ev.QueryName)
+		if len(s.norm) > 0 {
+			s.service(s.norm, "QueryName", nil)
+		}
+	}
+	if len(first) > 0 {
+		s.norm = NormalizeHost(s.norm[:0], first)
 		if len(s.norm) > 0 {
 			s.service(s.norm, "QueryName", nil)
 		}
@@ -266,15 +280,15 @@ func (s *Scorer) Score(ev *Event) *Result {
 				decoded = enc.Decoded
 				r.Decoded = enc.Decoded[:min(len(enc.Decoded), DecodedMax)]
 				s.scanText(enc.Decoded, "EncodedCommand")
-				s.reason("encoded command (", enc.How, ") decoded")
+				s.reason(w.Encoded, "encoded command (", enc.How, ") decoded")
 			} else {
-				s.reason("encoded command (", enc.How, ")")
+				s.reason(w.Encoded, "encoded command (", enc.How, ")")
 			}
 		}
 	}
 	// After the command line, so that a URL written there stays the row's
 	// first evidence (t1102_url, command_line_url).
-	for _, h := range ev.Reached {
+	for _, h := range reached {
 		s.norm = NormalizeHost(s.norm[:0], h)
 		if len(s.norm) > 0 {
 			s.service(s.norm, "QueryName", nil)
@@ -287,23 +301,26 @@ func (s *Scorer) Score(ev *Event) *Result {
 	if r.Category != "" && (r.Suspicious || s.inText) {
 		s.retrieval(cl, psArgs, decoded, mshta)
 	}
-	if p := ev.Poll; p != nil && r.Category != "" {
-		r.Polled = true
-		s.reason("polls ", p.Host, " every ", ftoa(math.Round(p.Interval*10)/10), " s (", strconv.Itoa(p.Requests), " requests, regularity ", ftoa(p.Regularity), ")")
-	}
-
 	// Parent.
 	s.parent = fold.Lower(s.parent[:0], Basename(ev.ParentImage))
 	switch r.ParentClass = d.parents[string(s.parent)]; r.ParentClass {
 	case "office":
 		r.OfficeParent = true
-		s.reason("Office or reader parent ", string(s.parent))
+		s.reason(w.OfficeParent, "Office or reader parent ", string(s.parent))
 	case "service":
 		r.ServiceSpawn = true
-		s.reason("service or task host parent ", string(s.parent))
+		s.reason(w.ServiceSpawn, "service or task host parent ", string(s.parent))
 	}
 
 	r.SuspicionScore = B2I(r.Suspicious) + B2I(r.Encoded) + B2I(r.OfficeParent) + B2I(r.ServiceSpawn)
+	return r
+}
+
+// finishWith applies what lowers risk (allowlist, context, the service's
+// own client, the fleet), computes the risk and the decision, and lays out
+// the result's slices.
+func (s *Scorer) finishWith(ev *Event, fleet *FleetView) {
+	r := &s.r
 	if r.Category != "" {
 		// Allowlist and context speak of programs reaching services; an
 		// event that names none has nothing for them to judge. Neither
@@ -312,15 +329,17 @@ func (s *Scorer) Score(ev *Event) *Result {
 		// detection exists for, whoever the program is.
 		trust := r.DownloadExecute == "" && !r.CommandEndpoint
 		s.allow(ev, trust)
-		if trust {
+		lower := trust && r.PEName == "" && r.UnexpectedPath == "" && !r.Allowlisted
+		if lower && r.OwnClient != "" {
+			r.Context, r.ContextKind = r.OwnClient, KindOwnClient
+			s.reason(-s.d.cat.Weights.Context[KindOwnClient], "context: the service's own client (", r.OwnClient, ")")
+		} else if trust {
 			s.context(ev)
 		}
+		s.fleet(fleet, lower)
 	}
 	s.risk()
-	// An unknown process passes only when its own command line fetches raw
-	// content: a DNS query or a connection by, say, svchost.exe for BITS or
-	// a "<unknown process>" says which host, not what the process runs.
-	r.Pass = r.Category != "" && (r.Suspicious || s.fetchesRaw) && !r.Allowlisted
+	r.Pass = r.Category != "" && !r.Allowlisted && r.RiskScore >= s.d.cat.Behaviour.AlertRisk
 	// The slices into the buffers, now that they have stopped growing.
 	start := 0
 	for _, end := range s.hostEnds {
@@ -335,7 +354,6 @@ func (s *Scorer) Score(ev *Event) *Result {
 		r.Reasons = append(r.Reasons, s.reasonBuf[start:end:end])
 		start = end
 	}
-	return r
 }
 
 // retrievalWhy names the signal that keeps a row from the allowlist and
@@ -347,12 +365,21 @@ func retrievalWhy(r *Result) string {
 	return "a command endpoint"
 }
 
-// reason adds one reason, the concatenation of parts.
-func (s *Scorer) reason(parts ...string) {
+// reason adds one reason, the concatenation of parts, worth points of
+// risk_score (negative: context that lowers it), written after it as
+// " (+n)" or " (-n)": the risk is the sum of its reasons' points, so every
+// point has one.
+func (s *Scorer) reason(points int, parts ...string) {
 	for _, p := range parts {
 		s.reasonBuf = append(s.reasonBuf, p...)
 	}
+	if points > 0 {
+		s.reasonBuf = append(strconv.AppendInt(append(s.reasonBuf, " (+"...), int64(points), 10), ')')
+	} else if points < 0 {
+		s.reasonBuf = append(strconv.AppendInt(append(s.reasonBuf, " ("...), int64(points), 10), ')')
+	}
 	s.reasonEnds = append(s.reasonEnds, len(s.reasonBuf))
+	s.points += points
 }
 
 // service records a catalogued host; the first one found names the
@@ -360,6 +387,7 @@ func (s *Scorer) reason(parts ...string) {
 // names nothing, wherever it was written. Raw content counts for any
 // catalogued host of the event, not only the first.
 func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
+	w := &s.d.cat.Weights
 	if _, _, shared := s.d.notEvidence.Match(host); shared {
 		return false
 	}
@@ -382,22 +410,28 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 	}
 	if r.Category == "" {
 		r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
-		s.reason(svc.Category, " in ", seenIn) // the host itself is in t1102_host
+		// The host itself is in t1102_host.
+		if seenIn == "CommandLine" || seenIn == "EncodedCommand" {
+			s.reason(w.Service+w.CommandLineURL, svc.Category, " named in the ", seenIn)
+		} else {
+			s.reason(w.Service, svc.Category, " in ", seenIn)
+		}
+		for _, t := range svc.Tags {
+			if strings.EqualFold(t, "C&C") {
+				s.reason(w.TagCC, "service tagged C&C in the catalog")
+				break
+			}
+		}
 	}
 	if raw(svc.RawPaths, path) {
 		if !r.RawContent {
 			r.RawContent = true
-			s.reason("raw content from ", string(host))
-		}
-		// The process's own command line asks for raw content of the
-		// event's service: enough for an unknown process to pass.
-		if (seenIn == "CommandLine" || seenIn == "EncodedCommand") && svc.Category == r.Category {
-			s.fetchesRaw = true
+			s.reason(w.RawContent, "raw content from ", string(host))
 		}
 	}
 	if !r.CommandEndpoint && raw(svc.CommandPaths, path) {
 		r.CommandEndpoint = true
-		s.reason("command endpoint on ", string(host))
+		s.reason(w.CommandEndpoint, "command endpoint on ", string(host))
 	}
 	return true
 }
@@ -406,6 +440,7 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 // (cl), the part of it PowerShell reads (psArgs, nil when PowerShell is not
 // run) and the decoded command.
 func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
+	w := &s.d.cat.Weights
 	r := &s.r
 	// One lower-case copy of the command line and one of the decoded
 	// command; psArgs is a suffix of the command line.
@@ -420,19 +455,21 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	s.lowAll = appendNoBackticks(append(appendNoBackticks(s.lowAll[:0], low), '\n'), s.lowDec)
 	r.DownloadExecute = downloadExecute(s.lowAll, mshta)
 	if r.DownloadExecute != "" {
-		s.reason("runs what it fetches: ", r.DownloadExecute)
+		s.reason(w.DownloadExecute, "runs what it fetches: ", r.DownloadExecute)
 	}
 	if hiddenWindow(lowPS, lowPS != nil) || hiddenWindow(s.lowDec, decoded != nil) || hiddenWindow(low, false) {
 		r.HiddenWindow = true
-		s.reason("hidden window")
+		s.reason(w.HiddenWindow, "hidden window")
 	}
 	if p := tempPlace(low); p != "" {
 		r.TempPlace = p
 	} else if p := tempPlace(s.lowDec); p != "" {
 		r.TempPlace = p
+	} else if p := tempPlace(s.image); p != "" {
+		r.TempPlace = p // the program itself runs from there
 	}
 	if r.TempPlace != "" {
-		s.reason("temp or public folder (", r.TempPlace, ")")
+		s.reason(w.TempFile, "temp or public folder (", r.TempPlace, ")")
 	}
 }
 
@@ -575,17 +612,17 @@ func (s *Scorer) allow(ev *Event, trust bool) {
 			continue // every service the event names must be the rule's
 		}
 		if !trust {
-			s.reason("not allowlisted by ", rule.Ref, ": ", retrievalWhy(r))
+			s.reason(0, "not allowlisted by ", rule.Ref, ": ", retrievalWhy(r))
 			break
 		}
 		r.Allowlisted = true
 		r.AllowedBy = rule.Ref
-		s.reason("allowlisted (", r.AllowedBy, ")")
+		s.reason(0, "allowlisted (", r.AllowedBy, "): risk 0")
 		return
 	}
-	if unexpected != "" && !placed {
+	if unexpected != "" && !placed && r.UnexpectedPath == "" {
 		r.UnexpectedPath = unexpected
-		s.reason(string(r.Process), " outside its expected path (", unexpected, ")")
+		s.reason(s.d.cat.Weights.UnexpectedPath, string(r.Process), " outside its expected path (", unexpected, ")")
 	}
 }
 
@@ -632,7 +669,7 @@ func (s *Scorer) context(ev *Event) {
 			continue
 		}
 		r.Context, r.ContextKind = c.Ref, c.Kind
-		s.reason("context: ", c.Kind, " (", c.Ref, ")")
+		s.reason(-s.d.cat.Weights.Context[c.Kind], "context: ", c.Kind, " (", c.Ref, ")")
 		return
 	}
 }
@@ -653,42 +690,15 @@ func (s *Scorer) allURLs(g *Glob) bool {
 	return true
 }
 
-// risk computes risk_score from the weights.
+// risk is the sum of the reasons' points, within 0–100; 0 when
+// allowlisted.
 func (s *Scorer) risk() {
-	r, w := &s.r, s.d.cat.Weights
+	r := &s.r
 	if r.Allowlisted {
 		r.RiskScore = 0
 		return
 	}
-	score := 0
-	add := func(on bool, n int) {
-		if on {
-			score += n
-		}
-	}
-	add(r.Category != "", w.Service)
-	add(r.RawContent, w.RawContent)
-	add(r.CommandEndpoint, w.CommandEndpoint)
-	add(r.Suspicious, w.Class[r.ProcessClass])
-	add(r.PEName != "", w.RenamedBinary)
-	add(r.Encoded, w.Encoded)
-	add(r.OfficeParent, w.OfficeParent)
-	add(r.ServiceSpawn, w.ServiceSpawn)
-	add(r.SeenIn == "CommandLine" || r.SeenIn == "EncodedCommand", w.CommandLineURL)
-	cc := false
-	for _, t := range r.Tags {
-		cc = cc || strings.EqualFold(t, "C&C")
-	}
-	add(cc, w.TagCC)
-	add(r.DownloadExecute != "", w.DownloadExecute)
-	add(r.HiddenWindow, w.HiddenWindow)
-	add(r.TempPlace != "", w.TempFile)
-	add(r.UnexpectedPath != "", w.UnexpectedPath)
-	add(r.Polled, w.Polling)
-	if r.Context != "" {
-		score -= w.Context[r.ContextKind]
-	}
-	r.RiskScore = max(0, min(score, 100))
+	r.RiskScore = max(0, min(s.points, 100))
 }
 
 // Service returns the catalog entry a host (lower-case, normalised) falls

@@ -3,6 +3,8 @@ package detect
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -176,7 +178,7 @@ func TestDetector(t *testing.T) {
 				require.Equal(t, "telegram", r.Category)
 				require.Equal(t, "DestinationHostname", r.SeenIn)
 				require.Equal(t, "api.telegram.org.", string(r.DestHost), "dest_host stays lower(DestinationHostname)")
-				require.True(t, r.Pass)
+				require.False(t, r.Pass, "one connection of a downloader is 30: the class is a weight, not a gate")
 			},
 		},
 		{
@@ -287,8 +289,11 @@ func TestDetector(t *testing.T) {
 		},
 		{
 			name: "github raw path", reason: "/raw/ comes after /owner/repo/ on github.com",
-			ev:    Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/raw/main/p.ps1")},
-			check: func(t *testing.T, r *Result) { require.True(t, r.RawContent); require.True(t, r.Pass) },
+			ev: Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`), CommandLine: b("updater.exe https://github.com/u/r/raw/main/p.ps1")},
+			check: func(t *testing.T, r *Result) {
+				require.True(t, r.RawContent)
+				require.False(t, r.Pass, "an unknown program's one raw fetch is 35: polling, the fleet or more evidence decides")
+			},
 		},
 		{
 			name: "release asset", reason: "a release download is an artifact, not raw content: it lowers the risk and does not pass for an unknown process",
@@ -306,7 +311,7 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) {
 				require.Equal(t, "github", r.Category)
 				require.True(t, r.RawContent)
-				require.True(t, r.Pass)
+				require.Equal(t, 30, r.RiskScore, "github.com first: service and command line 15 (no C&C tag), raw content 15")
 			},
 		},
 		{
@@ -485,7 +490,7 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) {
 				require.Equal(t, "package_manager", r.ContextKind)
 				require.Equal(t, "github", r.Category)
-				require.True(t, r.Pass, "context never hides")
+				require.False(t, r.Pass, "context lowers it under the threshold; all=true keeps the row")
 				require.Zero(t, r.RiskScore)
 			},
 		},
@@ -518,17 +523,6 @@ func TestDetector(t *testing.T) {
 			ev: Event{EventCode: b("1"), Image: b(`C:\x\curl.exe`),
 				CommandLine: b(`curl -LO https://github.com/a/b/releases/download/v1/t.zip https://pastebin.com/raw/x`)},
 			check: func(t *testing.T, r *Result) { require.Empty(t, r.ContextKind) },
-		},
-		{
-			name: "polling", reason: "t1102correlate's evidence weighs in detect",
-			ev: Event{Image: b(`C:\x\python.exe`), QueryName: b("raw.githubusercontent.com"),
-				Poll: &Polling{Host: "raw.githubusercontent.com", Interval: 30.0021, Requests: 3, Regularity: 1}},
-			check: func(t *testing.T, r *Result) {
-				require.True(t, r.Polled)
-				require.Contains(t, strs(r.Reasons), "polls raw.githubusercontent.com every 30 s (3 requests, regularity 1)")
-				w := shipped(t, WebServicesFile).Weights()
-				require.Equal(t, w.Service+w.RawContent+w.Class["script_engine"]+w.TagCC+w.Polling, r.RiskScore)
-			},
 		},
 		{
 			name: "context never lowers running fetched code", reason: "Puppet's ruby evaluating a raw GitHub file is what the detection is for (review finding)",
@@ -625,19 +619,46 @@ func TestDetector(t *testing.T) {
 			r := s.Score(&tt.ev)
 			tt.check(t, r)
 			require.LessOrEqual(t, r.RiskScore, 100)
+			requireExplained(t, r)
 		})
 	}
 }
 
+// requireExplained checks that every point of risk_score has a reason:
+// the points the reasons name add up to it (within 0–100; 0 when
+// allowlisted), and no weight is added without one.
+func requireExplained(t *testing.T, r *Result) {
+	t.Helper()
+	sum := 0
+	for _, rs := range r.Reasons {
+		if m := pointsOf.FindStringSubmatch(string(rs)); m != nil {
+			n, err := strconv.Atoi(m[1])
+			require.NoError(t, err)
+			sum += n
+		}
+	}
+	want := max(0, min(sum, 100))
+	if r.Allowlisted {
+		want = 0
+	}
+	require.Equal(t, want, r.RiskScore, "risk_score is the sum of its reasons' points: %q", strs(r.Reasons))
+}
+
+var pointsOf = regexp.MustCompile(` \(([+-][0-9]+)\)$`)
+
 func b(s string) []byte { return []byte(s) }
 
+// strs are the reasons without their points (" (+n)"), which
+// TestReasonsExplainEveryPoint checks.
 func strs(bs [][]byte) []string {
 	var out []string
 	for _, b := range bs {
-		out = append(out, string(b))
+		out = append(out, reasonPoints.ReplaceAllString(string(b), ""))
 	}
 	return out
 }
+
+var reasonPoints = regexp.MustCompile(` \([+-][0-9]+\)$`)
 
 func TestCatalogErrors(t *testing.T) {
 	write := func(t *testing.T, files map[string]string) string {
@@ -649,9 +670,12 @@ func TestCatalogErrors(t *testing.T) {
 			"lookups/" + AllowlistFile:   "host,user,process,path,pe_name,domain\n",
 			"lookups/" + ContextFile:     "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,C:\\Puppet\\*\\ruby.exe,,,,\n",
 			"lookups/" + NotEvidenceFile: "domain\n1e100.net\n",
+			"lookups/" + ClientsFile:     "provider,company,process,path\nGithub,\"GitHub, Inc.\",gh.exe,C:\\Program Files\\GitHub CLI\\gh.exe\n",
 			"default/" + ConfFile: "[risk]\nservice=1\nraw_content=1\ncommand_endpoint=1\nrenamed_binary=1\nencoded=1\noffice_parent=1\nservice_spawn=1\n" +
-				"command_line_url=1\ntag_cc=1\ndownload_execute=1\nhidden_window=1\ntemp_file=1\nunexpected_path=1\npolling=1\n" +
-				"[process_class]\nscript_engine=1\n[context]\nit_agent=1\n",
+				"command_line_url=1\ntag_cc=1\ndownload_execute=1\nhidden_window=1\ntemp_file=1\nunexpected_path=1\npolling=1\nnew_pair=1\nrare_pair=1\n" +
+				"[process_class]\nscript_engine=1\n[context]\nit_agent=1\nown_client=1\ncommon_pair=1\nestablished_pair=1\n" +
+				"[alert]\nrisk_threshold=40\n[polling]\nthreshold=0.65\nmin_requests=4\nmemory=86400\n" +
+				"[fleet]\nnew_days=7\nold_days=30\nrare_prevalence=0.02\nrare_hosts=1\ncommon_prevalence=0.5\nkeep_days=90\n",
 		}
 		for k, v := range files {
 			base[k] = v

@@ -32,6 +32,7 @@ const (
 	UtcTime
 	DestinationIp
 	QueryResults
+	Company
 	NumFields
 )
 
@@ -56,6 +57,7 @@ var names = [NumFields]struct{ arg, sysmon, cim string }{
 	UtcTime:             {"utctime", "UtcTime", ""},
 	DestinationIp:       {"destinationip", "DestinationIp", "dest_ip"},
 	QueryResults:        {"queryresults", "QueryResults", "answer"},
+	Company:             {"company", "Company", ""},
 }
 
 // ErrField is wrapped by every error of a field argument.

@@ -1,0 +1,517 @@
+package correlate
+
+import (
+	"errors"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/detect"
+)
+
+// states holds what input=state read: activities and baseline pairs.
+type states struct {
+	acts    map[activityKey]*activity
+	pairs   map[pairKey]*pair
+	bad     int    // rows that could not be read
+	badWhy  string // the first one's error
+	other   int    // rows that are neither state nor baseline rows
+	dropped int    // activities beyond max_groups
+}
+
+// add reads one chunk of state and baseline rows (a row is a state row
+// when it has t1102s_service, a baseline row when it has t1102f_service).
+func (st *states) add(t *chunked.Table, maxGroups int) error {
+	if st.acts == nil {
+		st.acts, st.pairs = map[activityKey]*activity{}, map[pairKey]*pair{}
+	}
+	var sin [nState]int
+	for i, f := range stateFields {
+		sin[i] = t.Index(f)
+	}
+	var fin [nFleet]int
+	for i, f := range fleetFields {
+		fin[i] = t.Index(f)
+	}
+	for i := 0; i < t.Len(); i++ {
+		row := t.Row(i)
+		var err error
+		switch {
+		case len(row.Get(sin[sService])) > 0:
+			var a *activity
+			if a, err = readState(row, &sin); err == nil {
+				k := a.key()
+				if old := st.acts[k]; old != nil {
+					old.merge(a)
+				} else if len(st.acts) >= maxGroups {
+					st.dropped++
+				} else {
+					st.acts[k] = a
+				}
+			}
+		case len(row.Get(fin[fService])) > 0:
+			var k pairKey
+			var p *pair
+			if k, p, err = readPair(row, &fin); err == nil {
+				if old := st.pairs[k]; old != nil {
+					old.merge(p)
+				} else {
+					st.pairs[k] = p
+				}
+			}
+		default:
+			st.other++
+		}
+		if err != nil {
+			if st.bad == 0 {
+				st.badWhy = err.Error()
+			}
+			st.bad++
+		}
+	}
+	t.Release()
+	return nil
+}
+
+// finish writes the output the options ask for.
+func (r *reducer) finish(c *chunked.Chunk) error {
+	s := r.det.NewScorer()
+	acts := r.st.acts
+	if r.opts.Input == FromEvents {
+		acts = r.activities(s)
+	} else {
+		if r.st.bad > 0 {
+			warnf(c, "%s: %d state or baseline rows could not be read and were left out; the first: %s", Name, r.st.bad, r.st.badWhy)
+		}
+		if r.st.other > 0 {
+			warnf(c, "%s: input=state: %d rows are neither state (t1102s_*) nor fleet baseline (t1102f_*) rows and were ignored: give it | inputlookup t1102_state and t1102_fleet", Name, r.st.other)
+		}
+		if r.st.dropped > 0 {
+			warnf(c, "%s: more than max_groups=%d state rows: %d were not read", Name, r.opts.Limits.MaxGroups, r.st.dropped)
+		}
+	}
+	b := r.det.Behaviour()
+	memory := b.Memory
+	if r.opts.Memory > 0 {
+		memory = r.opts.Memory
+	}
+	now := r.now
+	if now == 0 {
+		for _, a := range acts {
+			now = math.Max(now, a.last())
+		}
+		for _, p := range r.st.pairs {
+			now = math.Max(now, p.last)
+		}
+	}
+	keys := sortedActivityKeys(acts)
+	w := &c.Out
+	w.EncodeEachRow()
+	switch r.opts.Output {
+	case ToState:
+		return r.writeStates(c, acts, keys, now-memory)
+	case ToFleet:
+		return r.writeFleet(c, acts, keys, now, b.Fleet.KeepDays)
+	}
+	if r.opts.Input == FromState {
+		// The judge weighs the memory's requests only.
+		for _, k := range keys {
+			acts[k].prune(now-memory, math.MaxInt)
+		}
+	}
+	fleet := newFleetIndex(r.st.pairs, now)
+	var col [nOutput]int
+	for i, f := range outputFields {
+		col[i] = w.Field(f)
+	}
+	for _, k := range keys {
+		a := acts[k]
+		if r.opts.Input == FromState && len(a.requests()) == 0 && !(a.cmdSeen && a.start > now-memory) {
+			continue // nothing left in the memory
+		}
+		writeResult(w, &col, s, a, fleet.view(a), r.opts.All)
+	}
+	return nil
+}
+
+func sortedActivityKeys(acts map[activityKey]*activity) []activityKey {
+	keys := make([]activityKey, 0, len(acts))
+	for k := range acts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.host != b.host {
+			return a.host < b.host
+		}
+		if a.image != b.image {
+			return a.image < b.image
+		}
+		if a.cmd != b.cmd {
+			return a.cmd < b.cmd
+		}
+		return a.category < b.category
+	})
+	return keys
+}
+
+// activities turns the merged processes into activities: the evidence of
+// each process per host it reached (a connection named by its host name
+// or by the same process's DNS answer for the address, a query, the
+// command line), grouped by service category, and folded by identity.
+func (r *reducer) activities(s *detect.Scorer) map[activityKey]*activity {
+	det := r.det
+	acts := map[activityKey]*activity{}
+	type hostEvidence struct {
+		conns, queries []float64
+		cmd            bool
+	}
+	for k, g := range r.groups {
+		// The earliest MaxTimes of the union, whatever the partials held:
+		// the same result for any spread of the events.
+		if g.prune(r.limits.MaxTimes) {
+			r.cappedGroups[k] = true
+		}
+		evidence := map[string]*hostEvidence{}
+		at := func(h string) *hostEvidence {
+			e := evidence[h]
+			if e == nil {
+				e = &hostEvidence{}
+				evidence[h] = e
+			}
+			return e
+		}
+		// DNS: every query's answers name addresses; a query for a service
+		// is itself a request to it.
+		type answer struct {
+			host string
+			t    float64
+		}
+		byIP := map[string][]answer{}
+		for _, q := range g.queries {
+			h := string(detect.NormalizeHost(nil, []byte(q.name)))
+			for _, ip := range answers(q.results) {
+				byIP[ip] = append(byIP[ip], answer{h, q.t})
+			}
+			if _, _, ok := det.Service([]byte(h)); ok {
+				at(h).queries = append(at(h).queries, q.t)
+			}
+		}
+		// Connections: named by their host name when it names a service,
+		// else by the same process's DNS answer for that address nearest in
+		// time (within the window, either side: Sysmon can log the query
+		// after the connection), which must itself name a service. An
+		// address shared by a service and another site goes to whichever
+		// the process asked for nearest the connection.
+		for _, c := range g.conns {
+			h := string(detect.NormalizeHost(nil, []byte(c.host)))
+			if _, _, ok := det.Service([]byte(h)); !ok {
+				h = ""
+				best := math.Inf(1)
+				for _, a := range byIP[c.ip] {
+					if d := math.Abs(c.t - a.t); d <= r.opts.Window && (d < best || d == best && a.host < h) {
+						h, best = a.host, d
+					}
+				}
+				if _, _, ok := det.Service([]byte(h)); !ok {
+					h = ""
+				}
+			}
+			if h != "" {
+				at(h).conns = append(at(h).conns, c.t)
+			}
+		}
+		// The command line (and a decoded command): hosts it names.
+		ev := detect.Event{Host: []byte(g.host), Image: []byte(g.image), CommandLine: []byte(g.cmd), OriginalFileName: []byte(g.ofn),
+			Description: []byte(g.desc), Product: []byte(g.product)}
+		for _, h := range s.Score(&ev).Hosts {
+			at(string(h)).cmd = true
+		}
+		for h, e := range evidence {
+			svc, _, ok := det.Service([]byte(h))
+			if !ok {
+				continue
+			}
+			a := &activity{hostKey: g.host, host: g.hostName, image: g.image, cmd: g.cmd, parent: g.parent, user: g.user, ofn: g.ofn,
+				desc: g.desc, product: g.product, company: g.company, category: svc.Category, guid: g.guid, guidStart: g.start,
+				guids: []string{g.guid}, hosts: map[string]int{h: len(e.conns) + len(e.queries)}, cmdSeen: e.cmd, start: g.start}
+			a.conns = append([]float64(nil), e.conns...)
+			a.queries = append([]float64(nil), e.queries...)
+			sort.Float64s(a.conns)
+			sort.Float64s(a.queries)
+			if old := acts[a.key()]; old != nil {
+				old.merge(a)
+			} else {
+				acts[a.key()] = a
+			}
+		}
+	}
+	return acts
+}
+
+// fleetIndex answers the judge's questions about the baseline.
+type fleetIndex struct {
+	pairs map[pairKey]*pair
+	size  int // hosts in the baseline: the union of every pair's
+	now   float64
+}
+
+func newFleetIndex(pairs map[pairKey]*pair, now float64) *fleetIndex {
+	f := &fleetIndex{pairs: pairs, now: now}
+	if len(pairs) == 0 {
+		return f
+	}
+	var all sketch
+	for _, p := range pairs {
+		all.merge(&p.hosts)
+	}
+	f.size = all.count()
+	return f
+}
+
+// view is the baseline's view of an activity's pair; nil without a
+// baseline.
+func (f *fleetIndex) view(a *activity) *detect.FleetView {
+	if f.size == 0 {
+		return nil
+	}
+	v := &detect.FleetView{FleetHosts: f.size, Now: f.now}
+	if p := f.pairs[pairKey{fleetIdentity(a.image, a.ofn), a.category}]; p != nil {
+		v.Hosts, v.FirstSeen = p.hosts.count(), p.first
+	}
+	return v
+}
+
+// writeResult judges one activity and writes its row (all: whether or not
+// it alerts).
+func writeResult(w *chunked.TableWriter, col *[nOutput]int, s *detect.Scorer, a *activity, fleet *detect.FleetView, all bool) {
+	hosts := a.sortedHosts()
+	act := detect.Activity{
+		Process: detect.Event{Host: []byte(a.host), User: []byte(a.user), Image: []byte(a.image), ParentImage: []byte(a.parent),
+			OriginalFileName: []byte(a.ofn), Description: []byte(a.desc), Product: []byte(a.product), Company: []byte(a.company),
+			CommandLine: []byte(a.cmd)},
+		Category: a.category, Requests: a.requests(), Instances: len(a.guids), Fleet: fleet,
+	}
+	for _, h := range hosts {
+		act.Hosts = append(act.Hosts, []byte(h))
+	}
+	res := s.Judge(&act)
+	if !all && !res.Pass {
+		return
+	}
+	w.SetString(col[oHost], a.host)
+	w.SetString(col[oDest], a.host)
+	if a.guid != "" {
+		w.SetString(col[oGUID], "{"+a.guid+"}")
+	}
+	for _, f := range [...]struct {
+		v    string
+		cols []int
+	}{
+		{a.image, []int{oImage, oProcessPath}}, {a.cmd, []int{oCmd, oProcess}}, {a.parent, []int{oParent}},
+		{a.user, []int{oUser, oCIMUser}}, {a.ofn, []int{oOFN}},
+	} {
+		for _, c := range f.cols {
+			if f.v != "" {
+				w.SetString(col[c], f.v)
+			}
+		}
+	}
+	if a.image != "" {
+		w.SetString(col[oProcessName], string(detect.Basename([]byte(a.image))))
+	}
+	if a.parent != "" {
+		w.SetString(col[oParentProcessName], string(detect.Basename([]byte(a.parent))))
+	}
+	w.SetString(col[oIdentity], identityID(a.image, a.cmd))
+	if n := len(a.guids); n > 1 {
+		w.SetInt(col[oInstances], n)
+	}
+	w.SetString(col[oService], a.category)
+	w.SetMulti(col[oDomains], hosts)
+	var seenIn []string
+	if a.cmdSeen {
+		seenIn = append(seenIn, "CommandLine")
+	}
+	if len(a.queries) > 0 {
+		seenIn = append(seenIn, "DNS")
+	}
+	if len(a.conns) > 0 {
+		seenIn = append(seenIn, "connection")
+	}
+	w.SetMulti(col[oSeenIn], seenIn)
+	w.SetInt(col[oConnections], len(a.conns))
+	w.SetInt(col[oQueries], len(a.queries))
+	if first := a.first(); first > 0 {
+		w.SetString(col[oFirstSeen], ftoa(first))
+		w.SetString(col[oLastSeen], ftoa(a.last()))
+		w.SetString(col[oTime], ftoa(first)) // the row's time is when the process first reached the service
+	} else if a.start > 0 {
+		w.SetString(col[oTime], ftoa(a.start)) // only the command line names it: when the process started
+	}
+	p := res.Poll
+	w.SetInt(col[oPollCount], p.Count)
+	if p.Count >= 2 {
+		w.SetString(col[oPollInterval], ftoa(math.Round(p.Interval*1000)/1000))
+		w.SetString(col[oPollJitter], ftoa(math.Round(p.Jitter*1000)/1000))
+	}
+	if p.Judged {
+		w.SetString(col[oPollScore], ftoa(p.Score))
+	}
+	w.SetInt(col[oPolling], detect.B2I(res.Polled))
+	w.SetInt(col[oSuspicious], detect.B2I(res.Suspicious))
+	w.SetInt(col[oEncoded], detect.B2I(res.Encoded))
+	w.SetInt(col[oOfficeParent], detect.B2I(res.OfficeParent))
+	w.SetInt(col[oServiceSpawn], detect.B2I(res.ServiceSpawn))
+	w.SetInt(col[oSuspicion], res.SuspicionScore)
+	w.SetInt(col[oRisk], res.RiskScore)
+	reasons := make([]string, len(res.Reasons))
+	for i, rs := range res.Reasons {
+		reasons[i] = string(rs)
+	}
+	w.SetMulti(col[oReasons], reasons)
+	if len(res.URL) > 0 && a.cmdSeen {
+		w.SetString(col[oURL], string(res.URL))
+		w.SetString(col[oCIMURL], string(res.URL))
+	}
+	if len(res.Decoded) > 0 {
+		w.SetString(col[oDecoded], string(res.Decoded))
+	}
+	if f := res.Fleet; f != nil {
+		w.SetInt(col[oFleetHosts], max(f.Hosts, 1))
+		w.SetInt(col[oFleetSize], f.FleetHosts)
+		if f.FirstSeen > 0 {
+			w.SetString(col[oFleetFirst], ftoa(f.FirstSeen))
+		}
+	}
+	if res.Pass {
+		w.SetString(col[oTechniqueID], detect.MitreTechniqueID)
+		w.SetString(col[oTechnique], detect.MitreTechnique)
+		w.SetString(col[oTacticID], detect.MitreTacticID)
+		w.SetString(col[oTactic], detect.MitreTactic)
+	}
+	w.EndRow()
+}
+
+// writeStates writes the activities as state rows: requests after since
+// only, the latest max_times of each kind, activities with nothing left
+// dropped; past max_rows or max_mb the least recently active are left out.
+func (r *reducer) writeStates(c *chunked.Chunk, acts map[activityKey]*activity, keys []activityKey, since float64) error {
+	capped := 0
+	live := keys[:0:0]
+	for _, k := range keys {
+		a := acts[k]
+		if a.prune(since, r.opts.Limits.MaxTimes) {
+			capped++
+		}
+		if len(a.conns) == 0 && len(a.queries) == 0 && !(a.cmdSeen && a.start > since) {
+			continue
+		}
+		live = append(live, k)
+	}
+	// The most recently active first, so that the caps drop the stalest.
+	sort.SliceStable(live, func(i, j int) bool { return acts[live[i]].last() > acts[live[j]].last() })
+	var col [nState]int
+	for i, f := range stateFields {
+		col[i] = c.Out.Field(f)
+	}
+	var buf []byte
+	var bytes int64
+	written := 0
+	for _, k := range live {
+		a := acts[k]
+		size := int64(stateSize(a))
+		if written >= r.opts.MaxRows || bytes+size > r.opts.MaxBytes {
+			break
+		}
+		buf = writeState(&c.Out, &col, a, buf)
+		c.Out.EndRow()
+		written++
+		bytes += size
+	}
+	if capped > 0 {
+		warnf(c, "%s: %d activities had more than max_times=%d connections or DNS queries in the memory: the state keeps the latest %d", Name, capped, r.opts.Limits.MaxTimes, r.opts.Limits.MaxTimes)
+	}
+	if left := len(live) - written; left > 0 {
+		warnf(c, "%s: the state reached max_rows=%d or max_mb=%d: %d of the least recently active activities were left out", Name, r.opts.MaxRows, r.opts.MaxBytes>>20, left)
+	}
+	return nil
+}
+
+// stateSize estimates a state row's bytes as a lookup stores it.
+func stateSize(a *activity) int {
+	n := len(a.host) + len(a.image) + len(a.cmd) + len(a.parent) + len(a.user) + len(a.ofn) + len(a.desc) + len(a.product) +
+		len(a.company) + len(a.category) + len(a.guid) + 40*len(a.guids) + 80
+	for h := range a.hosts {
+		n += len(h) + 6
+	}
+	return n + 9*(len(a.conns)+len(a.queries))
+}
+
+// writeFleet folds the activities into the baseline read (each host that
+// showed a pair counts once, however often it is folded in) and writes
+// it; pairs no host showed for keep_days are dropped.
+func (r *reducer) writeFleet(c *chunked.Chunk, acts map[activityKey]*activity, keys []activityKey, now, keepDays float64) error {
+	pairs := r.st.pairs
+	if pairs == nil {
+		pairs = map[pairKey]*pair{}
+	}
+	for _, k := range keys {
+		a := acts[k]
+		first := a.first()
+		if first == 0 {
+			first = a.start
+		}
+		if first == 0 {
+			continue
+		}
+		pk := pairKey{fleetIdentity(a.image, a.ofn), a.category}
+		p := pairs[pk]
+		if p == nil {
+			p = &pair{}
+			pairs[pk] = p
+		}
+		p.hosts.add(a.hostKey)
+		o := pair{first: first, last: math.Max(first, a.last())}
+		p.merge(&o)
+	}
+	pks := make([]pairKey, 0, len(pairs))
+	for k, p := range pairs {
+		if p.last >= now-keepDays*86400 {
+			pks = append(pks, k)
+		}
+	}
+	// The most recently seen first, so that the caps drop the stalest.
+	sort.Slice(pks, func(i, j int) bool {
+		a, b := pairs[pks[i]], pairs[pks[j]]
+		if a.last != b.last {
+			return a.last > b.last
+		}
+		return pks[i].identity < pks[j].identity || pks[i].identity == pks[j].identity && pks[i].category < pks[j].category
+	})
+	var col [nFleet]int
+	for i, f := range fleetFields {
+		col[i] = c.Out.Field(f)
+	}
+	var buf []byte
+	var bytes int64
+	written := 0
+	for _, k := range pks {
+		size := int64(len(k.identity) + len(k.category) + 600)
+		if written >= r.opts.MaxRows || bytes+size > r.opts.MaxBytes {
+			break
+		}
+		buf = writePair(&c.Out, &col, k, pairs[k], buf)
+		c.Out.EndRow()
+		written++
+		bytes += size
+	}
+	if left := len(pks) - written; left > 0 {
+		warnf(c, "%s: the fleet baseline reached max_rows=%d or max_mb=%d: %d of the least recently seen pairs were left out", Name, r.opts.MaxRows, r.opts.MaxBytes>>20, left)
+	}
+	return nil
+}
+
+var _ = errors.New
+var _ = strings.ToLower
