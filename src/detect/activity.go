@@ -148,7 +148,9 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 	if !lower {
 		return
 	}
-	if float64(hosts) >= rules.CommonPrevalence*float64(f.FleetHosts) && !r.RarePair {
+	// A new pair on many hosts at once (a campaign, a worm) stays
+	// suspicious: being common lowers only what is not new.
+	if float64(hosts) >= rules.CommonPrevalence*float64(f.FleetHosts) && !r.RarePair && !r.NewPair {
 		r.CommonPair = true
 		s.reason(-w.Context[KindCommonPair], "common in the fleet: ", of)
 	}
