@@ -21,10 +21,10 @@ import (
 // matches if either does, as in standard cron (crontab(5)); otherwise both
 // must match.
 type Cron struct {
-	text                      string
-	minute, hour, dom, month  uint64 // bit i set: value i matches
-	dow                       uint64
-	domStar, dowStar          bool
+	text                     string
+	minute, hour, dom, month uint64 // bit i set: value i matches
+	dow                      uint64
+	domStar, dowStar         bool
 }
 
 // ParseCron parses a 5-field cron schedule.
