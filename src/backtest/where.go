@@ -12,9 +12,10 @@ import (
 // is true (Search Reference, where): comparisons <operand> <op> <operand>
 // with op one of = == != < <= > >=, an operand a field, a number or a
 // "quoted string"; AND, OR, NOT, parentheses; isnull(f) and isnotnull(f).
-// Two numbers compare as numbers, anything else as text (case-sensitive,
-// as eval does); a comparison with a field the row lacks is null, and
-// null is not true. A multivalue field compares by its first value. Other
+// Two numbers compare as numbers, two strings as text (case-sensitive, as
+// eval does); a number literal against a value that is not a number, and
+// a comparison with a field the row lacks, are null, and null is not true
+// (the backtest's reading, as the dashboard test's evaluator had it). A multivalue field compares by its first value. Other
 // functions and arithmetic are refused.
 func (e *Engine) where(tb *splunkd.Table, args string) (*splunkd.Table, error) {
 	toks, err := lexWhere(args)
@@ -229,6 +230,7 @@ func (p *whereParser) not() (whereExpr, error) {
 			return tFalse
 		}, nil
 	}
+	numL := p.pos < len(p.toks) && p.toks[p.pos].kind == 'n'
 	l, err := p.operand()
 	if err != nil {
 		return nil, err
@@ -238,6 +240,7 @@ func (p *whereParser) not() (whereExpr, error) {
 	}
 	op := p.toks[p.pos].text
 	p.pos++
+	numR := p.pos < len(p.toks) && p.toks[p.pos].kind == 'n'
 	r, err := p.operand()
 	if err != nil {
 		return nil, err
@@ -251,6 +254,9 @@ func (p *whereParser) not() (whereExpr, error) {
 		var c int
 		fx, errx := strconv.ParseFloat(x, 64)
 		fy, erry := strconv.ParseFloat(y, 64)
+		if (numR && errx != nil) || (numL && erry != nil) {
+			return tNull
+		}
 		if errx == nil && erry == nil {
 			switch {
 			case fx < fy:
