@@ -38,10 +38,10 @@ func testEngine(t *testing.T, app *App, events *splunkd.Table) *Engine {
 }
 
 var engineApp = map[string]string{
-	"default/macros.conf": "[ev]\ndefinition = source=\"s1\"\n\n[atleast(2)]\nargs = f, n\ndefinition = where $f$ >= $n$\n\n[evalmacro]\ndefinition = 1+1\niseval = 1\n",
-	"default/transforms.conf": "[hosts]\nfilename = hosts.csv\n\n[kv]\nexternal_type = kvstore\ncollection = c\n",
-	"default/commands.conf":   "[btcount]\nchunked = true\n\n[oldcmd]\nfilename = old.py\n",
-	"lookups/hosts.csv":       "host,owner\nh1,alice\nh2,bob\n",
+	"default/macros.conf":        "[ev]\ndefinition = source=\"s1\"\n\n[atleast(2)]\nargs = f, n\ndefinition = where $f$ >= $n$\n\n[evalmacro]\ndefinition = 1+1\niseval = 1\n",
+	"default/transforms.conf":    "[hosts]\nfilename = hosts.csv\n\n[kv]\nexternal_type = kvstore\ncollection = c\n",
+	"default/commands.conf":      "[btcount]\nchunked = true\n\n[oldcmd]\nfilename = old.py\n",
+	"lookups/hosts.csv":          "host,owner\nh1,alice\nh2,bob\n",
 	"default/savedsearches.conf": "[s]\nsearch = * | collect index=mysummary\n",
 }
 
