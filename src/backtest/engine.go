@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Engine struct {
 	// with ErrMissingField (Splunk reads it as null), and a search term on
 	// such a field too. For tests that want misspelt fields caught.
 	Strict bool
+	// Allow, when not nil, lists the SPL commands a query may use besides
+	// the app's custom commands (say, what a dashboard may); any other is
+	// refused with ErrUnsupported.
+	Allow []string
 	// Messages collects warnings and the inspector messages of custom
 	// commands, as "LEVEL: text".
 	Messages []string
@@ -115,6 +120,9 @@ func (e *Engine) step(ctx context.Context, seg string, tb *splunkd.Table, first 
 	args = strings.TrimSpace(args)
 	if name == "" {
 		return nil, fmt.Errorf("%w: empty pipeline segment", ErrSyntax)
+	}
+	if e.Allow != nil && knownCommand(name) && !slices.Contains(e.Allow, name) {
+		return nil, fmt.Errorf("%w: the SPL command %q is not allowed here (allowed: %s)", ErrUnsupported, name, strings.Join(e.Allow, ", "))
 	}
 	if first && name != "inputlookup" {
 		return nil, fmt.Errorf("%w: a search starting with | must start with a generating command (inputlookup), not %s", ErrUnsupported, name)

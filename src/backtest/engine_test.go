@@ -182,6 +182,17 @@ func TestEngineRefuses(t *testing.T) {
 	}
 }
 
+func TestEngineAllow(t *testing.T) {
+	e := testEngine(t, writeApp(t, engineApp), engineEvents())
+	e.Allow = []string{"search", "table"}
+	out, err := e.Run(context.Background(), `host=h2 | table host | btcount by=host`, day)
+	require.NoError(t, err, "allowed commands and the app's custom commands run")
+	require.Equal(t, []string{"h2"}, col(out, "host"))
+	_, err = e.Run(context.Background(), `host=h2 | eval x=1`, day)
+	require.ErrorIs(t, err, ErrUnsupported, "a command the engine knows but Allow leaves out is refused")
+	require.Contains(t, err.Error(), `"eval" is not allowed here`)
+}
+
 func TestEngineStrict(t *testing.T) {
 	for _, q := range []string{`nope=1`, `* | where nope > 1`, `* | table host, nope`, `* | sort nope`} {
 		e := testEngine(t, writeApp(t, engineApp), engineEvents())
