@@ -96,6 +96,9 @@ type Report struct {
 // (alert.suppress.fields is not used). An alert raised at t suppresses
 // until t + period, exclusive; suppressed alerts do not extend the period.
 func Run(ctx context.Context, e *Engine, opts Options) (*Report, error) {
+	if e == nil || e.App == nil || e.State == nil {
+		return nil, fmt.Errorf("%w: the backtest needs an engine with an App and a State", ErrConf)
+	}
 	all, err := e.App.SavedSearches()
 	if err != nil {
 		return nil, err
@@ -286,6 +289,12 @@ func (s *SavedSearch) triggered(ctx context.Context, e *Engine, res *splunkd.Tab
 // implicit search) over input, as alert_condition is run over a search's
 // results.
 func (e *Engine) RunOn(ctx context.Context, pipeline string, input *splunkd.Table, d Dispatch) (*splunkd.Table, error) {
+	if e.App == nil || e.State == nil {
+		return nil, &SearchError{Search: d.Search, Err: fmt.Errorf("%w: the engine needs an App and a State", ErrConf)}
+	}
+	if input == nil {
+		input = &splunkd.Table{}
+	}
 	expanded, err := e.App.ExpandMacros(pipeline)
 	if err != nil {
 		return nil, &SearchError{Search: d.Search, Err: err}

@@ -73,6 +73,9 @@ func (e *Engine) Run(ctx context.Context, query string, d Dispatch) (*splunkd.Ta
 	fail := func(seg int, text string, err error) error {
 		return &SearchError{Search: d.Search, Segment: seg, Text: text, Err: err}
 	}
+	if e.App == nil || e.State == nil {
+		return nil, fail(0, "", fmt.Errorf("%w: the engine needs an App and a State", ErrConf))
+	}
 	expanded, err := e.App.ExpandMacros(query)
 	if err != nil {
 		return nil, fail(0, "", err)
