@@ -8,6 +8,9 @@
 //	           [-chunk-rows N] [-fields f1,f2] [-output table|csv|json] [-timeout 30s]
 //	           -- <command executable> [search args...]
 //	splunkdemu -replay recording.bin [-no-args] -- <command executable>
+//	splunkdemu backtest -app <dir> -events a.csv[,b.csv] -from <RFC3339> -to <RFC3339>
+//	           [-search name]... [-indexers N] [-fields f1,f2] [-source src]
+//	           [-state dir] [-output table|csv]
 //
 // Exit status: 0 success, 1 command error, 2 protocol violation, 64 usage.
 // Run splunkdemu -h for all flags. The logic lives in package emucli

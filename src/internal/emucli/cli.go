@@ -32,6 +32,7 @@ const (
 const usageText = `usage:
   splunkdemu [flags] [--] <command executable> [search args...]
   splunkdemu -replay recording [-no-args] [--] <command executable> [argv...]
+  splunkdemu backtest -app <dir> -events a.csv -from <RFC3339> -to <RFC3339> (see splunkdemu backtest -h)
 
 Runs a search through a chunked (SCP v2) custom search command as splunkd
 would, checking every protocol rule, and prints the results. Everything
@@ -54,8 +55,12 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // Main runs the splunkdemu command line with args (without the program
 // name), writing results to stdout and diagnostics to stderr, and returns
 // the exit status (see [ExitOK] and the others). Inspector messages are
-// printed to stderr as "LEVEL: text".
+// printed to stderr as "LEVEL: text". With "backtest" as the first argument
+// it replays an app's scheduled searches instead (package backtest).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "backtest" {
+		return mainBacktest(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("splunkdemu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {

@@ -118,12 +118,13 @@ func TestMainReplay(t *testing.T) {
 var td = filepath.Join("..", "..", "splunkd", "testdata")
 
 // Paths of the emulator's helper commands (package splunkd's test
-// commands), built once by TestMain.
+// commands) and of the backtest's test double, built once by TestMain.
 var (
-	echoBin string
-	fakeBin string
+	echoBin    string
+	fakeBin    string
+	btcountBin string
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin = b[0], b[1] }, "../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd"))
+	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin, btcountBin = b[0], b[1], b[2] }, "../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd", "../../backtest/internal/btcount"))
 }
