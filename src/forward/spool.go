@@ -108,7 +108,9 @@ type Queue struct {
 	Bad     []string        // damaged files this call set aside as .bad: not sent, not lost
 }
 
-// Pending returns what waits in the spool.
+// Pending returns what waits in the spool. It may run while another run
+// holds the lock and removes what it delivers: a batch that is gone by
+// the time it is read is left out, not an error.
 func (s Spool) Pending() (Queue, error) {
 	q := Queue{IDs: map[string]bool{}}
 	entries, err := os.ReadDir(s.Dir)
@@ -130,8 +132,14 @@ func (s Spool) Pending() (Queue, error) {
 		}
 		path := filepath.Join(s.Dir, name)
 		data, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			// Listed, then removed: the lock's holder delivered it (Done) or
+			// set it aside meanwhile. Pending runs before a run holds the
+			// lock too (for the ids waiting), so this is ordinary.
+			continue
+		}
 		if err != nil {
-			return q, fmt.Errorf("%w: %w", ErrSpool, err)
+			return q, fmt.Errorf("%w: reading %s: %w", ErrSpool, name, err)
 		}
 		var b Batch
 		b.File = path
@@ -147,7 +155,9 @@ func (s Spool) Pending() (Queue, error) {
 			b.Events = append(b.Events, ev)
 		}
 		if !ok || sc.Err() != nil || len(b.Events) == 0 {
-			if err := os.Rename(path, path+".bad"); err != nil {
+			if err := os.Rename(path, path+".bad"); errors.Is(err, os.ErrNotExist) {
+				continue // another run set it aside first
+			} else if err != nil {
 				return q, fmt.Errorf("%w: setting aside damaged %s: %w", ErrSpool, name, err)
 			}
 			q.Bad = append(q.Bad, path+".bad")
