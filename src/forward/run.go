@@ -182,45 +182,8 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		logf("ERROR", "%v", err)
 		return ExitUsage
 	}
-	// spool_dir, ca_file and allow_http are the administrator's: read from
-	// alert_actions.conf, whatever the payload says (see AdminKeys).
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
-	if err != nil {
-		logf("ERROR", "finding the app folder: %v", err)
-		return ExitUsage
-	}
-	appDir, err := AppDir(exe)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
-	}
-	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
-	}
-	for _, ig := range applyAdmin(p.Configuration, admin) {
-		// Paths and a boolean: no secret in these values.
-		logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
-	}
-	cfg, err := ParseConfig(p.Configuration)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
-	}
-	if cfg.SpoolDir == "" {
-		// SPLUNK_HOME is set: AdminSettings needs it.
-		cfg.SpoolDir = filepath.Join(env("SPLUNK_HOME"), "var", "spool", "t1102_forward")
-	}
-	// One spool per destination, so events wait for the receiver they are for.
-	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxTime)
-	defer cancel()
-
-	// Spool the new results first: from here on nothing is lost.
+	// The results first, read only: a setting that stops the run then says
+	// how many results it leaves undelivered.
 	var events []Event
 	switch {
 	case p.ResultsFile != "":
@@ -235,6 +198,51 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		// own result row.
 		events = Events(p, []Result{p.Result})
 	}
+	// Every setting is checked before a token is fetched or anything is
+	// spooled: events spooled for a URL that cannot work would wait in a
+	// folder (named after that URL) that no corrected run reads.
+	refuse := func(err error) int {
+		logf("ERROR", "%v; %d results of this run not delivered (nothing spooled, nothing sent)", err, len(events))
+		return ExitUsage
+	}
+	// spool_dir, ca_file and allow_http are the administrator's: read from
+	// alert_actions.conf, whatever the payload says (see AdminKeys).
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return refuse(fmt.Errorf("finding the app folder: %w", err))
+	}
+	appDir, err := AppDir(exe)
+	if err != nil {
+		return refuse(err)
+	}
+	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
+	if err != nil {
+		return refuse(err)
+	}
+	for _, ig := range applyAdmin(p.Configuration, admin) {
+		// Paths and a boolean: no secret in these values.
+		logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
+	}
+	cfg, err := ParseConfig(p.Configuration)
+	if err != nil {
+		return refuse(err)
+	}
+	if cfg.SpoolDir == "" {
+		// SPLUNK_HOME is set: AdminSettings needs it.
+		cfg.SpoolDir = filepath.Join(env("SPLUNK_HOME"), "var", "spool", "t1102_forward")
+	}
+	client, err := HTTPClient(cfg.URL, cfg.CAFile, cfg.AllowHTTP, 60*time.Second)
+	if err != nil {
+		return refuse(err)
+	}
+	// One spool per destination, so events wait for the receiver they are for.
+	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxTime)
+	defer cancel()
+
 	queue, err := spool.Pending()
 	if err != nil {
 		logf("ERROR", "%v", err)
@@ -272,11 +280,6 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 			logf("ERROR", "%v; %d events wait in %s", err, total, spool.Dir)
 			return ExitSecret
 		}
-	}
-	client, err := HTTPClient(cfg.URL, cfg.CAFile, cfg.AllowHTTP, 60*time.Second)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
 	}
 	var dest Destination
 	switch cfg.Destination {
