@@ -246,7 +246,8 @@ func (b Backoff) delay(n int) time.Duration {
 // Deliver sends the batches in order, retrying each on retryable errors
 // until ctx ends; done is called after each acknowledged batch, reject
 // after each batch the receiver rejected for its content (ErrRejected),
-// and delivery goes on with the next one. It returns ErrPermanent or
+// and delivery goes on with the next one. A batch without a File was not
+// spooled: a rejection drops it, and the log says so. It returns ErrPermanent or
 // ErrUnavailable (wrapping the last error) when it could not deliver
 // everything, ErrRejected when it delivered all but rejected batches.
 func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, done, reject func(Batch) error, logf func(level, format string, args ...any)) error {
@@ -267,7 +268,11 @@ func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, don
 				}
 				rejected = err
 				rejectedEvents += len(batch.Events)
-				logf("ERROR", "%v: %d events set aside in %s.refused (rename it back to .jsonl to retry once fixed)", err, len(batch.Events), batch.File)
+				if batch.File == "" {
+					logf("ERROR", "%v: %d events dropped: they were not spooled, so nothing keeps them", err, len(batch.Events))
+				} else {
+					logf("ERROR", "%v: %d events set aside in %s.refused (rename it back to .jsonl to retry once fixed)", err, len(batch.Events), batch.File)
+				}
 				break
 			}
 			if !retryable(err) {

@@ -35,11 +35,11 @@ type Batch struct {
 // Put spools events in batches of at most size, leaving out those whose id
 // is already waiting. Each batch file is synced before its rename and the
 // folder once at the end: a killed process loses nothing Put returned for,
-// and the batches survive a system crash whole.
-func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return fmt.Errorf("%w: %w", ErrSpool, err)
-	}
+// and the batches survive a system crash whole. When the spool cannot take
+// a batch (a read-only or full filesystem), Put returns the events it did
+// not spool with the error, for the caller to send without the spool; the
+// batches before it stay spooled.
+func (s Spool) Put(events []Event, waiting map[string]bool, size int) (unspooled []Event, err error) {
 	var fresh []Event
 	for _, ev := range events {
 		if !waiting[ev.ID] {
@@ -47,29 +47,44 @@ func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
 			fresh = append(fresh, ev)
 		}
 	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return fresh, fmt.Errorf("%w: %w", ErrSpool, err)
+	}
 	for start := 0; start < len(fresh); start += size {
 		batch := fresh[start:min(start+size, len(fresh))]
-		var buf bytes.Buffer
-		h := sha256.New()
-		enc := json.NewEncoder(&buf)
-		for _, ev := range batch {
-			if err := enc.Encode(ev); err != nil {
-				return fmt.Errorf("%w: %w", ErrSpool, err)
-			}
-			h.Write([]byte(ev.ID))
-		}
-		name := filepath.Join(s.Dir, hex.EncodeToString(h.Sum(nil)[:12])+".jsonl")
-		tmp := fmt.Sprintf("%s.%d.tmp", name, os.Getpid()) // runs may spool at once
-		if err := writeSynced(tmp, buf.Bytes()); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("%w: %w", ErrSpool, err)
-		}
-		if err := os.Rename(tmp, name); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("%w: %w", ErrSpool, err)
+		if err := s.putBatch(batch); err != nil {
+			return fresh[start:], err
 		}
 	}
-	return syncDir(s.Dir)
+	return nil, syncDir(s.Dir)
+}
+
+// putBatch writes one batch file whole: a temporary file, synced, then
+// renamed to its name, the hash of its events' ids.
+func (s Spool) putBatch(batch []Event) error {
+	var buf bytes.Buffer
+	h := sha256.New()
+	enc := json.NewEncoder(&buf)
+	for _, ev := range batch {
+		if err := enc.Encode(ev); err != nil {
+			return fmt.Errorf("%w: %w", ErrSpool, err)
+		}
+		h.Write([]byte(ev.ID))
+	}
+	name := filepath.Join(s.Dir, hex.EncodeToString(h.Sum(nil)[:12])+".jsonl")
+	tmp := fmt.Sprintf("%s.%d.tmp", name, os.Getpid()) // runs may spool at once
+	if err := writeSynced(tmp, buf.Bytes()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%w: %w", ErrSpool, err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%w: %w", ErrSpool, err)
+	}
+	return nil
 }
 
 // writeSynced writes a new file and flushes it to disk.
