@@ -48,7 +48,8 @@ func TestAlertParamsCannotOverrideAdminSettings(t *testing.T) {
 	require.Zero(t, requests.Load(), "nothing was posted over http")
 	_, err := os.Stat(evilSpool)
 	require.True(t, os.IsNotExist(err), "nothing written where the search asked: %v", err)
-	require.NotEmpty(t, spoolFiles(t, adminSpool), "the events wait in the admin's spool")
+	require.Empty(t, spoolFiles(t, adminSpool), "a URL that cannot work is refused before anything is spooled (TestBadURLBeforeAnything)")
+	require.Contains(t, r.stderr, "2 results of this run not delivered", "and the log counts what this run leaves undelivered")
 	for _, key := range []string{"spool_dir", "allow_http", "ca_file"} {
 		require.Contains(t, warnLines(r.stderr), "WARN t1102_forward: "+key+" ", "a WARN names %s", key)
 	}

@@ -29,7 +29,7 @@ const (
 	ExitRefused     = 4 // the receiver refused the events (401/403/404, a redirect: fix the configuration) or rejected batches (400/413/422: set aside as .refused)
 	ExitUnavailable = 5 // the receiver stayed unavailable: events kept in the spool for the next run
 	ExitResults     = 6 // the results file could not be read
-	ExitSpool       = 7 // the spool could not be written or read
+	ExitSpool       = 7 // the spool could not be written or read: what it could not take was sent directly, and the log counts what of it was lost
 )
 
 // ErrConfig is wrapped by parameter errors.
@@ -182,45 +182,8 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		logf("ERROR", "%v", err)
 		return ExitUsage
 	}
-	// spool_dir, ca_file and allow_http are the administrator's: read from
-	// alert_actions.conf, whatever the payload says (see AdminKeys).
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
-	if err != nil {
-		logf("ERROR", "finding the app folder: %v", err)
-		return ExitUsage
-	}
-	appDir, err := AppDir(exe)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
-	}
-	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
-	}
-	for _, ig := range applyAdmin(p.Configuration, admin) {
-		// Paths and a boolean: no secret in these values.
-		logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
-	}
-	cfg, err := ParseConfig(p.Configuration)
-	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
-	}
-	if cfg.SpoolDir == "" {
-		// SPLUNK_HOME is set: AdminSettings needs it.
-		cfg.SpoolDir = filepath.Join(env("SPLUNK_HOME"), "var", "spool", "t1102_forward")
-	}
-	// One spool per destination, so events wait for the receiver they are for.
-	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxTime)
-	defer cancel()
-
-	// Spool the new results first: from here on nothing is lost.
+	// The results first, read only: a setting that stops the run then says
+	// how many results it leaves undelivered.
 	var events []Event
 	switch {
 	case p.ResultsFile != "":
@@ -235,85 +198,185 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		// own result row.
 		events = Events(p, []Result{p.Result})
 	}
-	queue, err := spool.Pending()
+	// Every setting is checked before a token is fetched or anything is
+	// spooled: events spooled for a URL that cannot work would wait in a
+	// folder (named after that URL) that no corrected run reads.
+	refuse := func(err error) int {
+		logf("ERROR", "%v; %d results of this run not delivered (nothing spooled, nothing sent)", err, len(events))
+		return ExitUsage
+	}
+	// spool_dir, ca_file and allow_http are the administrator's: read from
+	// alert_actions.conf, whatever the payload says (see AdminKeys).
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
 	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitSpool
+		return refuse(fmt.Errorf("finding the app folder: %w", err))
 	}
-	if err := spool.Put(events, queue.IDs, cfg.BatchSize); err != nil {
-		logf("ERROR", "%v", err)
-		return ExitSpool
-	}
-	// Spooled: from here on nothing of this run is lost. One run at a time
-	// sends. A live run ends within max_time plus one request's timeout,
-	// so an older lock belonged to a run splunkd killed (maxtime).
-	unlock, err := spool.Lock(ctx, cfg.MaxTime+2*time.Minute)
+	appDir, err := AppDir(exe)
 	if err != nil {
-		logf("ERROR", "%v; this run's events wait in %s for the next run", err, spool.Dir)
-		return ExitUnavailable
+		return refuse(err)
 	}
-	defer unlock()
-	bad := queue.Bad
-	if queue, err = spool.Pending(); err != nil {
-		logf("ERROR", "%v", err)
-		return ExitSpool
+	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
+	if err != nil {
+		return refuse(err)
 	}
-	for _, f := range append(bad, queue.Bad...) {
-		logf("WARN", "damaged spool file set aside, not sent: %s", f)
+	for _, ig := range applyAdmin(p.Configuration, admin) {
+		// Paths and a boolean: no secret in these values.
+		logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
 	}
-	batches := queue.Batches
-	total := 0
-	for _, b := range batches {
-		total += len(b.Events)
+	cfg, err := ParseConfig(p.Configuration)
+	if err != nil {
+		return refuse(err)
 	}
-	var token chunked.Secret
-	if cfg.Credential != "" {
-		if token, err = Secret(ctx, p.ServerURI, p.App, cfg.Credential, p.SessionKey); err != nil {
-			logf("ERROR", "%v; %d events wait in %s", err, total, spool.Dir)
-			return ExitSecret
-		}
+	if cfg.SpoolDir == "" {
+		// SPLUNK_HOME is set: AdminSettings needs it.
+		cfg.SpoolDir = filepath.Join(env("SPLUNK_HOME"), "var", "spool", "t1102_forward")
 	}
 	client, err := HTTPClient(cfg.URL, cfg.CAFile, cfg.AllowHTTP, 60*time.Second)
 	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
+		return refuse(err)
+	}
+	// One spool per destination, so events wait for the receiver they are for.
+	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxTime)
+	defer cancel()
+
+	// Spool the new results first: from here on nothing the spool took is
+	// lost. What it cannot take (a read-only or full filesystem) is sent
+	// directly, before anything else, and the log counts what of it the
+	// receiver did not take.
+	var direct []Event
+	queue, spoolErr := spool.Pending()
+	if spoolErr != nil {
+		direct = events
+	} else {
+		direct, spoolErr = spool.Put(events, queue.IDs, cfg.BatchSize)
+		if spoolErr != nil && len(direct) == 0 {
+			// Every batch is in place; only the folder's sync failed.
+			logf("WARN", "%v; the events are spooled but may not survive a system crash", spoolErr)
+			spoolErr = nil
+		}
 	}
 	var dest Destination
-	switch cfg.Destination {
-	case "hec":
-		dest = &HEC{URL: cfg.URL, Token: token, Index: cfg.Index, Sourcetype: cfg.Sourcetype, Source: cfg.Source, Client: client}
-	case "scs":
-		u, _ := url.Parse(cfg.URL) // checked by HTTPClient
-		scs, err := NewSCS(u.Scheme, u.Host, cfg.Tenant, token, client.Transport, 60*time.Second)
+	connect := func() (int, error) {
+		var token chunked.Secret
+		if cfg.Credential != "" {
+			var err error
+			if token, err = Secret(ctx, p.ServerURI, p.App, cfg.Credential, p.SessionKey); err != nil {
+				return ExitSecret, err
+			}
+		}
+		switch cfg.Destination {
+		case "hec":
+			dest = &HEC{URL: cfg.URL, Token: token, Index: cfg.Index, Sourcetype: cfg.Sourcetype, Source: cfg.Source, Client: client}
+		case "scs":
+			u, _ := url.Parse(cfg.URL) // checked by HTTPClient
+			scs, err := NewSCS(u.Scheme, u.Host, cfg.Tenant, token, client.Transport, 60*time.Second)
+			if err != nil {
+				return ExitUsage, err
+			}
+			scs.Source, scs.Sourcetype = cfg.Source, cfg.Sourcetype
+			dest = scs
+		default:
+			dest = &Webhook{URL: cfg.URL, Token: token, Client: client}
+		}
+		return ExitOK, nil
+	}
+	backoff := Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second}
+	// spoolFailed reports a spool that did not take this run's results and
+	// returns the exit status for it.
+	spoolFailed := func(delivered int) int {
+		logf("ERROR", "spool %s failed (%v): %d results of this run not spooled: %d delivered directly, %d lost; until the spool folder is fixed, results have nowhere to wait while the receiver is down",
+			spool.Dir, spoolErr, len(direct), delivered, len(direct)-delivered)
+		return ExitSpool
+	}
+	delivered := 0 // of direct
+	if len(direct) > 0 {
+		if _, err := connect(); err != nil {
+			logf("ERROR", "%v", err)
+			return spoolFailed(0)
+		}
+		var batches []Batch
+		for start := 0; start < len(direct); start += cfg.BatchSize {
+			batches = append(batches, Batch{Events: direct[start:min(start+cfg.BatchSize, len(direct))]})
+		}
+		err := Deliver(ctx, dest, batches, backoff, func(b Batch) error { delivered += len(b.Events); return nil },
+			func(Batch) error { return nil }, logf)
 		if err != nil {
 			logf("ERROR", "%v", err)
-			return ExitUsage
+			return spoolFailed(delivered)
 		}
-		scs.Source, scs.Sourcetype = cfg.Source, cfg.Sourcetype
-		dest = scs
-	default:
-		dest = &Webhook{URL: cfg.URL, Token: token, Client: client}
+		if len(queue.Batches) == 0 && len(direct) == len(events) {
+			// Nothing was spooled, by this run or before it: no spool to drain.
+			return spoolFailed(delivered)
+		}
 	}
-	sent := 0
-	err = Deliver(ctx, dest, batches, Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second},
-		func(b Batch) error { sent += len(b.Events); return spool.Done(b) }, spool.SetAside, logf)
-	switch {
-	case err == nil:
-		logf("INFO", "delivered %d events in %d batches (%d results in this run) to %s %s", sent, len(batches), len(events), cfg.Destination, redactURL(cfg.URL))
-		return ExitOK
-	case errors.Is(err, ErrRejected):
-		logf("ERROR", "%v; %d delivered", err, sent)
-		return ExitRefused
-	case errors.Is(err, ErrPermanent):
-		logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, total-sent, spool.Dir)
-		return ExitRefused
-	case errors.Is(err, ErrSpool):
-		logf("ERROR", "%v", err)
-		return ExitSpool
-	default:
-		logf("ERROR", "%v; %d delivered, %d wait in %s for the next run", err, sent, total-sent, spool.Dir)
-		return ExitUnavailable
+	// drain sends what waits in the spool, this run's spooled results
+	// included.
+	drain := func() int {
+		// One run at a time sends from the spool. A live run ends within
+		// max_time plus one request's timeout, so an older lock belonged to a
+		// run splunkd killed (maxtime).
+		unlock, err := spool.Lock(ctx, cfg.MaxTime+2*time.Minute)
+		if errors.Is(err, ErrSpool) {
+			logf("ERROR", "%v; what was spooled before waits in %s", err, spool.Dir)
+			return ExitSpool
+		}
+		if err != nil {
+			logf("ERROR", "%v; this run's events wait in %s for the next run", err, spool.Dir)
+			return ExitUnavailable
+		}
+		defer unlock()
+		bad := queue.Bad
+		if queue, err = spool.Pending(); err != nil {
+			logf("ERROR", "%v", err)
+			return ExitSpool
+		}
+		for _, f := range append(bad, queue.Bad...) {
+			logf("WARN", "damaged spool file set aside, not sent: %s", f)
+		}
+		batches := queue.Batches
+		total := 0
+		for _, b := range batches {
+			total += len(b.Events)
+		}
+		if dest == nil {
+			if code, err := connect(); err != nil {
+				logf("ERROR", "%v; %d events wait in %s", err, total, spool.Dir)
+				return code
+			}
+		}
+		sent := 0
+		err = Deliver(ctx, dest, batches, backoff,
+			func(b Batch) error { sent += len(b.Events); return spool.Done(b) }, spool.SetAside, logf)
+		switch {
+		case err == nil:
+			logf("INFO", "delivered %d events in %d batches (%d results in this run) to %s %s", sent, len(batches), len(events), cfg.Destination, redactURL(cfg.URL))
+			return ExitOK
+		case errors.Is(err, ErrRejected):
+			logf("ERROR", "%v; %d delivered", err, sent)
+			return ExitRefused
+		case errors.Is(err, ErrPermanent):
+			logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, total-sent, spool.Dir)
+			return ExitRefused
+		case errors.Is(err, ErrSpool):
+			logf("ERROR", "%v", err)
+			return ExitSpool
+		default:
+			logf("ERROR", "%v; %d delivered, %d wait in %s for the next run", err, sent, total-sent, spool.Dir)
+			return ExitUnavailable
+		}
 	}
+	code := drain()
+	if len(direct) > 0 {
+		spoolFailed(delivered)
+		if code == ExitOK {
+			code = ExitSpool
+		}
+	}
+	return code
 }
 
 // spoolName names a destination's spool folder from its kind, its host

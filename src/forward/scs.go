@@ -20,6 +20,7 @@ import (
 // takes the event id and uses it to de-duplicate.
 type SCS struct {
 	client             *sdk.Client
+	token              chunked.Secret // redacted from the receiver's messages
 	Source, Sourcetype string
 }
 
@@ -37,7 +38,7 @@ func NewSCS(scheme, host, tenant string, token chunked.Secret, transport http.Ro
 	if err != nil {
 		return nil, fmt.Errorf("%w: scs client: %v", ErrConfig, err)
 	}
-	return &SCS{client: c}, nil
+	return &SCS{client: c, token: token}, nil
 }
 
 // Send posts one batch. The SDK call takes no context; the client's
@@ -64,7 +65,7 @@ func (s *SCS) Send(ctx context.Context, events []Event) error {
 	}
 	var he *util.HTTPError
 	if errors.As(err, &he) {
-		return classify(he.HTTPStatusCode, he.Message)
+		return classify(he.HTTPStatusCode, he.Message, "Bearer "+s.token.Reveal(), s.token.Reveal())
 	}
 	return fmt.Errorf("scs ingest: %w", err)
 }

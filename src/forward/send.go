@@ -14,8 +14,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/t1102app/t1102/src/chunked"
 )
@@ -52,12 +54,11 @@ func (e *statusError) Error() string {
 
 // classify turns a receiver's non-success answer into an error: 429 and
 // 5xx retryable, 400/413/422 a rejected batch, anything else (401, 403,
-// 404: token or URL) permanent for the whole run.
-func classify(code int, body string) error {
-	if len(body) > 300 {
-		body = body[:300] + "…"
-	}
-	se := &statusError{code: code, body: body}
+// 404: token or URL) permanent for the whole run. The body is quoted in
+// the error, redacted first (see redact): secrets are what the request
+// carried (its Authorization value, the token, the URL's path and query).
+func classify(code int, body string, secrets ...string) error {
+	se := &statusError{code: code, body: redact(body, secrets...)}
 	switch {
 	case code == http.StatusTooManyRequests || code >= 500:
 		return se
@@ -65,6 +66,67 @@ func classify(code int, body string) error {
 		return fmt.Errorf("%w: %w", ErrRejected, se)
 	}
 	return fmt.Errorf("%w: %w", ErrPermanent, se)
+}
+
+// maxQuoted is how much of a receiver's answer an error quotes.
+const maxQuoted = 300
+
+const redacted = "[redacted]"
+
+var (
+	// An authorization scheme and its credentials: "Bearer <token>",
+	// "Basic <base64>", "Splunk <token>" (HEC's and splunkd's scheme;
+	// only a value with a digit, so that "Splunk Enterprise" stays).
+	schemeValue = regexp.MustCompile(`(?i)\b(bearer|basic|splunk)(\s+|%20|\+)([^\s"'\\,;&<>]+)`)
+	// A key that names a credential, and its value: a header line
+	// ("Authorization: …", up to the end of the line) or a JSON, form or
+	// query field ("token":"…", password=…).
+	headerValue = regexp.MustCompile(`(?i)\b(authorization|proxy-authorization|x-splunk-token|cookie)("?\s*[:=]\s*)[^\r\n"]*`)
+	fieldValue  = regexp.MustCompile(`(?i)\b(token|access_token|api_?key|apikey|secret|password|passwd|session_?key)("?\s*[:=]\s*"?)[^\s"',;&}<>]+`)
+)
+
+// redact makes a receiver's text safe to log: every secret's exact bytes
+// (also JSON- and URL-escaped, and a prefix of one the read limit cut off
+// at the end), any credential after an authorization scheme word or a
+// credential's key are replaced, then the text is cut to maxQuoted bytes
+// at a character boundary. Redacting before cutting leaves no prefix of a
+// secret at the cut.
+func redact(body string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) < 4 {
+			continue // too short to tell from ordinary text; the patterns still apply
+		}
+		js, _ := json.Marshal(sec)
+		for _, form := range []string{sec, string(js[1 : len(js)-1]), url.QueryEscape(sec), url.PathEscape(sec)} {
+			body = strings.ReplaceAll(body, form, redacted)
+		}
+		for k := len(sec) - 1; k >= 4; k-- {
+			if strings.HasSuffix(body, sec[:k]) {
+				body = body[:len(body)-k] + redacted
+				break
+			}
+		}
+	}
+	body = schemeValue.ReplaceAllStringFunc(body, func(m string) string {
+		sub := schemeValue.FindStringSubmatch(m)
+		if strings.EqualFold(sub[1], "splunk") && !strings.ContainsAny(sub[3], "0123456789") {
+			return m
+		}
+		if sub[3] == redacted {
+			return m
+		}
+		return sub[1] + sub[2] + redacted
+	})
+	body = headerValue.ReplaceAllString(body, "${1}${2}"+redacted)
+	body = fieldValue.ReplaceAllString(body, "${1}${2}"+redacted)
+	if len(body) > maxQuoted {
+		cut := maxQuoted
+		for cut > 0 && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		body = body[:cut] + "…"
+	}
+	return body
 }
 
 // noRedirects refuses to follow redirects, for every client of a
@@ -205,7 +267,8 @@ func (w *Webhook) Send(ctx context.Context, events []Event) error {
 }
 
 // do sends a request and classifies the answer. Error texts carry the
-// status and a cut of the body, never the request's headers.
+// status and a cut of the body, redacted of the request's credentials and
+// URL path and query, never the request's headers.
 func do(c *http.Client, req *http.Request) error {
 	resp, err := c.Do(req)
 	if err != nil {
@@ -220,7 +283,12 @@ func do(c *http.Client, req *http.Request) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	return classify(resp.StatusCode, strings.TrimSpace(string(body)))
+	secrets := []string{req.URL.EscapedPath(), req.URL.RawQuery}
+	if auth := req.Header.Get("Authorization"); auth != "" {
+		_, cred, _ := strings.Cut(auth, " ")
+		secrets = append(secrets, auth, cred)
+	}
+	return classify(resp.StatusCode, strings.TrimSpace(string(body)), secrets...)
 }
 
 // Backoff is the retry schedule.
@@ -246,7 +314,8 @@ func (b Backoff) delay(n int) time.Duration {
 // Deliver sends the batches in order, retrying each on retryable errors
 // until ctx ends; done is called after each acknowledged batch, reject
 // after each batch the receiver rejected for its content (ErrRejected),
-// and delivery goes on with the next one. It returns ErrPermanent or
+// and delivery goes on with the next one. A batch without a File was not
+// spooled: a rejection drops it, and the log says so. It returns ErrPermanent or
 // ErrUnavailable (wrapping the last error) when it could not deliver
 // everything, ErrRejected when it delivered all but rejected batches.
 func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, done, reject func(Batch) error, logf func(level, format string, args ...any)) error {
@@ -267,7 +336,11 @@ func Deliver(ctx context.Context, d Destination, batches []Batch, b Backoff, don
 				}
 				rejected = err
 				rejectedEvents += len(batch.Events)
-				logf("ERROR", "%v: %d events set aside in %s.refused (rename it back to .jsonl to retry once fixed)", err, len(batch.Events), batch.File)
+				if batch.File == "" {
+					logf("ERROR", "%v: %d events dropped: they were not spooled, so nothing keeps them", err, len(batch.Events))
+				} else {
+					logf("ERROR", "%v: %d events set aside in %s.refused (rename it back to .jsonl to retry once fixed)", err, len(batch.Events), batch.File)
+				}
 				break
 			}
 			if !retryable(err) {

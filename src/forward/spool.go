@@ -35,11 +35,11 @@ type Batch struct {
 // Put spools events in batches of at most size, leaving out those whose id
 // is already waiting. Each batch file is synced before its rename and the
 // folder once at the end: a killed process loses nothing Put returned for,
-// and the batches survive a system crash whole.
-func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return fmt.Errorf("%w: %w", ErrSpool, err)
-	}
+// and the batches survive a system crash whole. When the spool cannot take
+// a batch (a read-only or full filesystem), Put returns the events it did
+// not spool with the error, for the caller to send without the spool; the
+// batches before it stay spooled.
+func (s Spool) Put(events []Event, waiting map[string]bool, size int) (unspooled []Event, err error) {
 	var fresh []Event
 	for _, ev := range events {
 		if !waiting[ev.ID] {
@@ -47,29 +47,44 @@ func (s Spool) Put(events []Event, waiting map[string]bool, size int) error {
 			fresh = append(fresh, ev)
 		}
 	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return fresh, fmt.Errorf("%w: %w", ErrSpool, err)
+	}
 	for start := 0; start < len(fresh); start += size {
 		batch := fresh[start:min(start+size, len(fresh))]
-		var buf bytes.Buffer
-		h := sha256.New()
-		enc := json.NewEncoder(&buf)
-		for _, ev := range batch {
-			if err := enc.Encode(ev); err != nil {
-				return fmt.Errorf("%w: %w", ErrSpool, err)
-			}
-			h.Write([]byte(ev.ID))
-		}
-		name := filepath.Join(s.Dir, hex.EncodeToString(h.Sum(nil)[:12])+".jsonl")
-		tmp := fmt.Sprintf("%s.%d.tmp", name, os.Getpid()) // runs may spool at once
-		if err := writeSynced(tmp, buf.Bytes()); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("%w: %w", ErrSpool, err)
-		}
-		if err := os.Rename(tmp, name); err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("%w: %w", ErrSpool, err)
+		if err := s.putBatch(batch); err != nil {
+			return fresh[start:], err
 		}
 	}
-	return syncDir(s.Dir)
+	return nil, syncDir(s.Dir)
+}
+
+// putBatch writes one batch file whole: a temporary file, synced, then
+// renamed to its name, the hash of its events' ids.
+func (s Spool) putBatch(batch []Event) error {
+	var buf bytes.Buffer
+	h := sha256.New()
+	enc := json.NewEncoder(&buf)
+	for _, ev := range batch {
+		if err := enc.Encode(ev); err != nil {
+			return fmt.Errorf("%w: %w", ErrSpool, err)
+		}
+		h.Write([]byte(ev.ID))
+	}
+	name := filepath.Join(s.Dir, hex.EncodeToString(h.Sum(nil)[:12])+".jsonl")
+	tmp := fmt.Sprintf("%s.%d.tmp", name, os.Getpid()) // runs may spool at once
+	if err := writeSynced(tmp, buf.Bytes()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%w: %w", ErrSpool, err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%w: %w", ErrSpool, err)
+	}
+	return nil
 }
 
 // writeSynced writes a new file and flushes it to disk.
@@ -108,7 +123,9 @@ type Queue struct {
 	Bad     []string        // damaged files this call set aside as .bad: not sent, not lost
 }
 
-// Pending returns what waits in the spool.
+// Pending returns what waits in the spool. It may run while another run
+// holds the lock and removes what it delivers: a batch that is gone by
+// the time it is read is left out, not an error.
 func (s Spool) Pending() (Queue, error) {
 	q := Queue{IDs: map[string]bool{}}
 	entries, err := os.ReadDir(s.Dir)
@@ -130,8 +147,14 @@ func (s Spool) Pending() (Queue, error) {
 		}
 		path := filepath.Join(s.Dir, name)
 		data, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			// Listed, then removed: the lock's holder delivered it (Done) or
+			// set it aside meanwhile. Pending runs before a run holds the
+			// lock too (for the ids waiting), so this is ordinary.
+			continue
+		}
 		if err != nil {
-			return q, fmt.Errorf("%w: %w", ErrSpool, err)
+			return q, fmt.Errorf("%w: reading %s: %w", ErrSpool, name, err)
 		}
 		var b Batch
 		b.File = path
@@ -147,7 +170,9 @@ func (s Spool) Pending() (Queue, error) {
 			b.Events = append(b.Events, ev)
 		}
 		if !ok || sc.Err() != nil || len(b.Events) == 0 {
-			if err := os.Rename(path, path+".bad"); err != nil {
+			if err := os.Rename(path, path+".bad"); errors.Is(err, os.ErrNotExist) {
+				continue // another run set it aside first
+			} else if err != nil {
 				return q, fmt.Errorf("%w: setting aside damaged %s: %w", ErrSpool, name, err)
 			}
 			q.Bad = append(q.Bad, path+".bad")
