@@ -284,8 +284,8 @@ func (r *reducer) Add(t *chunked.Table) error {
 	for i, f := range partialFields {
 		in[i] = t.Index(f)
 	}
-	if in[pGUID] < 0 {
-		return nil // nothing from a map phase in this chunk
+	if err := checkPartials(t, in[pGUID]); err != nil || t.Len() == 0 {
+		return err
 	}
 	for i := 0; i < t.Len(); i++ {
 		row := t.Row(i)
