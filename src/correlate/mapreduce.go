@@ -30,6 +30,7 @@ type mapper struct {
 	capped  map[*group]bool
 	noGUID  int
 	noTime  int
+	cmdCut  int    // command lines longer than Windows allows, cut
 	buf     []byte // the key being looked up
 	strs    interner
 }
@@ -102,7 +103,9 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			for i, f := range infoInputs {
 				vals[i] = r.Get(m.in[f])
 			}
-			g.mergeRaw(true, vals)
+			if g.mergeRaw(true, vals) {
+				m.cmdCut++
+			}
 		case !g.fromP1:
 			// Connections and queries carry the image and the user only;
 			// they matter until the process creation is seen.
@@ -137,6 +140,9 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 	}
 	if m.noTime > 0 {
 		warnf(c, "%s: %d connection or DNS events without a readable _time or UtcTime were left out", Name, m.noTime)
+	}
+	if m.cmdCut > 0 {
+		warnf(c, "%s: %d command lines longer than Windows' %d characters were cut to that length before they were judged", Name, m.cmdCut, maxCmdUnits)
 	}
 	if m.noGUID > 0 {
 		warnf(c, "%s: %d events without ProcessGuid were skipped", Name, m.noGUID)
