@@ -134,7 +134,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 			return err
 		}
 		if red.droppedRows > 0 {
-			warnf(ch, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, opts.Limits.MaxGroups, red.droppedRows)
+			warnf(ch, "%s: more than max_groups=%d processes: the %d with the smallest host and ProcessGuid were kept; %d partial rows of the others were not correlated", Name, opts.Limits.MaxGroups, opts.Limits.MaxGroups, red.droppedRows)
 		}
 		if n := len(red.cappedGroups); n > 0 {
 			warnf(ch, "%s: %d processes had more than max_times=%d connections or DNS queries: their counts, last_seen and polling figures use the earliest %d", Name, n, opts.Limits.MaxTimes, opts.Limits.MaxTimes)

@@ -13,8 +13,10 @@
 // process merges the partials. The merge is order-independent (process
 // fields: the process creation's, else the smallest value; times: the
 // earliest max_times of the union), so the result does not depend on how
-// events were spread over indexers or chunks; past max_groups, which
-// processes are kept does depend on it, and a warning says so.
+// events were spread over indexers or chunks; past max_groups, both
+// phases keep the max_groups smallest processes by (host, ProcessGuid)
+// (see keep.go), so which are kept does not depend on it either, and a
+// warning says so.
 package correlate
 
 import (
@@ -177,6 +179,7 @@ type group struct {
 	hostName                                     string  // host as the events write it (the smallest spelling, if several)
 	fromP1                                       bool    // the process fields come from its process-creation event
 	start                                        float64 // the process creation's time (0: not seen)
+	records                                      int     // events (map) or partial rows (reduce) merged, for max_groups warnings
 	image, cmd, parent, user, ofn, desc, product string
 	conns                                        []conn
 	queries                                      []query

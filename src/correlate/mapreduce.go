@@ -31,6 +31,7 @@ type mapper struct {
 	noGUID  int
 	noTime  int
 	cmdCut  int    // command lines longer than Windows allows, cut
+	kept    kept   // the groups, by key, for max_groups
 	buf     []byte // the key being looked up
 	strs    interner
 }
@@ -89,13 +90,21 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		}
 		g := m.groups[string(m.buf)]
 		if g == nil {
-			if len(m.groups) >= m.limits.MaxGroups {
+			old, ok := m.kept.admit(string(m.buf[:hostLen]), string(m.buf[hostLen+1:]), m.limits.MaxGroups)
+			if !ok {
 				m.dropped++
 				continue
 			}
+			if old != nil { // past max_groups: a smaller process takes its place
+				delete(m.groups, old.host+"\x00"+old.guid)
+				delete(m.capped, old)
+				m.dropped += old.records
+			}
 			g = &group{host: string(m.buf[:hostLen]), guid: string(m.buf[hostLen+1:])}
 			m.groups[string(m.buf)] = g
+			m.kept.add(g)
 		}
+		g.records++
 		g.mergeHost(host)
 		switch {
 		case p1:
@@ -148,7 +157,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		warnf(c, "%s: %d events without ProcessGuid were skipped", Name, m.noGUID)
 	}
 	if m.dropped > 0 {
-		warnf(c, "%s: more than max_groups=%d processes on this indexer: %d events of further processes were not correlated", Name, m.limits.MaxGroups, m.dropped)
+		warnf(c, "%s: more than max_groups=%d processes on this indexer: the %d with the smallest host and ProcessGuid were kept; %d events of the others were not correlated", Name, m.limits.MaxGroups, m.limits.MaxGroups, m.dropped)
 	}
 	groups := make([]*group, 0, len(m.groups))
 	for _, g := range m.groups {
@@ -276,7 +285,8 @@ func entries(v []byte, fn func(t float64, a, b []byte)) {
 type reducer struct {
 	limits       Limits
 	groups       map[key]*group
-	droppedRows  int // partial rows of processes beyond MaxGroups
+	droppedRows  int  // partial rows of processes beyond MaxGroups
+	kept         kept // the groups, by key, for MaxGroups
 	cappedGroups map[key]bool
 	finish       func(r *reducer, w *chunked.TableWriter) error
 	strs         interner // addresses, host names, queries
@@ -302,13 +312,22 @@ func (r *reducer) Add(t *chunked.Table) error {
 		}
 		g := r.groups[k]
 		if g == nil {
-			if len(r.groups) >= r.limits.MaxGroups {
+			old, ok := r.kept.admit(k.host, k.guid, r.limits.MaxGroups)
+			if !ok {
 				r.droppedRows++
 				continue
 			}
+			if old != nil { // past max_groups: a smaller process takes its place
+				gone := key{old.host, old.guid}
+				delete(r.groups, gone)
+				delete(r.cappedGroups, gone)
+				r.droppedRows += old.records
+			}
 			g = &group{host: k.host, guid: k.guid}
 			r.groups[k] = g
+			r.kept.add(g)
 		}
+		g.records++
 		g.mergeHost(hostName)
 		var vals [nInfo][]byte
 		for j := range vals {
