@@ -238,6 +238,15 @@ type Options struct {
 	// Log receives diagnostics that are not for the user, such as the stack
 	// of a recovered panic. Nil discards them.
 	Log io.Writer
+	// MemoryPerBody, when positive, bounds the process's memory to that
+	// multiple of the chunk being handled, but never below MemoryFloor: a
+	// soft limit (runtime/debug.SetMemoryLimit) set before each execute
+	// message is processed. The garbage collector then runs as often as
+	// needed to stay under it, so a command may collect lazily (a high
+	// GOGC) on small chunks without a large one costing many times its
+	// size.
+	MemoryPerBody float64
+	MemoryFloor   int64
 }
 
 // Run speaks the protocol on in and out until in ends, calling cmd. It
@@ -254,6 +263,10 @@ func Run(cmd Command, in io.Reader, out io.Writer, opts Options) error {
 		workers: opts.Workers,
 	}
 	s.r.MaxMetadata, s.r.MaxBody = opts.MaxMetadata, opts.MaxBody
+	if opts.MemoryPerBody > 0 {
+		s.memPerBody, s.memFloor = opts.MemoryPerBody, opts.MemoryFloor
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // restored for in-process callers
+	}
 	if s.log == nil {
 		s.log = io.Discard
 	}
@@ -284,6 +297,9 @@ type session struct {
 	executes    int  // execute messages handled
 	done        bool // the input has ended: finished=true was sent or, generating, answered
 	doneAt      int  // the chunk that ended it
+	memPerBody  float64
+	memFloor    int64
+	memLimit    int64 // the soft memory limit set, 0 if none yet
 }
 
 func (s *session) run(cmd Command) error {
@@ -393,6 +409,12 @@ func (s *session) execute(m Message) (err error) {
 	c.messages = c.messages[:0]
 	c.parts = c.parts[:0]
 	c.Out.Reset()
+	if s.memPerBody > 0 {
+		if lim := max(s.memFloor, int64(s.memPerBody*float64(len(m.Body)))); lim != s.memLimit {
+			s.memLimit = lim
+			debug.SetMemoryLimit(lim)
+		}
+	}
 	// From here on the body is the table's: a processor that releases the
 	// table (see Table.Release) lets go of the body too.
 	body := m.Body
