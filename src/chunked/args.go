@@ -51,3 +51,39 @@ func ParseBool(s string) (bool, error) {
 	}
 	return false, fmt.Errorf("%w: %q is not a boolean (use true or false)", ErrArgument, s)
 }
+
+// QuoteArg writes name=value as an SPL argument that splunkd tokenises
+// back into the searchinfo.args element name=value: for a command to put
+// its own arguments into SPL it emits, such as a streaming_preop. A value
+// of letters, digits and _ . : / - + * @ is written as it is; any other
+// value is double-quoted, so spaces do not split it and '|' does not end
+// the command (an unquoted '|' on a real splunkd starts the next command
+// of the pipeline). Inside the quotes '"' is written \" and a backslash
+// is doubled where it precedes '"', another backslash or the closing
+// quote; other backslashes stay as they are, as in pattern="\w+" (the
+// protocol notes §3.1).
+func QuoteArg(name, value string) string {
+	if value != "" && strings.IndexFunc(value, func(r rune) bool { return !splPlain(r) }) < 0 {
+		return name + "=" + value
+	}
+	var b strings.Builder
+	b.Grow(len(name) + len(value) + 4)
+	b.WriteString(name)
+	b.WriteString(`="`)
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; {
+		case c == '"':
+			b.WriteString(`\"`)
+		case c == '\\' && (i+1 == len(value) || value[i+1] == '"' || value[i+1] == '\\'):
+			b.WriteString(`\\`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func splPlain(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_.:/-+*@", r)
+}

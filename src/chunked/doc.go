@@ -18,7 +18,11 @@
 // with a finished flag; each gets one reply carrying the output rows and the
 // same finished flag. End of input (EOF on stdin) ends the session; a process
 // that receives getinfo and then EOF is a probe started by splunkd's search
-// optimizer and must answer and exit with status 0.
+// optimizer and must answer and exit with status 0. The input is whole only
+// once an execute message said finished=true (or a generating command
+// answered finished=true): a message after that is refused with
+// [ErrAfterFinished], and EOF after execute messages but before it is
+// [ErrUnfinished] (exit status 1; no reply, as splunkd has closed stdin).
 //
 // A command implements [Command]; [Run] drives the whole exchange, turns
 // every failure into a message the user sees (the reply's error plus an

@@ -18,6 +18,12 @@ var (
 	ErrMultivalue = errors.New("malformed multivalue cell")
 	ErrArgument   = errors.New("bad argument")
 	ErrCommand    = errors.New("command misbehaved") // a bug in the command, not in the input
+	// ErrUnfinished: the input ended after execute messages but before the
+	// one with finished=true, so the command never saw all of its input.
+	ErrUnfinished = errors.New("input ended before the execute message with finished=true")
+	// ErrAfterFinished: a message followed the one that ended the input
+	// (finished=true, or a generating command's finished=true reply).
+	ErrAfterFinished = errors.New("message after the end of input (finished=true)")
 )
 
 // Error reports where in the input stream a failure happened. Fields that do

@@ -238,6 +238,15 @@ type Options struct {
 	// Log receives diagnostics that are not for the user, such as the stack
 	// of a recovered panic. Nil discards them.
 	Log io.Writer
+	// MemoryPerBody, when positive, bounds the process's memory to that
+	// multiple of the chunk being handled, but never below MemoryFloor: a
+	// soft limit (runtime/debug.SetMemoryLimit) set before each execute
+	// message is processed. The garbage collector then runs as often as
+	// needed to stay under it, so a command may collect lazily (a high
+	// GOGC) on small chunks without a large one costing many times its
+	// size.
+	MemoryPerBody float64
+	MemoryFloor   int64
 }
 
 // Run speaks the protocol on in and out until in ends, calling cmd. It
@@ -254,6 +263,10 @@ func Run(cmd Command, in io.Reader, out io.Writer, opts Options) error {
 		workers: opts.Workers,
 	}
 	s.r.MaxMetadata, s.r.MaxBody = opts.MaxMetadata, opts.MaxBody
+	if opts.MemoryPerBody > 0 {
+		s.memPerBody, s.memFloor = opts.MemoryPerBody, opts.MemoryFloor
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // restored for in-process callers
+	}
 	if s.log == nil {
 		s.log = io.Discard
 	}
@@ -279,8 +292,14 @@ type session struct {
 	chunk       Chunk
 	meta        []byte
 	repairWarn  bool
-	replyFailed bool // writing to splunkd failed: no error reply possible
+	replyFailed bool // writing to splunkd failed, or it closed our input: no error reply possible
 	workers     int
+	executes    int  // execute messages handled
+	done        bool // the input has ended: finished=true was sent or, generating, answered
+	doneAt      int  // the chunk that ended it
+	memPerBody  float64
+	memFloor    int64
+	memLimit    int64 // the soft memory limit set, 0 if none yet
 }
 
 func (s *session) run(cmd Command) error {
@@ -289,11 +308,27 @@ func (s *session) run(cmd Command) error {
 		m, err := s.r.Next()
 		if err == io.EOF {
 			// End of the session; a probe ends right after getinfo, and
-			// a stream with no message at all asked nothing.
+			// a stream with no message at all asked nothing (§1.3, §1.4).
+			// Once execute messages have come, the input is whole only if
+			// one of them said finished=true (§4.1): otherwise the
+			// command's output would be a silent partial answer. There is
+			// no request left to reply to (splunkd closed our stdin, and
+			// an unsolicited chunk breaks the protocol, §4.2), so the
+			// error goes to the exit status and the log.
+			if s.executes > 0 && !s.done {
+				s.replyFailed = true
+				return &Error{Chunk: s.r.index, Offset: s.r.Offset(), Err: fmt.Errorf("%w: %d execute message(s), none with finished=true", ErrUnfinished, s.executes)}
+			}
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if s.done {
+			// Processing it would run the command's end-of-input logic a
+			// second time (a reduce would answer again, with doubled
+			// counts). It is a request, so the error is its reply.
+			return &Error{Chunk: m.Index, Offset: m.Offset, Err: fmt.Errorf("%w: the input ended at chunk %d", ErrAfterFinished, s.doneAt)}
 		}
 		if s.proc == nil {
 			if err := s.getinfo(cmd, m); err != nil {
@@ -374,6 +409,12 @@ func (s *session) execute(m Message) (err error) {
 	c.messages = c.messages[:0]
 	c.parts = c.parts[:0]
 	c.Out.Reset()
+	if s.memPerBody > 0 {
+		if lim := max(s.memFloor, int64(s.memPerBody*float64(len(m.Body)))); lim != s.memLimit {
+			s.memLimit = lim
+			debug.SetMemoryLimit(lim)
+		}
+	}
 	// From here on the body is the table's: a processor that releases the
 	// table (see Table.Release) lets go of the body too.
 	body := m.Body
@@ -390,6 +431,13 @@ func (s *session) execute(m Message) (err error) {
 	}
 	if !s.config.Generating {
 		c.Finished = req.Finished
+	}
+	// The end of input: splunkd's finished=true, or for a generating
+	// command its own finished=true reply, after which splunkd sends no
+	// more execute messages (§4.2).
+	s.executes++
+	if req.Finished || c.Finished {
+		s.done, s.doneAt = true, m.Index
 	}
 	reply := executeReply{Finished: c.Finished}
 	if len(c.messages) > 0 {

@@ -460,3 +460,71 @@ func TestRowsAfterParallelAreAnError(t *testing.T) {
 	_, err := run(t, cmd, bigStream(5000), Options{})
 	require.ErrorIs(t, err, ErrCommand)
 }
+
+// TestRunEndOfInput: the input ends with the execute message that says
+// finished=true (§4.1), or, for a generating command, with its own
+// finished=true reply (§4.2); a probe's stream ends after getinfo (§1.3).
+func TestRunEndOfInput(t *testing.T) {
+	g := frame(getinfoMeta, "")
+	tests := []struct {
+		name    string
+		reason  string
+		cmd     func() Command
+		input   string
+		err     error  // nil: a clean end
+		replies int    // replies written
+		last    string // body of the last non-error reply
+		says    []string
+	}{
+		{"probe", "getinfo then EOF is splunkd's search-optimizer probe: clean (§1.3)",
+			func() Command { return &reporting{} }, g, nil, 1, "", nil},
+		{"nothing", "an empty stream asked nothing",
+			func() Command { return &reporting{} }, "", nil, 0, "", nil},
+		{"finished", "the normal end: one result set",
+			func() Command { return &reporting{} }, g + exec(false, "v\n1\n") + exec(true, "v\n2\n"), nil, 3, "sum,chunks\n3,2\n", nil},
+		{"chunk after finished", "a reduce must not answer twice with doubled counts: the extra chunk is refused, named",
+			func() Command { return &reporting{} }, g + exec(true, "v\n1\n2\n") + exec(true, "v\n1\n2\n"), ErrAfterFinished, 3, "sum,chunks\n3,1\n",
+			[]string{"chunk 2", "byte " + strconv.Itoa(len(g+exec(true, "v\n1\n2\n"))), "ended at chunk 1"}},
+		{"finished=false after finished", "any message after the end is refused, whatever its flag",
+			func() Command { return &tagger{} }, g + exec(true, "a\n1\n") + exec(false, "a\n2\n"), ErrAfterFinished, 3, "a,n\n1,1\n", []string{"chunk 2"}},
+		{"no finished", "input that stops before finished=true would give a partial answer with exit 0",
+			func() Command { return &reporting{} }, g + exec(false, "v\n1\n") + exec(false, "v\n2\n"), ErrUnfinished, 3, "",
+			[]string{"chunk 3", "byte " + strconv.Itoa(len(g+exec(false, "v\n1\n")+exec(false, "v\n2\n"))), "2 execute message(s)"}},
+		{"generating ends itself", "a generating command's finished=true reply ends the input",
+			func() Command { return &generator{} }, g + exec(false, "") + exec(false, "") + exec(false, ""), nil, 4, "round\n3\n", nil},
+		{"execute after generating finished", "splunkd asks no more once the generator said finished",
+			func() Command { return &generator{} }, g + exec(false, "") + exec(false, "") + exec(false, "") + exec(false, ""), ErrAfterFinished, 5, "round\n3\n", []string{"chunk 4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			got, err := run(t, tt.cmd(), tt.input, Options{Name: "cmd"})
+			require.Len(t, got, tt.replies, tt.reason)
+			if tt.err == nil {
+				require.NoError(t, err, tt.reason)
+			} else {
+				require.ErrorIs(t, err, tt.err, tt.reason)
+				var pe *Error
+				require.True(t, errors.As(err, &pe), "the error has a position")
+				for _, s := range tt.says {
+					require.Contains(t, err.Error(), s, tt.reason)
+				}
+			}
+			if tt.err == ErrAfterFinished {
+				// The extra message got the error as its reply.
+				last := got[len(got)-1]
+				require.Equal(t, err.Error(), last.Meta["error"], tt.reason)
+				require.Equal(t, true, last.Meta["finished"])
+				got = got[:len(got)-1]
+			}
+			if tt.err == ErrUnfinished {
+				for _, r := range got {
+					require.Nil(t, r.Meta["error"], "no unsolicited reply after EOF (§4.2): the exit status tells")
+				}
+			}
+			if len(got) > 1 {
+				require.Equal(t, tt.last, got[len(got)-1].Body, tt.reason)
+			}
+		})
+	}
+}

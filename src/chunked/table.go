@@ -486,6 +486,25 @@ func (r Row) Raw(col int) []byte {
 	return r.t.body[c.rs:c.re]
 }
 
+// Error places err at this row and column (col < 0: the row as a whole),
+// for a processor to return: [Run] reports it with the chunk, the byte
+// offset of the cell, the row and the field name. err stays reachable
+// with errors.Is and errors.As.
+func (r Row) Error(col int, err error) error {
+	off := -1
+	if n := len(r.t.names); n > 0 {
+		if col >= 0 && col < n {
+			off = int(r.t.cells[r.i*n+col].rs)
+		} else {
+			off = int(r.t.cells[r.i*n].rs)
+		}
+	}
+	if col >= len(r.t.names) {
+		col = -1
+	}
+	return &CSVError{offset: off, row: r.i + 1, col: col, err: err}
+}
+
 // Values returns the values of column col: the decoded __mv_ cell when the
 // field has a non-empty one, else the plain cell as one value, else none.
 func (r Row) Values(col int) ([]string, error) {

@@ -67,18 +67,33 @@ func MainGC(name, version string, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 	debug.SetGCPercent(gcPercent)
-	err := chunked.Run(cmd, stdin, stdout, chunked.Options{
+	opts := chunked.Options{
 		Name:    name,
 		MaxBody: *maxChunk,
 		Workers: runtime.GOMAXPROCS(0),
 		Log:     stderr,
-	})
+	}
+	if gcPercent > 100 {
+		// A lazy collector, for throughput, but bounded by the chunk: a
+		// 100 MB chunk must not cost 2 GB (GOGC=400 lets the heap grow to
+		// five times what is live).
+		opts.MemoryPerBody, opts.MemoryFloor = memoryPerBody, memoryFloor
+	}
+	err := chunked.Run(cmd, stdin, stdout, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR %v\n", err)
 		return 1
 	}
 	return 0
 }
+
+// The soft memory limit of a command that collects lazily: this multiple
+// of the chunk being handled, never below the floor (small chunks keep the
+// lazy collector's throughput).
+const (
+	memoryPerBody = 6
+	memoryFloor   = 256 << 20
+)
 
 // failing is a command whose configuration failed before getinfo.
 type failing struct{ err error }

@@ -36,7 +36,7 @@ type Options struct {
 	// Fields says which input field each logical field is read from
 	// (fields=, <name>_field=), as for t1102score.
 	Fields fieldmap.Map
-	Args   []string // the arguments the map phase is given
+	Args   []string // the arguments the map phase is given, quoted for SPL (chunked.QuoteArg)
 
 	Input, Output string // FromEvents or FromState; ToResults, ToState or ToFleet
 	// Memory overrides [polling] memory: how many seconds of requests the
@@ -77,7 +77,7 @@ func ParseOptions(args []string) (Options, error) {
 			if err != nil {
 				return o, bad("%v", err)
 			}
-			o.Args = append(o.Args, a.Name+"="+a.Value) // the map phase reads the events
+			o.Args = append(o.Args, chunked.QuoteArg(a.Name, a.Value)) // the map phase reads the events
 			continue
 		}
 		switch a.Name {
@@ -139,7 +139,7 @@ func ParseOptions(args []string) (Options, error) {
 		default:
 			return o, bad("unknown argument %q", a.Name)
 		}
-		o.Args = append(o.Args, a.Name+"="+a.Value)
+		o.Args = append(o.Args, chunked.QuoteArg(a.Name, a.Value))
 	}
 	if o.Map && o.Input != FromEvents {
 		return o, bad("phase=map reads events: input=%s has no map phase", o.Input)

@@ -13,8 +13,10 @@
 // process merges the partials. The merge is order-independent (process
 // fields: the process creation's, else the smallest value; times: the
 // earliest max_times of the union), so the result does not depend on how
-// events were spread over indexers or chunks; past max_groups, which
-// processes are kept does depend on it, and a warning says so.
+// events were spread over indexers or chunks; past max_groups, both
+// phases keep the max_groups smallest processes by (host, ProcessGuid)
+// (see keep.go), so which are kept does not depend on it either, and a
+// warning says so.
 package correlate
 
 import (
@@ -25,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/fieldmap"
@@ -97,8 +100,9 @@ type Limits struct {
 // and 100 DNS queries of each, which is more than regularity needs. A
 // process holds at most 133 of each between prunings, so the state
 // stays under about 20,000 × 2 × 133 × 80 bytes, some 430 MB, at the very
-// worst, and
-// far less with real data.
+// worst, plus the command lines, kept whole (up to 32,767 characters,
+// about 96 KB of UTF-8 at most: 1.9 GB more if every process had the
+// longest possible one), and far less with real data.
 var DefaultLimits = Limits{MaxGroups: 20_000, MaxTimes: 100}
 
 // conn is one connection: time, destination address and host name.
@@ -119,10 +123,46 @@ type query struct {
 // line can be 32,767 characters, answers and names are short in practice
 // but arrive from the data.
 const (
-	maxTextBytes = 4096 // command line, parent, image and other process fields
+	maxTextBytes = 4096 // parent, image and the other process fields
 	maxNameBytes = 256  // host names, addresses, query names
 	maxAnswerLen = 512  // QueryResults
+	// maxCmdUnits is Windows' limit on a command line, in UTF-16 code
+	// units: the whole command line is kept and judged, as padding before
+	// a URL (or a long encoded command) must not push evidence past a cut.
+	// Only a longer value, which Windows cannot produce, is cut (and the
+	// map phase warns).
+	maxCmdUnits = 32_767
 )
+
+// cutCmd shortens a command line to maxCmdUnits UTF-16 code units, at a
+// character boundary; cut says whether it did.
+func cutCmd(v []byte) (kept []byte, wasCut bool) {
+	if len(v) <= maxCmdUnits {
+		return v, false // never more units than bytes
+	}
+	units := 0
+	for i := 0; i < len(v); {
+		r, n := utf8.DecodeRune(v[i:])
+		u := 1
+		if r > 0xFFFF {
+			u = 2
+		}
+		if units+u > maxCmdUnits {
+			return v[:i], true
+		}
+		units += u
+		i += n
+	}
+	return v, false
+}
+
+// keep is what a group keeps of process field i.
+func keep(i int, v []byte) (kept []byte, wasCut bool) {
+	if i == iCmd {
+		return cutCmd(v)
+	}
+	return cut(v, maxTextBytes), false
+}
 
 // cut shortens s to at most n bytes, at a UTF-8 boundary.
 func cut[S string | []byte](s S, n int) S {
@@ -141,6 +181,7 @@ type group struct {
 	hostName                                     string  // host as the events write it (the smallest spelling, if several)
 	fromP1                                       bool    // the process fields come from its process-creation event
 	start                                        float64 // the process creation's time (0: not seen)
+	records                                      int     // events (map) or partial rows (reduce) merged, for max_groups warnings
 	image, cmd, parent, user, ofn, desc, product string
 	company                                      string
 	conns                                        []conn
@@ -174,22 +215,27 @@ func (g *group) fields() [nInfo]*string {
 // otherwise the smallest value, so the outcome does not depend on arrival
 // order. Only the values it keeps are converted, so merging the many
 // records of processes already known allocates nothing.
-func (g *group) mergeRaw(fromP1 bool, vals [nInfo][]byte) {
+// It reports whether a command line was longer than Windows allows and cut.
+func (g *group) mergeRaw(fromP1 bool, vals [nInfo][]byte) (cmdCut bool) {
 	mine := g.fields()
 	switch {
 	case fromP1 && !g.fromP1:
 		for i, v := range vals {
-			*mine[i] = string(cut(v, maxTextBytes))
+			v, c := keep(i, v)
+			cmdCut = cmdCut || c
+			*mine[i] = string(v)
 		}
 		g.fromP1 = true
 	case fromP1 == g.fromP1:
 		for i, v := range vals {
-			v = cut(v, maxTextBytes)
+			v, c := keep(i, v)
+			cmdCut = cmdCut || c
 			if len(v) > 0 && (*mine[i] == "" || string(v) < *mine[i]) {
 				*mine[i] = string(v)
 			}
 		}
 	}
+	return cmdCut
 }
 
 // prune keeps the earliest max connections and queries, ordered by time

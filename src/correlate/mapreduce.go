@@ -31,6 +31,8 @@ type mapper struct {
 	capped  map[*group]bool
 	noGUID  int
 	noTime  int
+	cmdCut  int    // command lines longer than Windows allows, cut
+	kept    kept   // the groups, by key, for max_groups
 	buf     []byte // the key being looked up
 	strs    interner
 }
@@ -89,13 +91,21 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		}
 		g := m.groups[string(m.buf)]
 		if g == nil {
-			if len(m.groups) >= m.limits.MaxGroups {
+			old, ok := m.kept.admit(string(m.buf[:hostLen]), string(m.buf[hostLen+1:]), m.limits.MaxGroups)
+			if !ok {
 				m.dropped++
 				continue
 			}
+			if old != nil { // past max_groups: a smaller process takes its place
+				delete(m.groups, old.host+"\x00"+old.guid)
+				delete(m.capped, old)
+				m.dropped += old.records
+			}
 			g = &group{host: string(m.buf[:hostLen]), guid: string(m.buf[hostLen+1:])}
 			m.groups[string(m.buf)] = g
+			m.kept.add(g)
 		}
+		g.records++
 		g.mergeHost(host)
 		switch {
 		case p1:
@@ -103,7 +113,9 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			for i, f := range infoInputs {
 				vals[i] = r.Get(m.in[f])
 			}
-			g.mergeRaw(true, vals)
+			if g.mergeRaw(true, vals) {
+				m.cmdCut++
+			}
 		case !g.fromP1:
 			// Connections and queries carry the image and the user only;
 			// they matter until the process creation is seen.
@@ -139,11 +151,14 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 	if m.noTime > 0 {
 		warnf(c, "%s: %d connection or DNS events without a readable _time or UtcTime were left out", Name, m.noTime)
 	}
+	if m.cmdCut > 0 {
+		warnf(c, "%s: %d command lines longer than Windows' %d characters were cut to that length before they were judged", Name, m.cmdCut, maxCmdUnits)
+	}
 	if m.noGUID > 0 {
 		warnf(c, "%s: %d events without ProcessGuid were skipped", Name, m.noGUID)
 	}
 	if m.dropped > 0 {
-		warnf(c, "%s: more than max_groups=%d processes on this indexer: %d events of further processes were not correlated", Name, m.limits.MaxGroups, m.dropped)
+		warnf(c, "%s: more than max_groups=%d processes on this indexer: the %d with the smallest host and ProcessGuid were kept; %d events of the others were not correlated", Name, m.limits.MaxGroups, m.limits.MaxGroups, m.dropped)
 	}
 	groups := make([]*group, 0, len(m.groups))
 	for _, g := range m.groups {
@@ -276,7 +291,8 @@ type reducer struct {
 	det          *detect.Detector
 	now          float64 // the search's latest time (0: unbounded)
 	groups       map[key]*group
-	droppedRows  int // partial rows of processes beyond MaxGroups
+	droppedRows  int  // partial rows of processes beyond MaxGroups
+	kept         kept // the groups, by key, for MaxGroups
 	cappedGroups map[key]bool
 	strs         interner // addresses, host names, queries
 	st           states   // input=state
@@ -302,7 +318,7 @@ func (r *reducer) Process(c *chunked.Chunk) error {
 		return err
 	}
 	if r.droppedRows > 0 {
-		warnf(c, "%s: more than max_groups=%d processes: %d partial rows of further processes were not correlated", Name, r.limits.MaxGroups, r.droppedRows)
+		warnf(c, "%s: more than max_groups=%d processes: the %d with the smallest host and ProcessGuid were kept; %d partial rows of the others were not correlated", Name, r.limits.MaxGroups, r.limits.MaxGroups, r.droppedRows)
 	}
 	if n := len(r.cappedGroups); n > 0 {
 		warnf(c, "%s: %d processes had more than max_times=%d connections or DNS queries: their counts, last_seen and polling figures use the earliest %d", Name, n, r.limits.MaxTimes, r.limits.MaxTimes)
@@ -318,8 +334,8 @@ func (r *reducer) Add(t *chunked.Table) error {
 	for i, f := range partialFields {
 		in[i] = t.Index(f)
 	}
-	if in[pGUID] < 0 {
-		return nil // nothing from a map phase in this chunk
+	if err := checkPartials(t, in[pGUID]); err != nil || t.Len() == 0 {
+		return err
 	}
 	for i := 0; i < t.Len(); i++ {
 		row := t.Row(i)
@@ -330,13 +346,22 @@ func (r *reducer) Add(t *chunked.Table) error {
 		}
 		g := r.groups[k]
 		if g == nil {
-			if len(r.groups) >= r.limits.MaxGroups {
+			old, ok := r.kept.admit(k.host, k.guid, r.limits.MaxGroups)
+			if !ok {
 				r.droppedRows++
 				continue
 			}
+			if old != nil { // past max_groups: a smaller process takes its place
+				gone := key{old.host, old.guid}
+				delete(r.groups, gone)
+				delete(r.cappedGroups, gone)
+				r.droppedRows += old.records
+			}
 			g = &group{host: k.host, guid: k.guid}
 			r.groups[k] = g
+			r.kept.add(g)
 		}
+		g.records++
 		g.mergeHost(hostName)
 		var vals [nInfo][]byte
 		for j := range vals {

@@ -4,6 +4,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,8 @@ import (
 // over any other record's; values past the byte bound are cut.
 func TestMergeOrderIndependent(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	pool := []string{"", "a", "b", "C:\\x.exe", "c:\\x.exe", strings.Repeat("é", maxTextBytes), strings.Repeat("z", maxTextBytes+3)}
+	pool := []string{"", "a", "b", "C:\\x.exe", "c:\\x.exe", strings.Repeat("é", maxTextBytes), strings.Repeat("z", maxTextBytes+3),
+		strings.Repeat("𝄞", maxCmdUnits/2+1), strings.Repeat("y", maxCmdUnits+1)}
 	type record struct {
 		p1   bool
 		vals [nInfo][]byte
@@ -34,7 +36,12 @@ func TestMergeOrderIndependent(t *testing.T) {
 			b.mergeRaw(recs[k].p1, recs[k].vals)
 		}
 		require.Equal(t, a, b, "round %d: order does not matter", round)
-		for _, v := range a.fields() {
+		for i, v := range a.fields() {
+			if i == iCmd {
+				// Command lines: Windows' bound, in UTF-16 units (𝄞 is two).
+				require.LessOrEqual(t, len(utf16.Encode([]rune(*v))), maxCmdUnits, "round %d: command line cut to Windows' bound", round)
+				continue
+			}
 			require.LessOrEqual(t, len(*v), maxTextBytes, "round %d: cut to the bound", round)
 		}
 	}

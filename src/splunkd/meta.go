@@ -338,7 +338,8 @@ func parseConfig(obj map[string]json.RawMessage) (*Config, error) {
 // (inside quotes, a backslash escapes a following '"' or '\\'; other
 // backslashes are kept, so pattern="\w+" gives pattern=\w+). args has the
 // quotes and escaping backslashes removed, raw keeps each token as written.
-// An unterminated quote is an error.
+// An unterminated quote is an error, and so is an unquoted '|': splunkd
+// would end the command there and start the next one of the pipeline.
 func Tokenize(s string) (args, raw []string, err error) {
 	var cur, curRaw strings.Builder
 	in, started := false, false
@@ -356,6 +357,8 @@ func Tokenize(s string) (args, raw []string, err error) {
 		switch {
 		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
 			flush()
+		case !in && c == '|':
+			return nil, nil, fmt.Errorf("splunkd: unquoted '|' at byte %d of %q starts another command of the pipeline (quote the value)", i, s)
 		case c == '"':
 			in = !in
 			started = true

@@ -122,3 +122,16 @@ func TestCanonical(t *testing.T) {
 	b.Rows[1][0] = Value{"y", "x"}
 	require.NotEqual(t, a.Canonical(), b.Canonical(), "multivalue order counts")
 }
+
+func TestTokenizePipe(t *testing.T) {
+	for _, tt := range []struct{ name, in, reason string }{
+		{"bare", "t1102correlate phase=map image_field=a|delete", "an unquoted '|' ends the command on splunkd"},
+		{"spaced", "x a=1 | y", "with spaces too"},
+	} {
+		_, _, err := Tokenize(tt.in)
+		require.ErrorContains(t, err, "unquoted '|'", "%s: %s", tt.name, tt.reason)
+	}
+	args, _, err := Tokenize(`x a="b|c"`)
+	require.NoError(t, err, "a quoted '|' is data")
+	require.Equal(t, []string{"x", "a=b|c"}, args)
+}
