@@ -236,9 +236,35 @@ func FindAppDir(exe string) (string, error) {
 	return "", fmt.Errorf("%w: no default/%s above %s (is the binary inside the app's <platform>/bin folder?)", ErrCatalog, ConfFile, exe)
 }
 
-// table reads a CSV lookup with a header naming at least want, calling row
-// with each record's fields by name and its line.
-func table(path string, want []string, row func(get func(string) string, line int) error) error {
+// lookupRule says what a lookup must hold to be used: the columns the
+// detection reads (a missing one would silently weaken it: without
+// raw_paths no URL serves raw content, without original_file_name no
+// binary is renamed), and whether a file with no usable row is refused
+// (no service or no process: detection would judge nothing) or is an
+// ordinary empty list (the allowlist, context and not-evidence lookups only
+// take away). One table: a new column or lookup is one line here.
+type lookupRule struct {
+	columns  []string
+	needRows bool
+}
+
+var lookupRules = map[string]lookupRule{
+	WebServicesFile:     {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	WebServicesLOTSFile: {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	ProcessesFile:       {columns: []string{"name", "class", "original_file_name", "description"}, needRows: true},
+	ParentsFile:         {columns: []string{"name", "class"}, needRows: true},
+	AllowlistFile:       {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextFile:         {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	NotEvidenceFile:     {columns: []string{"domain"}},
+}
+
+// table reads a CSV lookup whose header names at least the columns of its
+// lookupRule, calling row with each record's fields by name and its line.
+func table(path string, row func(get func(string) string, line int) error) error {
+	rule, ok := lookupRules[filepath.Base(path)]
+	if !ok {
+		return &CatalogError{File: path, Err: fmt.Errorf("%w: not a lookup of this app (no lookupRule)", ErrCatalog)}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
@@ -254,15 +280,16 @@ func table(path string, want []string, row func(get func(string) string, line in
 	for i, h := range header {
 		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
 	}
-	for _, w := range want {
+	for _, w := range rule.columns {
 		if _, ok := col[w]; !ok {
-			return &CatalogError{File: path, Line: 1, Err: fmt.Errorf("%w: header has no column %q (want %s)", ErrCatalog, w, strings.Join(want, ","))}
+			return &CatalogError{File: path, Line: 1, Err: fmt.Errorf("%w: header has no column %q (want %s)", ErrCatalog, w, strings.Join(rule.columns, ","))}
 		}
 	}
+	rows := 0
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return nil
+			break
 		}
 		if err != nil {
 			// FieldPos is only defined after a successful Read; a
@@ -284,7 +311,12 @@ func table(path string, want []string, row func(get func(string) string, line in
 		if err := row(get, line); err != nil {
 			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 		}
+		rows++
 	}
+	if rows == 0 && rule.needRows {
+		return &CatalogError{File: path, Err: fmt.Errorf("%w: no usable row: the detection would judge nothing", ErrCatalog)}
+	}
+	return nil
 }
 
 func splitList(s string) []string {
@@ -313,7 +345,7 @@ func checkDomain(d string) (string, error) {
 
 func loadServices(path string) ([]Service, error) {
 	var out []Service
-	err := table(path, []string{"domain", "category"}, func(get func(string) string, line int) error {
+	err := table(path, func(get func(string) string, line int) error {
 		d, err := checkDomain(get("domain"))
 		if err != nil {
 			return err
@@ -331,7 +363,7 @@ func loadServices(path string) ([]Service, error) {
 
 func loadProcesses(path string) ([]Process, error) {
 	var out []Process
-	err := table(path, []string{"name", "class"}, func(get func(string) string, line int) error {
+	err := table(path, func(get func(string) string, line int) error {
 		name := strings.ToLower(get("name"))
 		if name == "" || strings.ContainsAny(name, `\/`) {
 			return fmt.Errorf("name %q: want a file name without a path", name)
@@ -348,7 +380,7 @@ func loadProcesses(path string) ([]Process, error) {
 
 func loadParents(path string) ([]Parent, error) {
 	var out []Parent
-	err := table(path, []string{"name", "class"}, func(get func(string) string, line int) error {
+	err := table(path, func(get func(string) string, line int) error {
 		name, class := strings.ToLower(get("name")), get("class")
 		if name == "" || strings.ContainsAny(name, `\/`) {
 			return fmt.Errorf("name %q: want a file name without a path", name)
@@ -364,7 +396,7 @@ func loadParents(path string) ([]Parent, error) {
 
 func loadAllow(path string) ([]AllowRule, error) {
 	var out []AllowRule
-	err := table(path, []string{"host", "user", "process", "path", "pe_name", "domain"}, func(get func(string) string, line int) error {
+	err := table(path, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
 			Process: strings.ToLower(get("process")), PEName: strings.ToLower(get("pe_name")), Comment: get("comment"), Line: line,
 			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
@@ -396,7 +428,7 @@ func loadAllow(path string) ([]AllowRule, error) {
 
 func loadContext(path string) ([]ContextRule, error) {
 	var out []ContextRule
-	err := table(path, []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}, func(get func(string) string, line int) error {
+	err := table(path, func(get func(string) string, line int) error {
 		r := ContextRule{Kind: get("kind"), Process: strings.ToLower(get("process")), User: get("user"),
 			Comment: get("comment"), Source: get("source"), Line: line, Ref: ContextFile + ":" + strconv.Itoa(line)}
 		if r.Kind == "" || strings.ContainsAny(r.Kind, " ,;") {
@@ -437,7 +469,7 @@ func optGlob(col, v string) (*Glob, error) {
 
 func loadNotEvidence(path string) ([]string, error) {
 	var out []string
-	err := table(path, []string{"domain"}, func(get func(string) string, line int) error {
+	err := table(path, func(get func(string) string, line int) error {
 		d, err := checkDomain(get("domain"))
 		if err != nil {
 			return err

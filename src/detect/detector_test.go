@@ -643,8 +643,8 @@ func TestCatalogErrors(t *testing.T) {
 	write := func(t *testing.T, files map[string]string) string {
 		dir := t.TempDir()
 		base := map[string]string{
-			"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\n",
-			"lookups/" + ProcessesFile:   "name,class\npowershell.exe,script_engine\n",
+			"lookups/" + WebServicesFile: "domain,category,tags,raw_paths,command_paths\ngithub.com,github,,/raw/,\n",
+			"lookups/" + ProcessesFile:   "name,class,original_file_name,description\npowershell.exe,script_engine,powershell.exe,windows powershell\n",
 			"lookups/" + ParentsFile:     "name,class\nsvchost.exe,service\n",
 			"lookups/" + AllowlistFile:   "host,user,process,path,pe_name,domain\n",
 			"lookups/" + ContextFile:     "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,C:\\Puppet\\*\\ruby.exe,,,,\n",
@@ -670,8 +670,14 @@ func TestCatalogErrors(t *testing.T) {
 		says   string
 	}{
 		{"ok", "the minimal catalog loads", nil, ""},
-		{"bad domain", "not a domain", map[string]string{"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\nnot a domain,x\n"}, WebServicesFile + ":3:"},
+		{"bad domain", "not a domain", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,raw_paths,command_paths\ngithub.com,github,,,\nnot a domain,x,,,\n"}, WebServicesFile + ":3:"},
 		{"missing column", "header without category", map[string]string{"lookups/" + WebServicesFile: "domain\ngithub.com\n"}, `no column "category"`},
+		{"services without raw_paths", "item 10: no URL would serve raw content, silently", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,command_paths\ngithub.com,github,,\n"}, WebServicesFile + `:1: bad catalog: header has no column "raw_paths"`},
+		{"services without command_paths", "item 10: no command endpoint, silently", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,raw_paths\ngithub.com,github,,\n"}, `no column "command_paths"`},
+		{"services header only", "item 10: no service, no detection at all", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,raw_paths,command_paths\n"}, WebServicesFile + ": bad catalog: no usable row"},
+		{"processes without original_file_name", "item 10: no renamed binary, silently", map[string]string{"lookups/" + ProcessesFile: "name,class,description\npowershell.exe,script_engine,windows powershell\n"}, ProcessesFile + `:1: bad catalog: header has no column "original_file_name"`},
+		{"processes header only", "item 10: no suspicious process at all", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\n"}, ProcessesFile + ": bad catalog: no usable row"},
+		{"empty allowlist", "an empty allowlist, context or not-evidence lookup only takes nothing away", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n", "lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\n", "lookups/" + NotEvidenceFile: "domain\n"}, ""},
 		{"bad parent class", "office or service only", map[string]string{"lookups/" + ParentsFile: "name,class\nx.exe,weird\n"}, ParentsFile + ":2:"},
 		{"allow everything", "an empty rule", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,,,,\n"}, AllowlistFile + ":2:"},
 		{"allow every service", "a rule without a domain allowed every service a program reached", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,msmpeng.exe,,,\n"}, "would allow every service"},
@@ -680,12 +686,12 @@ func TestCatalogErrors(t *testing.T) {
 		{"old allowlist header", "a user's copy without the path columns is refused, not read with every rule widened", map[string]string{"lookups/" + AllowlistFile: "host,user,process,domain\n"}, `no column "path"`},
 		{"context by name only", "a file name is anybody's to take", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,,,,,\n"}, ContextFile + ":2:"},
 		{"context kind without weight", "a kind with no [context] weight would take nothing off", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nvcs,git.exe,C:\\Git\\*,,,,\n"}, `"vcs", which has no weight in [context]`},
-		{"class without weight", "a process class with no [process_class] weight would weigh nothing", map[string]string{"lookups/" + ProcessesFile: "name,class\nx.exe,lolbin\n"}, `"lolbin", which has no weight in [process_class]`},
+		{"class without weight", "a process class with no [process_class] weight would weigh nothing", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nx.exe,lolbin,,\n"}, `"lolbin", which has no weight in [process_class]`},
 		{"class weight out of range", "0 to 100 in every stanza", map[string]string{"local/" + ConfFile: "[process_class]\nscript_engine = -5\n"}, "[process_class] script_engine"},
 		{"weight out of range", "0 to 100", map[string]string{"local/" + ConfFile: "[risk]\n\nencoded = 500\n"}, "local/" + ConfFile + ":3:"},
 		{"unknown weight", "typos are errors", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"}, `unknown key "encode"`},
 		{"missing weight", "defaults are all in the default file", map[string]string{"default/" + ConfFile: "[risk]\nservice=1\n"}, "has no raw_content"},
-		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class\nC:\\x\\a.exe,lolbin\n"}, ProcessesFile + ":2:"},
+		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nC:\\x\\a.exe,lolbin,,\n"}, ProcessesFile + ":2:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
