@@ -121,6 +121,11 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	red := &reducer{limits: opts.Limits}
 	red.finish = func(r *reducer, w *chunked.TableWriter) error { return writeResults(r, w, det, opts) }
 	cfg := chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields[:], StreamingPreop: preop}
+	// The rows and settings the catalog left out, on every search (see
+	// detect.Catalog.Warnings): never silent, never fatal.
+	for _, w := range cat.WarningTexts() {
+		cfg.Messages = append(cfg.Messages, chunked.InspectorMessage{Level: chunked.LevelWarn, Text: Name + ": " + w})
+	}
 	return cfg, chunked.ProcessorFunc(func(ch *chunked.Chunk) error {
 		if ch.In.Len() > 0 {
 			if err := red.Add(&ch.In); err != nil {

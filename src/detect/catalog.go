@@ -38,8 +38,15 @@ func CatalogFile(arg string) (string, error) {
 	return "", fmt.Errorf("catalog=%q: want default or lots", arg)
 }
 
-// ErrCatalog is wrapped by every catalog error.
+// ErrCatalog is wrapped by every catalog error: the catalog cannot be used.
 var ErrCatalog = errors.New("bad catalog")
+
+// ErrSkipped is wrapped by every catalog warning ([Catalog.Warnings]): a
+// row of a lookup or a setting of t1102.conf was left out, and the rest of
+// the catalog is used.
+var ErrSkipped = errors.New("skipped")
+
+var errRowSkipped = fmt.Errorf("row %w", ErrSkipped)
 
 // CatalogError names the file and line of a catalog problem.
 type CatalogError struct {
@@ -145,6 +152,10 @@ type Catalog struct {
 	NotEvidence []string // domains whose hosts name no specific service (reverse DNS of shared infrastructure)
 	Weights     Weights
 	Dir         string // where it was loaded from
+	// Warnings are the rows and settings left out, each with its file,
+	// line and cause (each wraps ErrSkipped): the commands show them on
+	// every search, and t1102score check_config=true lists them.
+	Warnings []*CatalogError
 }
 
 // LoadCatalog reads a catalog from an app folder: lookups from
@@ -162,24 +173,16 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 		lookups = filepath.Join(dir, "app", "lookups")
 	}
 	c := &Catalog{Dir: dir}
-	var err error
-	if c.Services, err = loadServices(filepath.Join(lookups, services)); err != nil {
-		return nil, err
-	}
-	if c.Processes, err = loadProcesses(filepath.Join(lookups, ProcessesFile)); err != nil {
-		return nil, err
-	}
-	if c.Parents, err = loadParents(filepath.Join(lookups, ParentsFile)); err != nil {
-		return nil, err
-	}
-	if c.Allow, err = loadAllow(filepath.Join(lookups, AllowlistFile)); err != nil {
-		return nil, err
-	}
-	if c.NotEvidence, err = loadNotEvidence(filepath.Join(lookups, NotEvidenceFile)); err != nil {
-		return nil, err
-	}
-	if c.Context, err = loadContext(filepath.Join(lookups, ContextFile)); err != nil {
-		return nil, err
+	for _, load := range []struct {
+		file string
+		into func(string) error
+	}{
+		{services, c.loadServices}, {ProcessesFile, c.loadProcesses}, {ParentsFile, c.loadParents},
+		{AllowlistFile, c.loadAllow}, {NotEvidenceFile, c.loadNotEvidence}, {ContextFile, c.loadContext},
+	} {
+		if err := load.into(filepath.Join(lookups, load.file)); err != nil {
+			return nil, err
+		}
 	}
 	defaults := filepath.Join(dir, "default", ConfFile)
 	stanza := func(name string) (map[string]string, error) {
@@ -222,6 +225,24 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 	return c, nil
 }
 
+// MaxWarningTexts is how many warnings [Catalog.WarningTexts] spells out.
+const MaxWarningTexts = 10
+
+// WarningTexts returns the catalog's warnings as messages for a search,
+// each naming its file and line, at most MaxWarningTexts of them and then
+// one saying how many more there are and where they are all listed.
+func (c *Catalog) WarningTexts() []string {
+	var out []string
+	for i, w := range c.Warnings {
+		if i == MaxWarningTexts {
+			out = append(out, fmt.Sprintf("%d more rows or settings were skipped: | t1102score check_config=true lists them all", len(c.Warnings)-i))
+			break
+		}
+		out = append(out, w.Error())
+	}
+	return out
+}
+
 // FindAppDir returns the app folder of an executable: the nearest of its
 // ancestors (at most three levels up: <app>/<platform>/bin/<exe> or
 // <app>/bin/<exe>) that holds default/t1102.conf.
@@ -260,7 +281,12 @@ var lookupRules = map[string]lookupRule{
 
 // table reads a CSV lookup whose header names at least the columns of its
 // lookupRule, calling row with each record's fields by name and its line.
-func table(path string, row func(get func(string) string, line int) error) error {
+// A row that cannot be used (a CSV error, a field count other than the
+// header's, or row's error) is skipped and recorded in c.Warnings with its
+// line and cause: the rest of the file still judges. A file that cannot be
+// used at all is an error: unreadable, a column missing, or no usable row
+// where the lookupRule needs some.
+func (c *Catalog) table(path string, row func(get func(string) string, line int) error) error {
 	rule, ok := lookupRules[filepath.Base(path)]
 	if !ok {
 		return &CatalogError{File: path, Err: fmt.Errorf("%w: not a lookup of this app (no lookupRule)", ErrCatalog)}
@@ -270,7 +296,7 @@ func table(path string, row func(get func(string) string, line int) error) error
 		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
+	r := csv.NewReader(skipBOM(bufio.NewReader(f)))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
@@ -278,7 +304,7 @@ func table(path string, row func(get func(string) string, line int) error) error
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		col[strings.TrimSpace(h)] = i
 	}
 	for _, w := range rule.columns {
 		if _, ok := col[w]; !ok {
@@ -286,37 +312,66 @@ func table(path string, row func(get func(string) string, line int) error) error
 		}
 	}
 	rows := 0
+	var first *CatalogError // the first row skipped
+	skip := func(line int, cause error) {
+		w := &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", errRowSkipped, cause)}
+		c.Warnings = append(c.Warnings, w)
+		if first == nil {
+			first = w
+		}
+	}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			// FieldPos is only defined after a successful Read; a
-			// csv.ParseError carries its own line.
-			line := 0
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+			if !errors.As(err, &pe) {
+				return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 			}
-			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+			// The reader goes on after the record it could not parse (a
+			// quote left open takes the rest of the file with it: the
+			// message says where that record started).
+			skip(pe.StartLine, pe.Err)
+			continue
 		}
 		line, _ := r.FieldPos(0)
+		if len(rec) != len(header) {
+			// Named before any column's check: a missing comma shifts
+			// every later value, and a domain error would hide why.
+			skip(line, fmt.Errorf("%d fields, the header has %d (a comma missing or too many; quote a value that holds a comma)", len(rec), len(header)))
+			continue
+		}
 		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
+			if i, ok := col[name]; ok {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""
 		}
 		if err := row(get, line); err != nil {
-			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+			skip(line, err)
+			continue
 		}
 		rows++
 	}
 	if rows == 0 && rule.needRows {
+		if first != nil {
+			return &CatalogError{File: path, Line: first.Line, Err: fmt.Errorf("%w: no usable row, every row skipped; the first: %w", ErrCatalog, first.Err)}
+		}
 		return &CatalogError{File: path, Err: fmt.Errorf("%w: no usable row: the detection would judge nothing", ErrCatalog)}
 	}
 	return nil
+}
+
+// skipBOM drops a UTF-8 byte order mark at the start of a file: Splunk
+// reads confs and lookups saved with one (Windows editors write it), so
+// this app does too, in every file.
+func skipBOM(r *bufio.Reader) *bufio.Reader {
+	if b, err := r.Peek(3); err == nil && string(b) == "\ufeff" {
+		r.Discard(3)
+	}
+	return r
 }
 
 func splitList(s string) []string {
@@ -343,9 +398,8 @@ func checkDomain(d string) (string, error) {
 	return d, nil
 }
 
-func loadServices(path string) ([]Service, error) {
-	var out []Service
-	err := table(path, func(get func(string) string, line int) error {
+func (c *Catalog) loadServices(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		d, err := checkDomain(get("domain"))
 		if err != nil {
 			return err
@@ -354,16 +408,14 @@ func loadServices(path string) ([]Service, error) {
 		if cat == "" || strings.ContainsAny(cat, " ,;") {
 			return fmt.Errorf("category %q: want one word", cat)
 		}
-		out = append(out, Service{Domain: d, Category: cat, Provider: get("provider"), Tags: splitList(get("tags")),
+		c.Services = append(c.Services, Service{Domain: d, Category: cat, Provider: get("provider"), Tags: splitList(get("tags")),
 			RawPaths: splitList(get("raw_paths")), CommandPaths: splitList(get("command_paths")), Source: get("source")})
 		return nil
 	})
-	return out, err
 }
 
-func loadProcesses(path string) ([]Process, error) {
-	var out []Process
-	err := table(path, func(get func(string) string, line int) error {
+func (c *Catalog) loadProcesses(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		name := strings.ToLower(get("name"))
 		if name == "" || strings.ContainsAny(name, `\/`) {
 			return fmt.Errorf("name %q: want a file name without a path", name)
@@ -371,16 +423,14 @@ func loadProcesses(path string) ([]Process, error) {
 		if get("class") == "" {
 			return fmt.Errorf("process %q has no class", name)
 		}
-		out = append(out, Process{Name: name, Class: get("class"),
+		c.Processes = append(c.Processes, Process{Name: name, Class: get("class"),
 			OriginalFileName: strings.ToLower(get("original_file_name")), Description: strings.ToLower(get("description"))})
 		return nil
 	})
-	return out, err
 }
 
-func loadParents(path string) ([]Parent, error) {
-	var out []Parent
-	err := table(path, func(get func(string) string, line int) error {
+func (c *Catalog) loadParents(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		name, class := strings.ToLower(get("name")), get("class")
 		if name == "" || strings.ContainsAny(name, `\/`) {
 			return fmt.Errorf("name %q: want a file name without a path", name)
@@ -388,15 +438,13 @@ func loadParents(path string) ([]Parent, error) {
 		if class != "office" && class != "service" {
 			return fmt.Errorf("class %q: want office or service", class)
 		}
-		out = append(out, Parent{Name: name, Class: class})
+		c.Parents = append(c.Parents, Parent{Name: name, Class: class})
 		return nil
 	})
-	return out, err
 }
 
-func loadAllow(path string) ([]AllowRule, error) {
-	var out []AllowRule
-	err := table(path, func(get func(string) string, line int) error {
+func (c *Catalog) loadAllow(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
 			Process: strings.ToLower(get("process")), PEName: strings.ToLower(get("pe_name")), Comment: get("comment"), Line: line,
 			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
@@ -420,15 +468,13 @@ func loadAllow(path string) ([]AllowRule, error) {
 		if r.Path, err = optGlob("path", get("path")); err != nil {
 			return err
 		}
-		out = append(out, r)
+		c.Allow = append(c.Allow, r)
 		return nil
 	})
-	return out, err
 }
 
-func loadContext(path string) ([]ContextRule, error) {
-	var out []ContextRule
-	err := table(path, func(get func(string) string, line int) error {
+func (c *Catalog) loadContext(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		r := ContextRule{Kind: get("kind"), Process: strings.ToLower(get("process")), User: get("user"),
 			Comment: get("comment"), Source: get("source"), Line: line, Ref: ContextFile + ":" + strconv.Itoa(line)}
 		if r.Kind == "" || strings.ContainsAny(r.Kind, " ,;") {
@@ -449,10 +495,9 @@ func loadContext(path string) ([]ContextRule, error) {
 		if r.Path == nil && r.ParentPath == nil && r.Command == nil && r.URL == nil {
 			return errors.New("a rule needs a path, parent_path, command_line or url: a file name or user alone is anybody's to take")
 		}
-		out = append(out, r)
+		c.Context = append(c.Context, r)
 		return nil
 	})
-	return out, err
 }
 
 // optGlob compiles a column's pattern; an empty column is no condition.
@@ -467,17 +512,15 @@ func optGlob(col, v string) (*Glob, error) {
 	return &g, nil
 }
 
-func loadNotEvidence(path string) ([]string, error) {
-	var out []string
-	err := table(path, func(get func(string) string, line int) error {
+func (c *Catalog) loadNotEvidence(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		d, err := checkDomain(get("domain"))
 		if err != nil {
 			return err
 		}
-		out = append(out, d)
+		c.NotEvidence = append(c.NotEvidence, d)
 		return nil
 	})
-	return out, err
 }
 
 // readConf reads one stanza of a Splunk .conf file into kv (later files

@@ -128,6 +128,15 @@ func TestConfigThroughEmulator(t *testing.T) {
 		{name: "processes without original_file_name", reason: "item 10: renamed regsvr32 fell from 100 to 65 without a word",
 			edits: map[string]func(string) string{"lookups/t1102_processes.csv": withoutColumns("original_file_name")},
 			fails: `t1102_processes.csv:1: bad catalog: header has no column "original_file_name"`},
+		{name: "web-service row short one column", reason: "item 12: the search failed (every hourly alert with it) and blamed the domain",
+			edits: map[string]func(string) string{"lookups/t1102_webservices.csv": withLine(1, "discord.gg,Discord,C&C,,,added by hand")},
+			warns: []string{"WEBSERVICES:2: row skipped: 6 fields, the header has 7"}, risk: [2]int{telegram, regsvr32}},
+		{name: "bad process row", reason: "item 12: one bad row, the other processes still judge",
+			edits: map[string]func(string) string{"lookups/t1102_processes.csv": withLine(3, `C:\Windows\System32\certutil.exe,lolbin,certutil.exe,certutil`)},
+			warns: []string{"PROCESSES:4: row skipped: name"}, risk: [2]int{telegram, regsvr32}},
+		{name: "many bad rows", reason: "item 12: ten WARNs and a count, not one per row",
+			edits: map[string]func(string) string{"lookups/t1102_not_evidence.csv": appendText(strings.Repeat("not a domain,x\n", 12))},
+			warns: append(repeat(10, "t1102_not_evidence.csv:"), "2 more rows or settings were skipped: | t1102score check_config=true lists them all"), risk: [2]int{telegram, regsvr32}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,9 +144,13 @@ func TestConfigThroughEmulator(t *testing.T) {
 			res, err := splunkd.Run(context.Background(), splunkd.Search{
 				Argv: []string{scoreBin, "-app-dir", appCopy(t, tt.edits)}, Input: configEvents(), Collect: true,
 			})
+			// Every process says them (the optimizer's probes too): each
+			// text once here.
 			var warns []string
+			seen := map[string]bool{}
 			for _, m := range res.Messages {
-				if m.Level == "WARN" {
+				if m.Level == "WARN" && !seen[m.Text] {
+					seen[m.Text] = true
 					warns = append(warns, m.Text)
 				}
 			}
@@ -147,14 +160,77 @@ func TestConfigThroughEmulator(t *testing.T) {
 				require.Contains(t, filepath.ToSlash(ce.Text), tt.fails)
 				return
 			}
-			require.NoError(t, err)
+			require.NoError(t, err, "%q", warns)
 			require.Equal(t, tt.risk, scores(res.Table))
 			require.Len(t, warns, len(tt.warns), "%q", warns)
 			for i, w := range tt.warns {
+				w = strings.NewReplacer("WEBSERVICES", "lookups/t1102_webservices.csv", "PROCESSES", "lookups/t1102_processes.csv").Replace(w)
 				require.Contains(t, filepath.ToSlash(warns[i]), w)
 			}
 		})
 	}
+}
+
+func repeat(n int, s string) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// TestCheckConfigThroughEmulator: | t1102score check_config=true, the
+// configuration's state where an admin looks (the dashboard panel, the
+// configuration check search): a row per row or setting left out, the
+// refusal of a catalog that cannot be used, and a summary; never a failed
+// search.
+func TestCheckConfigThroughEmulator(t *testing.T) {
+	tests := []struct {
+		name, reason string
+		edits        map[string]func(string) string
+		args         []string
+		want         []string // level|file|line|message, the message's start (file under the app folder)
+	}{
+		{name: "shipped", reason: "a summary of what is used, nothing wrong",
+			want: []string{"INFO|APP|0|catalog in use: 33 web services (t1102_webservices.csv), 23 processes, 15 parents, 21 allowlist rules, 21 context rules, 5 not-evidence domains; 0 rows or settings skipped"}},
+		{name: "lots", reason: "catalog= picks the web-service lookup checked", args: []string{"catalog=lots"},
+			want: []string{"INFO|APP|0|catalog in use: 189 web services (t1102_webservices_lots.csv)"}},
+		{name: "a bad row", reason: "item 12: each row left out, with its line and cause",
+			edits: map[string]func(string) string{"lookups/t1102_webservices.csv": withLine(1, "discord.gg,Discord,C&C,,,added by hand")},
+			want:  []string{"WARN|APP/lookups/t1102_webservices.csv|2|row skipped: 6 fields, the header has 7", "INFO|APP|0|catalog in use: 33 web services"}},
+		{name: "refused", reason: "item 10: the refusal is a row an alert can fire on, not only a failed search",
+			edits: map[string]func(string) string{"lookups/t1102_webservices.csv": headerOnly},
+			want:  []string{"ERROR|APP/lookups/t1102_webservices.csv|0|the catalog is refused, every search with t1102score or t1102correlate fails: "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			app := appCopy(t, tt.edits)
+			res, err := splunkd.Run(context.Background(), splunkd.Search{
+				Argv: []string{scoreBin, "-app-dir", app}, Args: append([]string{"check_config=true"}, tt.args...), Collect: true,
+			})
+			require.NoError(t, err)
+			require.True(t, res.Config.Generating)
+			var got []string
+			for i := range res.Table.Rows {
+				line := first(res.Table.Get(i, "line"))
+				if line == "" {
+					line = "0"
+				}
+				got = append(got, strings.Join([]string{first(res.Table.Get(i, "level")), filepath.ToSlash(first(res.Table.Get(i, "file"))), line, first(res.Table.Get(i, "message"))}, "|"))
+			}
+			require.Len(t, got, len(tt.want), "%q", got)
+			for i, w := range tt.want {
+				require.True(t, strings.HasPrefix(got[i], strings.ReplaceAll(w, "APP", filepath.ToSlash(app))), "row %d: %q, want %q", i, got[i], w)
+			}
+		})
+	}
+	t.Run("other arguments", func(t *testing.T) {
+		_, err := splunkd.Run(context.Background(), splunkd.Search{Argv: scoreArgv, Args: []string{"check_config=true", "filter=true"}})
+		var ce *splunkd.CommandError
+		require.ErrorAs(t, err, &ce)
+		require.Contains(t, ce.Text, "takes no argument but catalog=, not filter=")
+	})
 }
 
 // scores are the two configEvents' risk_score (-1: no row).
