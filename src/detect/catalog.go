@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -184,43 +185,8 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 			return nil, err
 		}
 	}
-	defaults := filepath.Join(dir, "default", ConfFile)
-	stanza := func(name string) (map[string]string, error) {
-		kv := map[string]string{}
-		if err := readConf(defaults, name, kv, true); err != nil {
-			return nil, err
-		}
-		return kv, readConf(filepath.Join(dir, "local", ConfFile), name, kv, false)
-	}
-	risk, err := stanza("risk")
-	if err != nil {
+	if err := c.loadConf(dir); err != nil {
 		return nil, err
-	}
-	if c.Weights, err = weightsFrom(risk, defaults); err != nil {
-		return nil, err
-	}
-	// Every class and kind the lookups use needs its weight: a class
-	// without one would silently weigh nothing.
-	var classes, kinds []string
-	for _, p := range c.Processes {
-		classes = append(classes, p.Class)
-	}
-	for _, r := range c.Context {
-		kinds = append(kinds, r.Kind)
-	}
-	for _, s := range []struct {
-		name  string
-		used  []string
-		file  string
-		table *map[string]int
-	}{{"process_class", classes, ProcessesFile, &c.Weights.Class}, {"context", kinds, ContextFile, &c.Weights.Context}} {
-		kv, err := stanza(s.name)
-		if err != nil {
-			return nil, err
-		}
-		if *s.table, err = weightTable(kv, s.name, s.used, s.file, defaults); err != nil {
-			return nil, err
-		}
 	}
 	return c, nil
 }
@@ -523,19 +489,157 @@ func (c *Catalog) loadNotEvidence(path string) error {
 	})
 }
 
-// readConf reads one stanza of a Splunk .conf file into kv (later files
-// override earlier keys). A missing optional file is not an error.
-func readConf(path, stanza string, kv map[string]string, required bool) error {
+// riskWeights are the keys of [risk] and the weight each sets: a new
+// signal's weight is one line here (and its key in default/t1102.conf).
+var riskWeights = []struct {
+	key string
+	dst func(*Weights) *int
+}{
+	{"service", func(w *Weights) *int { return &w.Service }},
+	{"raw_content", func(w *Weights) *int { return &w.RawContent }},
+	{"command_endpoint", func(w *Weights) *int { return &w.CommandEndpoint }},
+	{"renamed_binary", func(w *Weights) *int { return &w.RenamedBinary }},
+	{"encoded", func(w *Weights) *int { return &w.Encoded }},
+	{"office_parent", func(w *Weights) *int { return &w.OfficeParent }},
+	{"service_spawn", func(w *Weights) *int { return &w.ServiceSpawn }},
+	{"command_line_url", func(w *Weights) *int { return &w.CommandLineURL }},
+	{"tag_cc", func(w *Weights) *int { return &w.TagCC }},
+	{"download_execute", func(w *Weights) *int { return &w.DownloadExecute }},
+	{"hidden_window", func(w *Weights) *int { return &w.HiddenWindow }},
+	{"temp_file", func(w *Weights) *int { return &w.TempFile }},
+	{"unexpected_path", func(w *Weights) *int { return &w.UnexpectedPath }},
+	{"polling", func(w *Weights) *int { return &w.Polling }},
+}
+
+// confStanza is a stanza of t1102.conf and how its settings are read.
+type confStanza struct {
+	name string
+	// apply takes the stanza's settings (default/t1102.conf's overridden by
+	// local/t1102.conf's, every key known) into the catalog.
+	apply func(c *Catalog, kv map[string]confValue, defaults string) error
+	// known says whether key is a setting of the stanza; fromDefault is
+	// whether default/t1102.conf sets it.
+	known func(c *Catalog, key string, fromDefault bool) bool
+	// expect says what the stanza holds, for the warning on an unknown key.
+	expect string
+}
+
+// confStanzas are the stanzas of t1102.conf: the one table to extend with a
+// new stanza. [risk] has a fixed set of keys; the keys of [process_class]
+// and [context] are the names their lookups use, and any name that
+// default/t1102.conf sets (a weight ready for rows to come).
+var confStanzas = []confStanza{
+	{name: "risk", apply: applyRisk, expect: "one of its keys (README/t1102.conf.spec)",
+		known: func(_ *Catalog, key string, _ bool) bool {
+			for _, w := range riskWeights {
+				if w.key == key {
+					return true
+				}
+			}
+			return false
+		}},
+	{name: "process_class", expect: "a class of " + ProcessesFile + " or set in default/" + ConfFile,
+		apply: func(c *Catalog, kv map[string]confValue, defaults string) (err error) {
+			var used []string
+			for _, p := range c.Processes {
+				used = append(used, p.Class)
+			}
+			c.Weights.Class, err = weightTable(kv, "process_class", used, ProcessesFile, defaults)
+			return err
+		},
+		known: func(c *Catalog, key string, fromDefault bool) bool {
+			return fromDefault || slices.ContainsFunc(c.Processes, func(p Process) bool { return p.Class == key })
+		}},
+	{name: "context", expect: "a kind of " + ContextFile + " or set in default/" + ConfFile,
+		apply: func(c *Catalog, kv map[string]confValue, defaults string) (err error) {
+			var used []string
+			for _, r := range c.Context {
+				used = append(used, r.Kind)
+			}
+			c.Weights.Context, err = weightTable(kv, "context", used, ContextFile, defaults)
+			return err
+		},
+		known: func(c *Catalog, key string, fromDefault bool) bool {
+			return fromDefault || slices.ContainsFunc(c.Context, func(r ContextRule) bool { return r.Kind == key })
+		}},
+}
+
+var errSettingSkipped = fmt.Errorf("setting %w", ErrSkipped)
+
+// confValue is one setting as read, with where it was read.
+type confValue struct {
+	val, file string
+	line      int
+}
+
+// confLine is one key = value line of a .conf file under its stanza.
+type confLine struct {
+	stanza string
+	key    string
+	confValue
+}
+
+// loadConf reads default/t1102.conf, then local/t1102.conf over it key by
+// key, into c.Weights. A setting this app does not know (a stanza not in
+// confStanzas, a key its stanza does not take, a key outside any stanza)
+// is left out with a warning naming its file and line, as a bad lookup row
+// is: a typo must be seen, but must not stop the detection. A file that
+// cannot be read or parsed, a value out of range or a weight missing from
+// default/t1102.conf is an error.
+func (c *Catalog) loadConf(dir string) error {
+	defaults := filepath.Join(dir, "default", ConfFile)
+	var lines []confLine
+	for _, f := range []struct {
+		path     string
+		required bool
+	}{{defaults, true}, {filepath.Join(dir, "local", ConfFile), false}} {
+		ls, err := c.readConf(f.path, f.required)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, ls...)
+	}
+	for _, st := range confStanzas {
+		kv := map[string]confValue{}
+		for _, l := range lines {
+			if l.stanza != st.name {
+				continue
+			}
+			if !st.known(c, l.key, l.file == defaults) {
+				c.Warnings = append(c.Warnings, &CatalogError{File: l.file, Line: l.line,
+					Err: fmt.Errorf("%w: [%s] has no key %q: want %s", errSettingSkipped, st.name, l.key, st.expect)})
+				continue
+			}
+			kv[l.key] = l.confValue
+		}
+		if err := st.apply(c, kv, defaults); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readConf reads the key = value lines of a Splunk .conf file with their
+// stanzas. A missing optional file is not an error. Stanzas this app does
+// not know and keys outside any stanza are recorded in c.Warnings and left
+// out.
+func (c *Catalog) readConf(path string, required bool) ([]confLine, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if !required && errors.Is(err, os.ErrNotExist) {
-			return nil
+			return nil, nil
 		}
-		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+		return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	line, current := 0, ""
+	var names []string
+	for _, st := range confStanzas {
+		names = append(names, "["+st.name+"]")
+	}
+	stanzas := strings.Join(names, ", ")
+	var out []confLine
+	sc := bufio.NewScanner(skipBOM(bufio.NewReader(f)))
+	line, current, skipping := 0, "", false
 	for sc.Scan() {
 		line++
 		s := strings.TrimSpace(sc.Text())
@@ -543,67 +647,59 @@ func readConf(path, stanza string, kv map[string]string, required bool) error {
 		case s == "" || strings.HasPrefix(s, "#"):
 		case strings.HasPrefix(s, "["):
 			if !strings.HasSuffix(s, "]") {
-				return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
+				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
 			}
 			current = strings.TrimSpace(s[1 : len(s)-1])
+			skipping = !slices.ContainsFunc(confStanzas, func(st confStanza) bool { return st.name == current })
+			if skipping {
+				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
+					Err: fmt.Errorf("%w: unknown stanza %s, its keys are not used: %s has %s", errSettingSkipped, s, ConfFile, stanzas)})
+			}
 		default:
 			k, v, ok := strings.Cut(s, "=")
 			if !ok {
-				return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
+				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
 			}
-			if current == stanza {
-				kv[strings.TrimSpace(k)] = strings.TrimSpace(v) + "\x00" + strconv.Itoa(line) + "\x00" + path
+			k = strings.TrimSpace(k)
+			switch {
+			case skipping: // said once, at the stanza
+			case current == "":
+				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
+					Err: fmt.Errorf("%w: %s is outside any stanza: put it under one of %s", errSettingSkipped, k, stanzas)})
+			default:
+				out = append(out, confLine{current, k, confValue{strings.TrimSpace(v), path, line}})
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+		return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	}
+	return out, nil
+}
+
+// applyRisk turns the [risk] stanza into c.Weights; every weight must be
+// set (the shipped default file is where defaults live) and within 0–100.
+func applyRisk(c *Catalog, kv map[string]confValue, defaults string) error {
+	for _, w := range riskWeights {
+		v, ok := kv[w.key]
+		if !ok {
+			return &CatalogError{File: defaults, Err: fmt.Errorf("%w: [risk] has no %s", ErrCatalog, w.key)}
+		}
+		n, err := weight("risk", w.key, v)
+		if err != nil {
+			return err
+		}
+		*w.dst(&c.Weights) = n
 	}
 	return nil
 }
 
-// weightsFrom turns the [risk] stanza into Weights; every weight must be
-// set (the shipped default file is where defaults live) and within 0–100.
-func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
-	var w Weights
-	fields := []struct {
-		key string
-		dst *int
-	}{
-		{"service", &w.Service}, {"raw_content", &w.RawContent}, {"command_endpoint", &w.CommandEndpoint},
-		{"renamed_binary", &w.RenamedBinary}, {"encoded", &w.Encoded}, {"office_parent", &w.OfficeParent},
-		{"service_spawn", &w.ServiceSpawn}, {"command_line_url", &w.CommandLineURL}, {"tag_cc", &w.TagCC},
-		{"download_execute", &w.DownloadExecute}, {"hidden_window", &w.HiddenWindow}, {"temp_file", &w.TempFile},
-		{"unexpected_path", &w.UnexpectedPath}, {"polling", &w.Polling},
-	}
-	known := map[string]bool{}
-	for _, f := range fields {
-		known[f.key] = true
-		raw, ok := kv[f.key]
-		if !ok {
-			return w, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: [risk] has no %s", ErrCatalog, f.key)}
-		}
-		n, err := weight("risk", f.key, raw)
-		if err != nil {
-			return w, err
-		}
-		*f.dst = n
-	}
-	for k, raw := range kv {
-		if !known[k] {
-			_, line, path := splitConfValue(raw)
-			return w, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [risk] has unknown key %q", ErrCatalog, k)}
-		}
-	}
-	return w, nil
-}
-
 // weightTable reads a stanza of weights by name ([process_class],
 // [context]); every name the lookup file uses must have one.
-func weightTable(kv map[string]string, stanza string, used []string, file, defaultPath string) (map[string]int, error) {
+func weightTable(kv map[string]confValue, stanza string, used []string, file, defaultPath string) (map[string]int, error) {
 	out := make(map[string]int, len(kv))
-	for k, raw := range kv {
-		n, err := weight(stanza, k, raw)
+	for k, v := range kv {
+		n, err := weight(stanza, k, v)
 		if err != nil {
 			return nil, err
 		}
@@ -618,17 +714,10 @@ func weightTable(kv map[string]string, stanza string, used []string, file, defau
 }
 
 // weight parses one weight, a whole number from 0 to 100.
-func weight(stanza, key, raw string) (int, error) {
-	val, line, path := splitConfValue(raw)
-	n, err := strconv.Atoi(val)
+func weight(stanza, key string, v confValue) (int, error) {
+	n, err := strconv.Atoi(v.val)
 	if err != nil || n < 0 || n > 100 {
-		return 0, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [%s] %s = %q: want a whole number from 0 to 100", ErrCatalog, stanza, key, val)}
+		return 0, &CatalogError{File: v.file, Line: v.line, Err: fmt.Errorf("%w: [%s] %s = %q: want a whole number from 0 to 100", ErrCatalog, stanza, key, v.val)}
 	}
 	return n, nil
-}
-
-func splitConfValue(raw string) (val string, line int, path string) {
-	parts := strings.SplitN(raw, "\x00", 3)
-	line, _ = strconv.Atoi(parts[1])
-	return parts[0], line, parts[2]
 }

@@ -639,6 +639,13 @@ func strs(bs [][]byte) []string {
 	return out
 }
 
+// confOf is the default t1102.conf of an app folder.
+func confOf(t *testing.T, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "default", ConfFile))
+	require.NoError(t, err)
+	return string(b)
+}
+
 func TestCatalogErrors(t *testing.T) {
 	write := func(t *testing.T, files map[string]string) string {
 		dir := t.TempDir()
@@ -683,7 +690,6 @@ func TestCatalogErrors(t *testing.T) {
 		{"class without weight", "a process class with no [process_class] weight would weigh nothing", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nx.exe,lolbin,,\n"}, `"lolbin", which has no weight in [process_class]`},
 		{"class weight out of range", "0 to 100 in every stanza", map[string]string{"local/" + ConfFile: "[process_class]\nscript_engine = -5\n"}, "[process_class] script_engine"},
 		{"weight out of range", "0 to 100", map[string]string{"local/" + ConfFile: "[risk]\n\nencoded = 500\n"}, "local/" + ConfFile + ":3:"},
-		{"unknown weight", "typos are errors", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"}, `unknown key "encode"`},
 		{"missing weight", "defaults are all in the default file", map[string]string{"default/" + ConfFile: "[risk]\nservice=1\n"}, "has no raw_content"},
 		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nC:\\x\\a.exe,lolbin,,\n"}, ProcessesFile + ":2:"},
 	}
@@ -739,6 +745,53 @@ func TestCatalogErrors(t *testing.T) {
 			require.Contains(t, filepath.ToSlash(c.Warnings[0].Error()), tt.warns)
 			require.Len(t, c.Services, tt.services, "the other rows are used")
 			require.Len(t, c.Allow, tt.allow, "the other rows are used")
+		})
+	}
+	// t1102.conf: a setting this app does not know is left out with a
+	// warning naming its file and line (issue 16 item 11: only [risk]
+	// refused unknown keys, the rest was silent), and a UTF-8 BOM is read
+	// as in every lookup.
+	for _, tt := range []struct {
+		name, reason string
+		files        map[string]string
+		warns        string // the only warning, file:line onwards; empty: none
+		weights      func(w Weights) bool
+	}{
+		{"misspelt stanza", "[rsik] set nothing, silently", map[string]string{"local/" + ConfFile: "\n[rsik]\nencoded = 50\n"},
+			"local/" + ConfFile + ":2: setting skipped: unknown stanza [rsik], its keys are not used: t1102.conf has [risk], [process_class], [context]",
+			func(w Weights) bool { return w.Encoded == 1 }},
+		{"unknown key in risk", "a typo in [risk] is seen, and no longer stops every search", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"},
+			"local/" + ConfFile + `:2: setting skipped: [risk] has no key "encode"`, func(w Weights) bool { return w.Encoded == 1 }},
+		{"unknown class", "a misspelt class in local/ changed nothing, silently", map[string]string{"local/" + ConfFile: "[process_class]\nscirpt_engine = 50\n"},
+			"local/" + ConfFile + `:2: setting skipped: [process_class] has no key "scirpt_engine": want a class of t1102_processes.csv or set in default/t1102.conf`,
+			func(w Weights) bool { _, ok := w.Class["scirpt_engine"]; return !ok && w.Class["script_engine"] == 1 }},
+		{"unknown context kind", "the same in [context]", map[string]string{"local/" + ConfFile: "[context]\nit-agent = 10\n"},
+			"local/" + ConfFile + `:2: setting skipped: [context] has no key "it-agent"`, func(w Weights) bool { return w.Context["it_agent"] == 1 }},
+		{"key outside a stanza", "a key before any stanza set nothing, silently", map[string]string{"local/" + ConfFile: "encoded = 50\n[risk]\nservice = 2\n"},
+			"local/" + ConfFile + ":1: setting skipped: encoded is outside any stanza: put it under one of [risk], [process_class], [context]",
+			func(w Weights) bool { return w.Encoded == 1 && w.Service == 2 }},
+		{"new class in local", "a class local/ adds for rows of the lookup is known", map[string]string{"local/" + ConfFile: "[process_class]\nlolbin = 30\n",
+			"lookups/" + ProcessesFile: "name,class,original_file_name,description\npowershell.exe,script_engine,,\ncertutil.exe,lolbin,,\n"},
+			"", func(w Weights) bool { return w.Class["lolbin"] == 30 }},
+		{"bom in default", "Splunk reads a conf saved with a BOM: so does this app, as it did lookups", map[string]string{"default/" + ConfFile: "\ufeff" + confOf(t, write(t, nil))},
+			"", func(w Weights) bool { return w.Service == 1 }},
+		{"bom in local", "the same rule for every file", map[string]string{"local/" + ConfFile: "\ufeff[risk]\nservice = 7\n"},
+			"", func(w Weights) bool { return w.Service == 7 }},
+		{"bom in a lookup", "the same rule for every file", map[string]string{"lookups/" + ParentsFile: "\ufeffname,class\nsvchost.exe,service\n"},
+			"", func(w Weights) bool { return true }},
+	} {
+		t.Run("conf/"+tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			c, err := LoadCatalog(write(t, tt.files), WebServicesFile)
+			require.NoError(t, err)
+			if tt.warns == "" {
+				require.Empty(t, c.Warnings)
+			} else {
+				require.Len(t, c.Warnings, 1)
+				require.ErrorIs(t, c.Warnings[0], ErrSkipped)
+				require.Contains(t, filepath.ToSlash(c.Warnings[0].Error()), tt.warns)
+			}
+			require.True(t, tt.weights(c.Weights), "%+v", c.Weights)
 		})
 	}
 	t.Run("no usable row", func(t *testing.T) {
