@@ -255,15 +255,36 @@ func TestDashboardPanelsRun(t *testing.T) {
 	require.Equal(t, "1.1", root.Attr["version"])
 	s := newSPL(t)
 
+	require.Len(t, v.panels, 5)
+	alerts, processes, config := v.panels[0], v.panels[1], v.panels[2]
+	timeline, raw := v.panels[3], v.panels[4]
+	require.Equal(t, []string{"chart", "table", "table", "chart", "event"}, []string{alerts.kind, processes.kind, config.kind, timeline.kind, raw.kind})
 	for _, p := range v.panels {
+		require.NotRegexp(t, `(?i)\b(index|source|sourcetype)\s*=`, p.query, "panel %q: no hard-coded index or source", p.title)
+		if p == config {
+			continue // reads no events
+		}
 		// The app's macros, not hard-coded sources, say where the data is.
 		require.True(t, strings.HasPrefix(p.query, "`t1102_sysmon` "), "panel %q reads the events through `t1102_sysmon`: %s", p.title, p.query)
-		require.NotRegexp(t, `(?i)\b(index|source|sourcetype)\s*=`, p.query, "panel %q: no hard-coded index or source", p.title)
 	}
-	require.Len(t, v.panels, 4)
-	alerts, processes := v.panels[0], v.panels[1]
-	timeline, raw := v.panels[2], v.panels[3]
-	require.Equal(t, []string{"chart", "table", "chart", "event"}, []string{alerts.kind, processes.kind, timeline.kind, raw.kind})
+
+	// The configuration panel is generating: no events in, the shipped
+	// configuration's state out (one INFO row: nothing left out), as the
+	// configuration check saved search sees it, which then finds nothing.
+	cfgRows, err := s.run(config.query, &splunkd.Table{}, 0, 0)
+	require.NoError(t, err, "panel %q", config.title)
+	require.True(t, s.ran["t1102score"], "panel %q ran t1102score", config.title)
+	require.Equal(t, []string{"level", "file", "line", "message"}, cfgRows.Fields)
+	require.Equal(t, 1, cfgRows.Len(), "%v", cfgRows.Canonical())
+	require.Equal(t, "INFO", first(cfgRows.Get(0, "level")))
+	require.Contains(t, first(cfgRows.Get(0, "message")), "0 rows or settings skipped")
+	ssConf, err := os.ReadFile(filepath.Join(repo, "default", "savedsearches.conf"))
+	require.NoError(t, err)
+	check, ok := ParseConf("savedsearches.conf", ssConf).Stanza("T1102.003 - Configuration check").Get("search")
+	require.True(t, ok)
+	checked, err := s.run(check, &splunkd.Table{}, 0, 0)
+	require.NoError(t, err, "the configuration check")
+	require.Zero(t, checked.Len(), "the configuration check finds nothing in the shipped configuration")
 
 	// Panels 1 and 2 run the saved search (without its sort; each panel
 	// orders its rows).

@@ -128,7 +128,11 @@ func (e *Engine) step(ctx context.Context, seg string, tb *splunkd.Table, first 
 		return nil, fmt.Errorf("%w: the SPL command %q is not allowed here (allowed: %s)", ErrUnsupported, name, strings.Join(e.Allow, ", "))
 	}
 	if first && name != "inputlookup" {
-		return nil, fmt.Errorf("%w: a search starting with | must start with a generating command (inputlookup), not %s", ErrUnsupported, name)
+		// The app's own commands may generate (t1102score check_config=true):
+		// they run with no input rows.
+		if _, custom, _ := e.commandArgv(name); !custom {
+			return nil, fmt.Errorf("%w: a search starting with | must start with a generating command (inputlookup or one of the app's), not %s", ErrUnsupported, name)
+		}
 	}
 	switch name {
 	case "search":

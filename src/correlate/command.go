@@ -167,12 +167,20 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 		return chunked.Config{}, nil, fmt.Errorf("%s: %w", Name, err)
 	}
 	red := &reducer{limits: opts.Limits, opts: opts, det: detect.NewDetector(cat), now: searchTime(info.SearchInfo.LatestTime)}
+	// The rows and settings the catalog left out, on every search (see
+	// detect.Catalog.Warnings): never silent, never fatal.
+	var warnings []chunked.InspectorMessage
+	for _, w := range cat.WarningTexts() {
+		warnings = append(warnings, chunked.InspectorMessage{Level: chunked.LevelWarn, Text: Name + ": " + w})
+	}
 	if opts.Input == FromState {
 		// Rows from lookups, on the search head: no map phase.
-		return chunked.Config{Type: chunked.Reporting, RequiredFields: append(stateFields[:], fleetFields[:]...)}, red, nil
+		return chunked.Config{Type: chunked.Reporting, RequiredFields: append(stateFields[:], fleetFields[:]...), Messages: warnings}, red, nil
 	}
 	preop := strings.Join(append([]string{Name, "phase=map"}, opts.Args...), " ")
-	return chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields[:], StreamingPreop: preop}, red, nil
+	cfg := chunked.Config{Type: chunked.Reporting, RequiredFields: partialFields[:], StreamingPreop: preop}
+	cfg.Messages = append(cfg.Messages, warnings...)
+	return cfg, red, nil
 }
 
 // searchTime reads the search's latest time (epoch seconds as splunkd

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -61,9 +62,8 @@ type ClientRule struct {
 	Ref                        string // "t1102_clients.csv:<line>"
 }
 
-func loadClients(path string) ([]ClientRule, error) {
-	var out []ClientRule
-	err := table(path, []string{"provider", "company", "process", "path"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadClients(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		r := ClientRule{Provider: get("provider"), Company: get("company"), Process: strings.ToLower(get("process")),
 			Line: line, Ref: ClientsFile + ":" + strconv.Itoa(line)}
 		if r.Provider == "" || r.Company == "" {
@@ -79,73 +79,62 @@ func loadClients(path string) ([]ClientRule, error) {
 		if r.Path == nil {
 			return fmt.Errorf("a rule needs a path: version info alone is anybody's to copy")
 		}
-		out = append(out, r)
+		c.Clients = append(c.Clients, r)
 		return nil
 	})
-	return out, err
 }
 
-// behaviourFrom reads [alert], [polling] and [fleet]; every key must be
-// set (the shipped default file is where the defaults live).
-func behaviourFrom(stanza func(string) (map[string]string, error), defaultPath string) (Behaviour, error) {
-	var b Behaviour
-	type key struct {
-		stanza, name string
-		lo, hi       float64
-		whole        bool
-		dst          func(float64)
-	}
-	keys := []key{
-		{"alert", "risk_threshold", 1, 100, true, func(v float64) { b.AlertRisk = int(v) }},
-		{"polling", "threshold", 0, 1, false, func(v float64) { b.PollThreshold = v }},
-		{"polling", "min_requests", 3, 1000, true, func(v float64) { b.MinRequests = int(v) }},
-		{"polling", "memory", 3600, MaxMemory, true, func(v float64) { b.Memory = v }},
-		{"fleet", "new_days", 0, 365, false, func(v float64) { b.Fleet.NewDays = v }},
-		{"fleet", "old_days", 1, 365, false, func(v float64) { b.Fleet.OldDays = v }},
-		{"fleet", "rare_prevalence", 0, 1, false, func(v float64) { b.Fleet.RarePrevalence = v }},
-		{"fleet", "rare_hosts", 0, 1e6, true, func(v float64) { b.Fleet.RareHosts = int(v) }},
-		{"fleet", "common_prevalence", 0, 1, false, func(v float64) { b.Fleet.CommonPrevalence = v }},
-		{"fleet", "keep_days", 1, 3650, false, func(v float64) { b.Fleet.KeepDays = v }},
-	}
-	read := map[string]map[string]string{}
-	for _, k := range keys {
-		kv, ok := read[k.stanza]
-		if !ok {
-			var err error
-			if kv, err = stanza(k.stanza); err != nil {
-				return b, err
+// behaviourKey is one setting of [alert], [polling] or [fleet]: a number
+// within lo–hi (whole or not) and where it goes.
+type behaviourKey struct {
+	stanza, name string
+	lo, hi       float64
+	whole        bool
+	dst          func(*Behaviour, float64)
+}
+
+var behaviourKeys = []behaviourKey{
+	{"alert", "risk_threshold", 1, 100, true, func(b *Behaviour, v float64) { b.AlertRisk = int(v) }},
+	{"polling", "threshold", 0, 1, false, func(b *Behaviour, v float64) { b.PollThreshold = v }},
+	{"polling", "min_requests", 4, 1000, true, func(b *Behaviour, v float64) { b.MinRequests = int(v) }},
+	{"polling", "memory", 3600, MaxMemory, true, func(b *Behaviour, v float64) { b.Memory = v }},
+	{"fleet", "new_days", 0, 365, false, func(b *Behaviour, v float64) { b.Fleet.NewDays = v }},
+	{"fleet", "old_days", 1, 365, false, func(b *Behaviour, v float64) { b.Fleet.OldDays = v }},
+	{"fleet", "rare_prevalence", 0, 1, false, func(b *Behaviour, v float64) { b.Fleet.RarePrevalence = v }},
+	{"fleet", "rare_hosts", 0, 1e6, true, func(b *Behaviour, v float64) { b.Fleet.RareHosts = int(v) }},
+	{"fleet", "common_prevalence", 0, 1, false, func(b *Behaviour, v float64) { b.Fleet.CommonPrevalence = v }},
+	{"fleet", "keep_days", 1, 3650, false, func(b *Behaviour, v float64) { b.Fleet.KeepDays = v }},
+}
+
+// behaviourStanza is the confStanza of [alert], [polling] or [fleet]:
+// every key must be set (default/t1102.conf is where the defaults live).
+func behaviourStanza(name string) confStanza {
+	return confStanza{name: name, expect: "one of its keys (README/t1102.conf.spec)",
+		known: func(_ *Catalog, key string, _ bool) bool {
+			return slices.ContainsFunc(behaviourKeys, func(k behaviourKey) bool { return k.stanza == name && k.name == key })
+		},
+		apply: func(c *Catalog, kv map[string]confValue, defaults string) error {
+			for _, k := range behaviourKeys {
+				if k.stanza != name {
+					continue
+				}
+				v, ok := kv[k.name]
+				if !ok {
+					return &CatalogError{File: defaults, Err: fmt.Errorf("%w: [%s] has no %s", ErrCatalog, name, k.name)}
+				}
+				f, err := strconv.ParseFloat(v.val, 64)
+				if err != nil || math.IsNaN(f) || f < k.lo || f > k.hi || k.whole && f != math.Trunc(f) {
+					what := "a number"
+					if k.whole {
+						what = "a whole number"
+					}
+					return &CatalogError{File: v.file, Line: v.line, Err: fmt.Errorf("%w: [%s] %s = %q: want %s from %v to %v", ErrCatalog, name, k.name, v.val, what, k.lo, k.hi)}
+				}
+				k.dst(&c.Behaviour, f)
 			}
-			read[k.stanza] = kv
-		}
-		raw, ok := kv[k.name]
-		if !ok {
-			return b, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: [%s] has no %s", ErrCatalog, k.stanza, k.name)}
-		}
-		val, line, path := splitConfValue(raw)
-		v, err := strconv.ParseFloat(val, 64)
-		if err != nil || math.IsNaN(v) || v < k.lo || v > k.hi || k.whole && v != math.Trunc(v) {
-			what := "a number"
-			if k.whole {
-				what = "a whole number"
+			if f := c.Behaviour.Fleet; name == "fleet" && f.NewDays >= f.OldDays {
+				return &CatalogError{File: defaults, Err: fmt.Errorf("%w: [fleet] new_days (%v) must be less than old_days (%v)", ErrCatalog, f.NewDays, f.OldDays)}
 			}
-			return b, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [%s] %s = %q: want %s from %v to %v", ErrCatalog, k.stanza, k.name, val, what, k.lo, k.hi)}
-		}
-		k.dst(v)
-	}
-	for name, kv := range read {
-		for k, raw := range kv {
-			known := false
-			for _, want := range keys {
-				known = known || want.stanza == name && want.name == k
-			}
-			if !known {
-				_, line, path := splitConfValue(raw)
-				return b, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [%s] has unknown key %q", ErrCatalog, name, k)}
-			}
-		}
-	}
-	if b.Fleet.NewDays >= b.Fleet.OldDays {
-		return b, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: [fleet] new_days (%v) must be less than old_days (%v)", ErrCatalog, b.Fleet.NewDays, b.Fleet.OldDays)}
-	}
-	return b, nil
+			return nil
+		}}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -49,8 +50,15 @@ func CatalogFile(arg string) (string, error) {
 	return "", fmt.Errorf("catalog=%q: want default or lots", arg)
 }
 
-// ErrCatalog is wrapped by every catalog error.
+// ErrCatalog is wrapped by every catalog error: the catalog cannot be used.
 var ErrCatalog = errors.New("bad catalog")
+
+// ErrSkipped is wrapped by every catalog warning ([Catalog.Warnings]): a
+// row of a lookup or a setting of t1102.conf was left out, and the rest of
+// the catalog is used.
+var ErrSkipped = errors.New("skipped")
+
+var errRowSkipped = fmt.Errorf("row %w", ErrSkipped)
 
 // CatalogError names the file and line of a catalog problem.
 type CatalogError struct {
@@ -164,6 +172,10 @@ type Catalog struct {
 	Weights     Weights
 	Behaviour   Behaviour
 	Dir         string // where it was loaded from
+	// Warnings are the rows and settings left out, each with its file,
+	// line and cause (each wraps ErrSkipped): the commands show them on
+	// every search, and t1102score check_config=true lists them.
+	Warnings []*CatalogError
 }
 
 // LoadCatalog reads a catalog from an app folder: lookups from
@@ -181,71 +193,40 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 		lookups = filepath.Join(dir, "app", "lookups")
 	}
 	c := &Catalog{Dir: dir}
-	var err error
-	if c.Services, err = loadServices(filepath.Join(lookups, services)); err != nil {
-		return nil, err
-	}
-	if c.Processes, err = loadProcesses(filepath.Join(lookups, ProcessesFile)); err != nil {
-		return nil, err
-	}
-	if c.Parents, err = loadParents(filepath.Join(lookups, ParentsFile)); err != nil {
-		return nil, err
-	}
-	if c.Allow, err = loadAllow(filepath.Join(lookups, AllowlistFile)); err != nil {
-		return nil, err
-	}
-	if c.NotEvidence, err = loadNotEvidence(filepath.Join(lookups, NotEvidenceFile)); err != nil {
-		return nil, err
-	}
-	if c.Context, err = loadContext(filepath.Join(lookups, ContextFile)); err != nil {
-		return nil, err
-	}
-	if c.Clients, err = loadClients(filepath.Join(lookups, ClientsFile)); err != nil {
-		return nil, err
-	}
-	defaults := filepath.Join(dir, "default", ConfFile)
-	stanza := func(name string) (map[string]string, error) {
-		kv := map[string]string{}
-		if err := readConf(defaults, name, kv, true); err != nil {
-			return nil, err
-		}
-		return kv, readConf(filepath.Join(dir, "local", ConfFile), name, kv, false)
-	}
-	risk, err := stanza("risk")
-	if err != nil {
-		return nil, err
-	}
-	if c.Weights, err = weightsFrom(risk, defaults); err != nil {
-		return nil, err
-	}
-	// Every class and kind the lookups use needs its weight: a class
-	// without one would silently weigh nothing.
-	var classes []string
-	kinds := append([]string(nil), BuiltinContext...)
-	for _, p := range c.Processes {
-		classes = append(classes, p.Class)
-	}
-	for _, r := range c.Context {
-		kinds = append(kinds, r.Kind)
-	}
-	for _, s := range []struct {
-		name  string
-		used  []string
-		file  string
-		table *map[string]int
-	}{{"process_class", classes, ProcessesFile, &c.Weights.Class}, {"context", kinds, ContextFile, &c.Weights.Context}} {
-		kv, err := stanza(s.name)
-		if err != nil {
-			return nil, err
-		}
-		if *s.table, err = weightTable(kv, s.name, s.used, s.file, defaults); err != nil {
+	for _, load := range []struct {
+		file string
+		into func(string) error
+	}{
+		{services, c.loadServices}, {ProcessesFile, c.loadProcesses}, {ParentsFile, c.loadParents},
+		{AllowlistFile, c.loadAllow}, {NotEvidenceFile, c.loadNotEvidence}, {ContextFile, c.loadContext},
+		{ClientsFile, c.loadClients},
+	} {
+		if err := load.into(filepath.Join(lookups, load.file)); err != nil {
 			return nil, err
 		}
 	}
-	if c.Behaviour, err = behaviourFrom(stanza, defaults); err != nil {
+	if err := c.loadConf(dir); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// MaxWarningTexts is how many warnings [Catalog.WarningTexts] spells out.
+const MaxWarningTexts = 10
+
+// WarningTexts returns the catalog's warnings as messages for a search,
+// each naming its file and line, at most MaxWarningTexts of them and then
+// one saying how many more there are and where they are all listed.
+func (c *Catalog) WarningTexts() []string {
+	var out []string
+	for i, w := range c.Warnings {
+		if i == MaxWarningTexts {
+			out = append(out, fmt.Sprintf("%d more rows or settings were skipped: | t1102score check_config=true lists them all", len(c.Warnings)-i))
+			break
+		}
+		out = append(out, w.Error())
+	}
+	return out
 }
 
 // FindAppDir returns the app folder of an executable: the nearest of its
@@ -262,15 +243,47 @@ func FindAppDir(exe string) (string, error) {
 	return "", fmt.Errorf("%w: no default/%s above %s (is the binary inside the app's <platform>/bin folder?)", ErrCatalog, ConfFile, exe)
 }
 
-// table reads a CSV lookup with a header naming at least want, calling row
-// with each record's fields by name and its line.
-func table(path string, want []string, row func(get func(string) string, line int) error) error {
+// lookupRule says what a lookup must hold to be used: the columns the
+// detection reads (a missing one would silently weaken it: without
+// raw_paths no URL serves raw content, without original_file_name no
+// binary is renamed), and whether a file with no usable row is refused
+// (no service or no process: detection would judge nothing) or is an
+// ordinary empty list (the allowlist, context and not-evidence lookups only
+// take away). One table: a new column or lookup is one line here.
+type lookupRule struct {
+	columns  []string
+	needRows bool
+}
+
+var lookupRules = map[string]lookupRule{
+	WebServicesFile:     {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	WebServicesLOTSFile: {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	ProcessesFile:       {columns: []string{"name", "class", "original_file_name", "description"}, needRows: true},
+	ParentsFile:         {columns: []string{"name", "class"}, needRows: true},
+	AllowlistFile:       {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextFile:         {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	NotEvidenceFile:     {columns: []string{"domain"}},
+	ClientsFile:         {columns: []string{"provider", "company", "process", "path"}},
+}
+
+// table reads a CSV lookup whose header names at least the columns of its
+// lookupRule, calling row with each record's fields by name and its line.
+// A row that cannot be used (a CSV error, a field count other than the
+// header's, or row's error) is skipped and recorded in c.Warnings with its
+// line and cause: the rest of the file still judges. A file that cannot be
+// used at all is an error: unreadable, a column missing, or no usable row
+// where the lookupRule needs some.
+func (c *Catalog) table(path string, row func(get func(string) string, line int) error) error {
+	rule, ok := lookupRules[filepath.Base(path)]
+	if !ok {
+		return &CatalogError{File: path, Err: fmt.Errorf("%w: not a lookup of this app (no lookupRule)", ErrCatalog)}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
+	r := csv.NewReader(skipBOM(bufio.NewReader(f)))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
@@ -278,39 +291,74 @@ func table(path string, want []string, row func(get func(string) string, line in
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		col[strings.TrimSpace(h)] = i
 	}
-	for _, w := range want {
+	for _, w := range rule.columns {
 		if _, ok := col[w]; !ok {
-			return &CatalogError{File: path, Line: 1, Err: fmt.Errorf("%w: header has no column %q (want %s)", ErrCatalog, w, strings.Join(want, ","))}
+			return &CatalogError{File: path, Line: 1, Err: fmt.Errorf("%w: header has no column %q (want %s)", ErrCatalog, w, strings.Join(rule.columns, ","))}
+		}
+	}
+	rows := 0
+	var first *CatalogError // the first row skipped
+	skip := func(line int, cause error) {
+		w := &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", errRowSkipped, cause)}
+		c.Warnings = append(c.Warnings, w)
+		if first == nil {
+			first = w
 		}
 	}
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return nil
+			break
 		}
 		if err != nil {
-			// FieldPos is only defined after a successful Read; a
-			// csv.ParseError carries its own line.
-			line := 0
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
+			if !errors.As(err, &pe) {
+				return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 			}
-			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+			// The reader goes on after the record it could not parse (a
+			// quote left open takes the rest of the file with it: the
+			// message says where that record started).
+			skip(pe.StartLine, pe.Err)
+			continue
 		}
 		line, _ := r.FieldPos(0)
+		if len(rec) != len(header) {
+			// Named before any column's check: a missing comma shifts
+			// every later value, and a domain error would hide why.
+			skip(line, fmt.Errorf("%d fields, the header has %d (a comma missing or too many; quote a value that holds a comma)", len(rec), len(header)))
+			continue
+		}
 		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
+			if i, ok := col[name]; ok {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""
 		}
 		if err := row(get, line); err != nil {
-			return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+			skip(line, err)
+			continue
 		}
+		rows++
 	}
+	if rows == 0 && rule.needRows {
+		if first != nil {
+			return &CatalogError{File: path, Line: first.Line, Err: fmt.Errorf("%w: no usable row, every row skipped; the first: %w", ErrCatalog, first.Err)}
+		}
+		return &CatalogError{File: path, Err: fmt.Errorf("%w: no usable row: the detection would judge nothing", ErrCatalog)}
+	}
+	return nil
+}
+
+// skipBOM drops a UTF-8 byte order mark at the start of a file: Splunk
+// reads confs and lookups saved with one (Windows editors write it), so
+// this app does too, in every file.
+func skipBOM(r *bufio.Reader) *bufio.Reader {
+	if b, err := r.Peek(3); err == nil && string(b) == "\ufeff" {
+		r.Discard(3)
+	}
+	return r
 }
 
 func splitList(s string) []string {
@@ -337,9 +385,8 @@ func checkDomain(d string) (string, error) {
 	return d, nil
 }
 
-func loadServices(path string) ([]Service, error) {
-	var out []Service
-	err := table(path, []string{"domain", "category"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadServices(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		d, err := checkDomain(get("domain"))
 		if err != nil {
 			return err
@@ -348,16 +395,14 @@ func loadServices(path string) ([]Service, error) {
 		if cat == "" || strings.ContainsAny(cat, " ,;") {
 			return fmt.Errorf("category %q: want one word", cat)
 		}
-		out = append(out, Service{Domain: d, Category: cat, Provider: get("provider"), Tags: splitList(get("tags")),
+		c.Services = append(c.Services, Service{Domain: d, Category: cat, Provider: get("provider"), Tags: splitList(get("tags")),
 			RawPaths: splitList(get("raw_paths")), CommandPaths: splitList(get("command_paths")), Source: get("source")})
 		return nil
 	})
-	return out, err
 }
 
-func loadProcesses(path string) ([]Process, error) {
-	var out []Process
-	err := table(path, []string{"name", "class"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadProcesses(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		name := strings.ToLower(get("name"))
 		if name == "" || strings.ContainsAny(name, `\/`) {
 			return fmt.Errorf("name %q: want a file name without a path", name)
@@ -365,16 +410,14 @@ func loadProcesses(path string) ([]Process, error) {
 		if get("class") == "" {
 			return fmt.Errorf("process %q has no class", name)
 		}
-		out = append(out, Process{Name: name, Class: get("class"),
+		c.Processes = append(c.Processes, Process{Name: name, Class: get("class"),
 			OriginalFileName: strings.ToLower(get("original_file_name")), Description: strings.ToLower(get("description"))})
 		return nil
 	})
-	return out, err
 }
 
-func loadParents(path string) ([]Parent, error) {
-	var out []Parent
-	err := table(path, []string{"name", "class"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadParents(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		name, class := strings.ToLower(get("name")), get("class")
 		if name == "" || strings.ContainsAny(name, `\/`) {
 			return fmt.Errorf("name %q: want a file name without a path", name)
@@ -382,15 +425,13 @@ func loadParents(path string) ([]Parent, error) {
 		if class != "office" && class != "service" {
 			return fmt.Errorf("class %q: want office or service", class)
 		}
-		out = append(out, Parent{Name: name, Class: class})
+		c.Parents = append(c.Parents, Parent{Name: name, Class: class})
 		return nil
 	})
-	return out, err
 }
 
-func loadAllow(path string) ([]AllowRule, error) {
-	var out []AllowRule
-	err := table(path, []string{"host", "user", "process", "path", "pe_name", "domain"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadAllow(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
 			Process: strings.ToLower(get("process")), PEName: strings.ToLower(get("pe_name")), Comment: get("comment"), Line: line,
 			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
@@ -414,15 +455,13 @@ func loadAllow(path string) ([]AllowRule, error) {
 		if r.Path, err = optGlob("path", get("path")); err != nil {
 			return err
 		}
-		out = append(out, r)
+		c.Allow = append(c.Allow, r)
 		return nil
 	})
-	return out, err
 }
 
-func loadContext(path string) ([]ContextRule, error) {
-	var out []ContextRule
-	err := table(path, []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadContext(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		r := ContextRule{Kind: get("kind"), Process: strings.ToLower(get("process")), User: get("user"),
 			Comment: get("comment"), Source: get("source"), Line: line, Ref: ContextFile + ":" + strconv.Itoa(line)}
 		if r.Kind == "" || strings.ContainsAny(r.Kind, " ,;") {
@@ -443,10 +482,9 @@ func loadContext(path string) ([]ContextRule, error) {
 		if r.Path == nil && r.ParentPath == nil && r.Command == nil && r.URL == nil {
 			return errors.New("a rule needs a path, parent_path, command_line or url: a file name or user alone is anybody's to take")
 		}
-		out = append(out, r)
+		c.Context = append(c.Context, r)
 		return nil
 	})
-	return out, err
 }
 
 // optGlob compiles a column's pattern; an empty column is no condition.
@@ -461,32 +499,171 @@ func optGlob(col, v string) (*Glob, error) {
 	return &g, nil
 }
 
-func loadNotEvidence(path string) ([]string, error) {
-	var out []string
-	err := table(path, []string{"domain"}, func(get func(string) string, line int) error {
+func (c *Catalog) loadNotEvidence(path string) error {
+	return c.table(path, func(get func(string) string, line int) error {
 		d, err := checkDomain(get("domain"))
 		if err != nil {
 			return err
 		}
-		out = append(out, d)
+		c.NotEvidence = append(c.NotEvidence, d)
 		return nil
 	})
-	return out, err
 }
 
-// readConf reads one stanza of a Splunk .conf file into kv (later files
-// override earlier keys). A missing optional file is not an error.
-func readConf(path, stanza string, kv map[string]string, required bool) error {
+// riskWeights are the keys of [risk] and the weight each sets: a new
+// signal's weight is one line here (and its key in default/t1102.conf).
+var riskWeights = []struct {
+	key string
+	dst func(*Weights) *int
+}{
+	{"service", func(w *Weights) *int { return &w.Service }},
+	{"raw_content", func(w *Weights) *int { return &w.RawContent }},
+	{"command_endpoint", func(w *Weights) *int { return &w.CommandEndpoint }},
+	{"renamed_binary", func(w *Weights) *int { return &w.RenamedBinary }},
+	{"encoded", func(w *Weights) *int { return &w.Encoded }},
+	{"office_parent", func(w *Weights) *int { return &w.OfficeParent }},
+	{"service_spawn", func(w *Weights) *int { return &w.ServiceSpawn }},
+	{"command_line_url", func(w *Weights) *int { return &w.CommandLineURL }},
+	{"tag_cc", func(w *Weights) *int { return &w.TagCC }},
+	{"download_execute", func(w *Weights) *int { return &w.DownloadExecute }},
+	{"hidden_window", func(w *Weights) *int { return &w.HiddenWindow }},
+	{"temp_file", func(w *Weights) *int { return &w.TempFile }},
+	{"unexpected_path", func(w *Weights) *int { return &w.UnexpectedPath }},
+	{"polling", func(w *Weights) *int { return &w.Polling }},
+	{"new_pair", func(w *Weights) *int { return &w.NewPair }},
+	{"rare_pair", func(w *Weights) *int { return &w.RarePair }},
+}
+
+// confStanza is a stanza of t1102.conf and how its settings are read.
+type confStanza struct {
+	name string
+	// apply takes the stanza's settings (default/t1102.conf's overridden by
+	// local/t1102.conf's, every key known) into the catalog.
+	apply func(c *Catalog, kv map[string]confValue, defaults string) error
+	// known says whether key is a setting of the stanza; fromDefault is
+	// whether default/t1102.conf sets it.
+	known func(c *Catalog, key string, fromDefault bool) bool
+	// expect says what the stanza holds, for the warning on an unknown key.
+	expect string
+}
+
+// confStanzas are the stanzas of t1102.conf: the one table to extend with a
+// new stanza. [risk] has a fixed set of keys; the keys of [process_class]
+// and [context] are the names their lookups use, and any name that
+// default/t1102.conf sets (a weight ready for rows to come).
+var confStanzas = []confStanza{
+	{name: "risk", apply: applyRisk, expect: "one of its keys (README/t1102.conf.spec)",
+		known: func(_ *Catalog, key string, _ bool) bool {
+			for _, w := range riskWeights {
+				if w.key == key {
+					return true
+				}
+			}
+			return false
+		}},
+	{name: "process_class", expect: "a class of " + ProcessesFile + " or set in default/" + ConfFile,
+		apply: func(c *Catalog, kv map[string]confValue, defaults string) (err error) {
+			var used []string
+			for _, p := range c.Processes {
+				used = append(used, p.Class)
+			}
+			c.Weights.Class, err = weightTable(kv, "process_class", used, ProcessesFile, defaults)
+			return err
+		},
+		known: func(c *Catalog, key string, fromDefault bool) bool {
+			return fromDefault || slices.ContainsFunc(c.Processes, func(p Process) bool { return p.Class == key })
+		}},
+	{name: "context", expect: "a kind of " + ContextFile + " or set in default/" + ConfFile,
+		apply: func(c *Catalog, kv map[string]confValue, defaults string) (err error) {
+			used := append([]string(nil), BuiltinContext...)
+			for _, r := range c.Context {
+				used = append(used, r.Kind)
+			}
+			c.Weights.Context, err = weightTable(kv, "context", used, ContextFile, defaults)
+			return err
+		},
+		known: func(c *Catalog, key string, fromDefault bool) bool {
+			return fromDefault || slices.Contains(BuiltinContext, key) || slices.ContainsFunc(c.Context, func(r ContextRule) bool { return r.Kind == key })
+		}},
+	behaviourStanza("alert"), behaviourStanza("polling"), behaviourStanza("fleet"),
+}
+
+var errSettingSkipped = fmt.Errorf("setting %w", ErrSkipped)
+
+// confValue is one setting as read, with where it was read.
+type confValue struct {
+	val, file string
+	line      int
+}
+
+// confLine is one key = value line of a .conf file under its stanza.
+type confLine struct {
+	stanza string
+	key    string
+	confValue
+}
+
+// loadConf reads default/t1102.conf, then local/t1102.conf over it key by
+// key, into c.Weights. A setting this app does not know (a stanza not in
+// confStanzas, a key its stanza does not take, a key outside any stanza)
+// is left out with a warning naming its file and line, as a bad lookup row
+// is: a typo must be seen, but must not stop the detection. A file that
+// cannot be read or parsed, a value out of range or a weight missing from
+// default/t1102.conf is an error.
+func (c *Catalog) loadConf(dir string) error {
+	defaults := filepath.Join(dir, "default", ConfFile)
+	var lines []confLine
+	for _, f := range []struct {
+		path     string
+		required bool
+	}{{defaults, true}, {filepath.Join(dir, "local", ConfFile), false}} {
+		ls, err := c.readConf(f.path, f.required)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, ls...)
+	}
+	for _, st := range confStanzas {
+		kv := map[string]confValue{}
+		for _, l := range lines {
+			if l.stanza != st.name {
+				continue
+			}
+			if !st.known(c, l.key, l.file == defaults) {
+				c.Warnings = append(c.Warnings, &CatalogError{File: l.file, Line: l.line,
+					Err: fmt.Errorf("%w: [%s] has no key %q: want %s", errSettingSkipped, st.name, l.key, st.expect)})
+				continue
+			}
+			kv[l.key] = l.confValue
+		}
+		if err := st.apply(c, kv, defaults); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readConf reads the key = value lines of a Splunk .conf file with their
+// stanzas. A missing optional file is not an error. Stanzas this app does
+// not know and keys outside any stanza are recorded in c.Warnings and left
+// out.
+func (c *Catalog) readConf(path string, required bool) ([]confLine, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if !required && errors.Is(err, os.ErrNotExist) {
-			return nil
+			return nil, nil
 		}
-		return &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+		return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	line, current := 0, ""
+	var names []string
+	for _, st := range confStanzas {
+		names = append(names, "["+st.name+"]")
+	}
+	stanzas := strings.Join(names, ", ")
+	var out []confLine
+	sc := bufio.NewScanner(skipBOM(bufio.NewReader(f)))
+	line, current, skipping := 0, "", false
 	for sc.Scan() {
 		line++
 		s := strings.TrimSpace(sc.Text())
@@ -494,68 +671,59 @@ func readConf(path, stanza string, kv map[string]string, required bool) error {
 		case s == "" || strings.HasPrefix(s, "#"):
 		case strings.HasPrefix(s, "["):
 			if !strings.HasSuffix(s, "]") {
-				return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
+				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
 			}
 			current = strings.TrimSpace(s[1 : len(s)-1])
+			skipping = !slices.ContainsFunc(confStanzas, func(st confStanza) bool { return st.name == current })
+			if skipping {
+				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
+					Err: fmt.Errorf("%w: unknown stanza %s, its keys are not used: %s has %s", errSettingSkipped, s, ConfFile, stanzas)})
+			}
 		default:
 			k, v, ok := strings.Cut(s, "=")
 			if !ok {
-				return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
+				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
 			}
-			if current == stanza {
-				kv[strings.TrimSpace(k)] = strings.TrimSpace(v) + "\x00" + strconv.Itoa(line) + "\x00" + path
+			k = strings.TrimSpace(k)
+			switch {
+			case skipping: // said once, at the stanza
+			case current == "":
+				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
+					Err: fmt.Errorf("%w: %s is outside any stanza: put it under one of %s", errSettingSkipped, k, stanzas)})
+			default:
+				out = append(out, confLine{current, k, confValue{strings.TrimSpace(v), path, line}})
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+		return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	}
+	return out, nil
+}
+
+// applyRisk turns the [risk] stanza into c.Weights; every weight must be
+// set (the shipped default file is where defaults live) and within 0–100.
+func applyRisk(c *Catalog, kv map[string]confValue, defaults string) error {
+	for _, w := range riskWeights {
+		v, ok := kv[w.key]
+		if !ok {
+			return &CatalogError{File: defaults, Err: fmt.Errorf("%w: [risk] has no %s", ErrCatalog, w.key)}
+		}
+		n, err := weight("risk", w.key, v)
+		if err != nil {
+			return err
+		}
+		*w.dst(&c.Weights) = n
 	}
 	return nil
 }
 
-// weightsFrom turns the [risk] stanza into Weights; every weight must be
-// set (the shipped default file is where defaults live) and within 0–100.
-func weightsFrom(kv map[string]string, defaultPath string) (Weights, error) {
-	var w Weights
-	fields := []struct {
-		key string
-		dst *int
-	}{
-		{"service", &w.Service}, {"raw_content", &w.RawContent}, {"command_endpoint", &w.CommandEndpoint},
-		{"renamed_binary", &w.RenamedBinary}, {"encoded", &w.Encoded}, {"office_parent", &w.OfficeParent},
-		{"service_spawn", &w.ServiceSpawn}, {"command_line_url", &w.CommandLineURL}, {"tag_cc", &w.TagCC},
-		{"download_execute", &w.DownloadExecute}, {"hidden_window", &w.HiddenWindow}, {"temp_file", &w.TempFile},
-		{"unexpected_path", &w.UnexpectedPath}, {"polling", &w.Polling},
-		{"new_pair", &w.NewPair}, {"rare_pair", &w.RarePair},
-	}
-	known := map[string]bool{}
-	for _, f := range fields {
-		known[f.key] = true
-		raw, ok := kv[f.key]
-		if !ok {
-			return w, &CatalogError{File: defaultPath, Err: fmt.Errorf("%w: [risk] has no %s", ErrCatalog, f.key)}
-		}
-		n, err := weight("risk", f.key, raw)
-		if err != nil {
-			return w, err
-		}
-		*f.dst = n
-	}
-	for k, raw := range kv {
-		if !known[k] {
-			_, line, path := splitConfValue(raw)
-			return w, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [risk] has unknown key %q", ErrCatalog, k)}
-		}
-	}
-	return w, nil
-}
-
 // weightTable reads a stanza of weights by name ([process_class],
 // [context]); every name the lookup file uses must have one.
-func weightTable(kv map[string]string, stanza string, used []string, file, defaultPath string) (map[string]int, error) {
+func weightTable(kv map[string]confValue, stanza string, used []string, file, defaultPath string) (map[string]int, error) {
 	out := make(map[string]int, len(kv))
-	for k, raw := range kv {
-		n, err := weight(stanza, k, raw)
+	for k, v := range kv {
+		n, err := weight(stanza, k, v)
 		if err != nil {
 			return nil, err
 		}
@@ -570,17 +738,10 @@ func weightTable(kv map[string]string, stanza string, used []string, file, defau
 }
 
 // weight parses one weight, a whole number from 0 to 100.
-func weight(stanza, key, raw string) (int, error) {
-	val, line, path := splitConfValue(raw)
-	n, err := strconv.Atoi(val)
+func weight(stanza, key string, v confValue) (int, error) {
+	n, err := strconv.Atoi(v.val)
 	if err != nil || n < 0 || n > 100 {
-		return 0, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: [%s] %s = %q: want a whole number from 0 to 100", ErrCatalog, stanza, key, val)}
+		return 0, &CatalogError{File: v.file, Line: v.line, Err: fmt.Errorf("%w: [%s] %s = %q: want a whole number from 0 to 100", ErrCatalog, stanza, key, v.val)}
 	}
 	return n, nil
-}
-
-func splitConfValue(raw string) (val string, line int, path string) {
-	parts := strings.SplitN(raw, "\x00", 3)
-	line, _ = strconv.Atoi(parts[1])
-	return parts[0], line, parts[2]
 }

@@ -660,12 +660,19 @@ func strs(bs [][]byte) []string {
 
 var reasonPoints = regexp.MustCompile(` \([+-][0-9]+\)$`)
 
+// confOf is the default t1102.conf of an app folder.
+func confOf(t *testing.T, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "default", ConfFile))
+	require.NoError(t, err)
+	return string(b)
+}
+
 func TestCatalogErrors(t *testing.T) {
 	write := func(t *testing.T, files map[string]string) string {
 		dir := t.TempDir()
 		base := map[string]string{
-			"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\n",
-			"lookups/" + ProcessesFile:   "name,class\npowershell.exe,script_engine\n",
+			"lookups/" + WebServicesFile: "domain,category,tags,raw_paths,command_paths\ngithub.com,github,,/raw/,\n",
+			"lookups/" + ProcessesFile:   "name,class,original_file_name,description\npowershell.exe,script_engine,powershell.exe,windows powershell\n",
 			"lookups/" + ParentsFile:     "name,class\nsvchost.exe,service\n",
 			"lookups/" + AllowlistFile:   "host,user,process,path,pe_name,domain\n",
 			"lookups/" + ContextFile:     "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,C:\\Puppet\\*\\ruby.exe,,,,\n",
@@ -694,22 +701,21 @@ func TestCatalogErrors(t *testing.T) {
 		says   string
 	}{
 		{"ok", "the minimal catalog loads", nil, ""},
-		{"bad domain", "not a domain", map[string]string{"lookups/" + WebServicesFile: "domain,category\ngithub.com,github\nnot a domain,x\n"}, WebServicesFile + ":3:"},
 		{"missing column", "header without category", map[string]string{"lookups/" + WebServicesFile: "domain\ngithub.com\n"}, `no column "category"`},
+		{"services without raw_paths", "item 10: no URL would serve raw content, silently", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,command_paths\ngithub.com,github,,\n"}, WebServicesFile + `:1: bad catalog: header has no column "raw_paths"`},
+		{"services without command_paths", "item 10: no command endpoint, silently", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,raw_paths\ngithub.com,github,,\n"}, `no column "command_paths"`},
+		{"services header only", "item 10: no service, no detection at all", map[string]string{"lookups/" + WebServicesFile: "domain,category,tags,raw_paths,command_paths\n"}, WebServicesFile + ": bad catalog: no usable row"},
+		{"processes without original_file_name", "item 10: no renamed binary, silently", map[string]string{"lookups/" + ProcessesFile: "name,class,description\npowershell.exe,script_engine,windows powershell\n"}, ProcessesFile + `:1: bad catalog: header has no column "original_file_name"`},
+		{"processes header only", "item 10: no suspicious process at all", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\n"}, ProcessesFile + ": bad catalog: no usable row"},
+		{"empty allowlist", "an empty allowlist, context or not-evidence lookup only takes nothing away", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n", "lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\n", "lookups/" + NotEvidenceFile: "domain\n"}, ""},
 		{"bad parent class", "office or service only", map[string]string{"lookups/" + ParentsFile: "name,class\nx.exe,weird\n"}, ParentsFile + ":2:"},
-		{"allow everything", "an empty rule", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,,,,\n"}, AllowlistFile + ":2:"},
-		{"allow every service", "a rule without a domain allowed every service a program reached", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,msmpeng.exe,,,\n"}, "would allow every service"},
-		{"allow every process", "a domain alone allows whoever reaches it", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,,,,github.com\n"}, "every process"},
-		{"allow path of only stars", "a pattern that matches everything is no path condition", map[string]string{"lookups/" + AllowlistFile: "host,user,process,path,pe_name,domain\n,,git.exe,**,,github.com\n"}, AllowlistFile + ":2:"},
 		{"old allowlist header", "a user's copy without the path columns is refused, not read with every rule widened", map[string]string{"lookups/" + AllowlistFile: "host,user,process,domain\n"}, `no column "path"`},
-		{"context by name only", "a file name is anybody's to take", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,,,,,\n"}, ContextFile + ":2:"},
 		{"context kind without weight", "a kind with no [context] weight would take nothing off", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nvcs,git.exe,C:\\Git\\*,,,,\n"}, `"vcs", which has no weight in [context]`},
-		{"class without weight", "a process class with no [process_class] weight would weigh nothing", map[string]string{"lookups/" + ProcessesFile: "name,class\nx.exe,lolbin\n"}, `"lolbin", which has no weight in [process_class]`},
+		{"class without weight", "a process class with no [process_class] weight would weigh nothing", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nx.exe,lolbin,,\n"}, `"lolbin", which has no weight in [process_class]`},
 		{"class weight out of range", "0 to 100 in every stanza", map[string]string{"local/" + ConfFile: "[process_class]\nscript_engine = -5\n"}, "[process_class] script_engine"},
 		{"weight out of range", "0 to 100", map[string]string{"local/" + ConfFile: "[risk]\n\nencoded = 500\n"}, "local/" + ConfFile + ":3:"},
-		{"unknown weight", "typos are errors", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"}, `unknown key "encode"`},
 		{"missing weight", "defaults are all in the default file", map[string]string{"default/" + ConfFile: "[risk]\nservice=1\n"}, "has no raw_content"},
-		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class\nC:\\x\\a.exe,lolbin\n"}, ProcessesFile + ":2:"},
+		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nC:\\x\\a.exe,lolbin,,\n"}, ProcessesFile + ":2:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -723,6 +729,102 @@ func TestCatalogErrors(t *testing.T) {
 			require.Contains(t, filepath.ToSlash(err.Error()), tt.says)
 		})
 	}
+	// A bad row is left out, named by its line and its real cause, and the
+	// rest of the file is used (issue 16 item 12: one bad row used to stop
+	// every search, and a row short one column was reported as a domain
+	// error).
+	svcHeader := "domain,category,tags,raw_paths,command_paths\n"
+	allowHeader := "host,user,process,path,pe_name,domain\n"
+	for _, tt := range []struct {
+		name, reason string
+		files        map[string]string
+		warns        string // the only warning, file:line onwards
+		services     int    // services loaded
+		allow        int    // allowlist rules loaded
+	}{
+		{"short row", "a comma missing shifts every value: say so, not that the category is a domain", map[string]string{"lookups/" + WebServicesFile: svcHeader + "github,,/raw/,\ngitlab.com,gitlab,,,\n"},
+			WebServicesFile + ":2: row skipped: 4 fields, the header has 5", 1, 0},
+		{"bad domain", "not a domain", map[string]string{"lookups/" + WebServicesFile: svcHeader + "github.com,github,,,\nnot a domain,x,,,\n"},
+			WebServicesFile + `:3: row skipped: "not a domain" is not a domain name`, 1, 0},
+		{"bad quoting", "a CSV error is one row's, the reader goes on", map[string]string{"lookups/" + WebServicesFile: svcHeader + "github.com,github,,\"/raw/\"x,\ngitlab.com,gitlab,,,\n"},
+			WebServicesFile + `:2: row skipped: extraneous or missing " in quoted-field`, 1, 0},
+		{"allow everything", "an empty rule", map[string]string{"lookups/" + AllowlistFile: allowHeader + ",,,,,\n,,git.exe,,,github.com\n"},
+			AllowlistFile + ":2: row skipped: a rule without a domain would allow every service", 1, 1},
+		{"allow every service", "a rule without a domain allowed every service a program reached", map[string]string{"lookups/" + AllowlistFile: allowHeader + ",,msmpeng.exe,,,\n"},
+			AllowlistFile + ":2: row skipped: a rule without a domain would allow every service", 1, 0},
+		{"allow every process", "a domain alone allows whoever reaches it", map[string]string{"lookups/" + AllowlistFile: allowHeader + ",,,,,github.com\n"},
+			AllowlistFile + ":2: row skipped: a rule with only a domain would allow every process", 1, 0},
+		{"allow path of only stars", "a pattern that matches everything is no path condition", map[string]string{"lookups/" + AllowlistFile: allowHeader + ",,git.exe,**,,github.com\n"},
+			AllowlistFile + ":2: row skipped: path", 1, 0},
+		{"context by name only", "a file name is anybody's to take", map[string]string{"lookups/" + ContextFile: "kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,,,,,\n"},
+			ContextFile + ":2: row skipped: a rule needs a path", 1, 0},
+	} {
+		t.Run("skipped/"+tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			c, err := LoadCatalog(write(t, tt.files), WebServicesFile)
+			require.NoError(t, err)
+			require.Len(t, c.Warnings, 1)
+			require.ErrorIs(t, c.Warnings[0], ErrSkipped)
+			require.NotErrorIs(t, c.Warnings[0], ErrCatalog, "a warning, not a refusal")
+			require.Contains(t, filepath.ToSlash(c.Warnings[0].Error()), tt.warns)
+			require.Len(t, c.Services, tt.services, "the other rows are used")
+			require.Len(t, c.Allow, tt.allow, "the other rows are used")
+		})
+	}
+	// t1102.conf: a setting this app does not know is left out with a
+	// warning naming its file and line (issue 16 item 11: only [risk]
+	// refused unknown keys, the rest was silent), and a UTF-8 BOM is read
+	// as in every lookup.
+	for _, tt := range []struct {
+		name, reason string
+		files        map[string]string
+		warns        string // the only warning, file:line onwards; empty: none
+		weights      func(w Weights) bool
+	}{
+		{"misspelt stanza", "[rsik] set nothing, silently", map[string]string{"local/" + ConfFile: "\n[rsik]\nencoded = 50\n"},
+			"local/" + ConfFile + ":2: setting skipped: unknown stanza [rsik], its keys are not used: t1102.conf has [risk], [process_class], [context]",
+			func(w Weights) bool { return w.Encoded == 1 }},
+		{"unknown key in risk", "a typo in [risk] is seen, and no longer stops every search", map[string]string{"local/" + ConfFile: "[risk]\nencode = 5\n"},
+			"local/" + ConfFile + `:2: setting skipped: [risk] has no key "encode"`, func(w Weights) bool { return w.Encoded == 1 }},
+		{"unknown class", "a misspelt class in local/ changed nothing, silently", map[string]string{"local/" + ConfFile: "[process_class]\nscirpt_engine = 50\n"},
+			"local/" + ConfFile + `:2: setting skipped: [process_class] has no key "scirpt_engine": want a class of t1102_processes.csv or set in default/t1102.conf`,
+			func(w Weights) bool { _, ok := w.Class["scirpt_engine"]; return !ok && w.Class["script_engine"] == 1 }},
+		{"unknown context kind", "the same in [context]", map[string]string{"local/" + ConfFile: "[context]\nit-agent = 10\n"},
+			"local/" + ConfFile + `:2: setting skipped: [context] has no key "it-agent"`, func(w Weights) bool { return w.Context["it_agent"] == 1 }},
+		{"key outside a stanza", "a key before any stanza set nothing, silently", map[string]string{"local/" + ConfFile: "encoded = 50\n[risk]\nservice = 2\n"},
+			"local/" + ConfFile + ":1: setting skipped: encoded is outside any stanza: put it under one of [risk], [process_class], [context]",
+			func(w Weights) bool { return w.Encoded == 1 && w.Service == 2 }},
+		{"new class in local", "a class local/ adds for rows of the lookup is known", map[string]string{"local/" + ConfFile: "[process_class]\nlolbin = 30\n",
+			"lookups/" + ProcessesFile: "name,class,original_file_name,description\npowershell.exe,script_engine,,\ncertutil.exe,lolbin,,\n"},
+			"", func(w Weights) bool { return w.Class["lolbin"] == 30 }},
+		{"bom in default", "Splunk reads a conf saved with a BOM: so does this app, as it did lookups", map[string]string{"default/" + ConfFile: "\ufeff" + confOf(t, write(t, nil))},
+			"", func(w Weights) bool { return w.Service == 1 }},
+		{"bom in local", "the same rule for every file", map[string]string{"local/" + ConfFile: "\ufeff[risk]\nservice = 7\n"},
+			"", func(w Weights) bool { return w.Service == 7 }},
+		{"bom in a lookup", "the same rule for every file", map[string]string{"lookups/" + ParentsFile: "\ufeffname,class\nsvchost.exe,service\n"},
+			"", func(w Weights) bool { return true }},
+	} {
+		t.Run("conf/"+tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			c, err := LoadCatalog(write(t, tt.files), WebServicesFile)
+			require.NoError(t, err)
+			if tt.warns == "" {
+				require.Empty(t, c.Warnings)
+			} else {
+				require.Len(t, c.Warnings, 1)
+				require.ErrorIs(t, c.Warnings[0], ErrSkipped)
+				require.Contains(t, filepath.ToSlash(c.Warnings[0].Error()), tt.warns)
+			}
+			require.True(t, tt.weights(c.Weights), "%+v", c.Weights)
+		})
+	}
+	t.Run("no usable row", func(t *testing.T) {
+		// Every row of a lookup that needs rows was bad: refused, with the
+		// first row's cause.
+		_, err := LoadCatalog(write(t, map[string]string{"lookups/" + WebServicesFile: svcHeader + "github,,/raw/,\n"}), WebServicesFile)
+		require.ErrorIs(t, err, ErrCatalog)
+		require.Contains(t, filepath.ToSlash(err.Error()), WebServicesFile+":2: bad catalog: no usable row, every row skipped; the first: row skipped: 4 fields")
+	})
 	t.Run("no app folder", func(t *testing.T) {
 		// The binary did not find its app: the current directory is not
 		// searched instead.

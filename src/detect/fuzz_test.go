@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,7 +72,7 @@ func FuzzScore(f *testing.F) {
 }
 
 // FuzzCatalogFile: a web-service lookup either loads or fails with the
-// file's name and a line.
+// file's name and a line; every row it skips is named by its line.
 func FuzzCatalogFile(f *testing.F) {
 	f.Add("domain,category,tags\ngithub.com,github,C&C;Download\n*.x.com.,twitter,\n")
 	f.Add("domain,category\n\"unterminated\n")
@@ -80,19 +81,32 @@ func FuzzCatalogFile(f *testing.F) {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		svcs, err := loadServices(path)
+		c := &Catalog{}
+		err := c.loadServices(path)
+		requirePlaced(t, c.Warnings)
 		if err != nil {
 			if _, ok := err.(*CatalogError); !ok {
 				t.Fatalf("error without file and line: %v", err)
 			}
 			return
 		}
-		for _, s := range svcs {
+		for _, s := range c.Services {
 			if string(NormalizeHost(nil, []byte(s.Domain))) != s.Domain {
 				t.Fatalf("loaded a domain that does not normalise to itself: %q", s.Domain)
 			}
 		}
 	})
+}
+
+// requirePlaced fails unless every warning names its file and a line and
+// wraps ErrSkipped.
+func requirePlaced(t *testing.T, warnings []*CatalogError) {
+	t.Helper()
+	for _, w := range warnings {
+		if w.File == "" || w.Line <= 0 || !errors.Is(w, ErrSkipped) {
+			t.Fatalf("warning without file, line or ErrSkipped: %v", w)
+		}
+	}
 }
 
 // FuzzGlob: a compiled pattern matches exactly what the same pattern as an
@@ -131,7 +145,8 @@ func FuzzGlob(f *testing.F) {
 }
 
 // FuzzRuleFiles: an allowlist or context lookup either loads, every rule
-// with what makes it safe, or fails with the file's name and a line.
+// with what makes it safe, or fails with the file's name and a line; every
+// row it skips is named by its line.
 func FuzzRuleFiles(f *testing.F) {
 	f.Add("host,user,process,path,pe_name,domain\n,,git.exe,*\\Git\\*,,github.com;gitlab.com\n", true)
 	f.Add("kind,process,path,parent_path,command_line,url,user\nit_agent,ruby.exe,C:\\P\\*\\ruby.exe,,,,\n", false)
@@ -146,29 +161,31 @@ func FuzzRuleFiles(f *testing.F) {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		c := &Catalog{}
+		defer func() { requirePlaced(t, c.Warnings) }()
 		if allow {
-			rules, err := loadAllow(path)
+			err := c.loadAllow(path)
 			if err != nil {
 				if _, ok := err.(*CatalogError); !ok {
 					t.Fatalf("error without file and line: %v", err)
 				}
 				return
 			}
-			for _, r := range rules {
+			for _, r := range c.Allow {
 				if len(r.Domains) == 0 {
 					t.Fatalf("a rule that allows every service loaded: %+v", r)
 				}
 			}
 			return
 		}
-		rules, err := loadContext(path)
+		err := c.loadContext(path)
 		if err != nil {
 			if _, ok := err.(*CatalogError); !ok {
 				t.Fatalf("error without file and line: %v", err)
 			}
 			return
 		}
-		for _, r := range rules {
+		for _, r := range c.Context {
 			if r.Path == nil && r.ParentPath == nil && r.Command == nil && r.URL == nil {
 				t.Fatalf("a rule by file name only loaded: %+v", r)
 			}

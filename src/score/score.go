@@ -16,7 +16,7 @@ import (
 const Name = "t1102score"
 
 // Usage is the argument syntax shown with argument errors.
-const Usage = "usage: t1102score [filter=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]... [logic=current|legacy]"
+const Usage = "usage: t1102score [filter=<bool>] [catalog=default|lots] [fields=sysmon|cim] [<name>_field=<field>]... [logic=current|legacy], or | t1102score check_config=true [catalog=default|lots]"
 
 // inputs are the fields the current logic reads, in the order of
 // [detect.Event]'s use of them below.
@@ -40,6 +40,9 @@ type Options struct {
 	// Legacy runs the original detection's SPL logic instead (logic=legacy),
 	// for comparisons.
 	Legacy bool
+	// CheckConfig makes the command a generating one that reports the
+	// state of the catalog instead of scoring (check_config=true).
+	CheckConfig bool
 }
 
 // ParseOptions parses t1102score's arguments.
@@ -69,6 +72,10 @@ func ParseOptions(args []string) (Options, error) {
 			if o.Catalog, cerr = detect.CatalogFile(a.Value); cerr != nil {
 				return o, bad("%v", cerr)
 			}
+		case "check_config":
+			if o.CheckConfig, err = chunked.ParseBool(a.Value); err != nil {
+				return o, fmt.Errorf("%s: check_config: %w; %s", Name, err, Usage)
+			}
 		case "logic":
 			switch a.Value {
 			case "current":
@@ -79,6 +86,11 @@ func ParseOptions(args []string) (Options, error) {
 			}
 		default:
 			return o, bad("unknown argument %q", a.Name)
+		}
+	}
+	for _, a := range parsed {
+		if o.CheckConfig && a.Name != "check_config" && a.Name != "catalog" {
+			return o, bad("check_config=true reports on the configuration and takes no argument but catalog=, not %s=", a.Name)
 		}
 	}
 	return o, nil
@@ -104,6 +116,9 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.CheckConfig {
+		return checkConfig(c.AppDir, opts.Catalog)
+	}
 	if opts.Legacy {
 		cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: legacyFields(opts)}
 		newRows := func() chunked.RowHandler { return &legacyRows{opts: opts} }
@@ -118,11 +133,22 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	for _, f := range inputs {
 		required = append(required, opts.Fields.Name(f))
 	}
-	cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: dedupe(required)}
+	cfg := chunked.Config{Type: chunked.Streaming, RequiredFields: dedupe(required), Messages: catalogWarnings(Name, cat)}
 	newRows := func() chunked.RowHandler { return &rows{opts: opts, scorer: det.NewScorer()} }
 	// Rows are scored independently: a large chunk is split over the cores
 	// while splunkd waits for the reply.
 	return cfg, opts.Fields.WarnMissing(Name, chunked.PerRowParallel(newRows, workers)), nil
+}
+
+// catalogWarnings are the rows and settings the catalog left out, as
+// inspector WARNs of the getinfo reply: every search that uses the
+// command says them, so a broken row is never silent, and none stops it.
+func catalogWarnings(command string, cat *detect.Catalog) []chunked.InspectorMessage {
+	var out []chunked.InspectorMessage
+	for _, w := range cat.WarningTexts() {
+		out = append(out, chunked.InspectorMessage{Level: chunked.LevelWarn, Text: command + ": " + w})
+	}
+	return out
 }
 
 func dedupe(in []string) []string {
