@@ -41,8 +41,8 @@ func checkConfig(appDir, services string) (chunked.Config, chunked.Processor, er
 		for _, w := range cat.Warnings {
 			placed("WARN", "", w)
 		}
-		rows = append(rows, row{"INFO", cat.Dir, 0, fmt.Sprintf("catalog in use: %d web services (%s), %d processes, %d parents, %d allowlist rules, %d context rules, %d not-evidence domains; %d rows or settings skipped",
-			len(cat.Services), services, len(cat.Processes), len(cat.Parents), len(cat.Allow), len(cat.Context), len(cat.NotEvidence), len(cat.Warnings))})
+		rows = append(rows, row{"INFO", cat.Dir, 0, fmt.Sprintf("catalog in use: %d web services (%s), %d processes, %d parents, %d allowlist rules, %d context rules, %d not-evidence domains, %d client rules; alert at risk %d; %d rows or settings skipped",
+			len(cat.Services), services, len(cat.Processes), len(cat.Parents), len(cat.Allow), len(cat.Context), len(cat.NotEvidence), len(cat.Clients), cat.Behaviour.AlertRisk, len(cat.Warnings))})
 	}
 	cfg := chunked.Config{Type: chunked.Reporting, Generating: true}
 	return cfg, chunked.ProcessorFunc(func(c *chunked.Chunk) error {
