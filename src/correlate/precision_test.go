@@ -9,7 +9,6 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/t1102app/t1102/src/detect"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -63,16 +63,16 @@ func isAtomic(guid string) bool {
 	return false
 }
 
-// threshold is the saved search's risk threshold, read from the shipped
-// savedsearches.conf so that the test and the alert cannot drift apart.
+// threshold is the alert's risk threshold, [alert] risk_threshold of the
+// shipped t1102.conf, which t1102correlate applies itself; the saved search
+// has no threshold of its own to drift apart from it.
 func threshold(t *testing.T) int {
-	b, err := os.ReadFile(filepath.Join("..", "..", "default", "savedsearches.conf"))
+	ss, err := os.ReadFile(filepath.Join("..", "..", "default", "savedsearches.conf"))
 	require.NoError(t, err)
-	m := regexp.MustCompile(`where risk_score >= (\d+)`).FindSubmatch(b)
-	require.NotNil(t, m, "the alert filters on risk_score")
-	n, err := strconv.Atoi(string(m[1]))
+	require.NotRegexp(t, `where risk_score`, string(ss), "the threshold lives in t1102.conf only")
+	c, err := detect.LoadCatalog(filepath.Join("..", ".."), detect.WebServicesFile)
 	require.NoError(t, err)
-	return n
+	return c.Behaviour.AlertRisk
 }
 
 func events(t *testing.T, name string) *splunkd.Table {

@@ -29,7 +29,6 @@ type Event struct {
 	CommandLine          []byte
 	DestinationHostname  []byte
 	QueryName            []byte
-
 }
 
 // Result is what the detector says about one event. Byte slices alias the
