@@ -115,7 +115,7 @@ func TestKnowledgeBundle(t *testing.T) {
 		cases = append(cases,
 			tc{"t1102score " + p, "a streaming command: it runs on the peers, from the bundle", app + p + "/bin/" + exe(p, "t1102score"), true},
 			tc{"t1102correlate " + p, "its map phase (streaming_preop) runs on the peers", app + p + "/bin/" + exe(p, "t1102correlate"), true},
-			tc{"t1102_forward " + p, "the alert action runs on the search head only: 3 MB each that peers never run", app + p + "/bin/" + exe(p, "t1102_forward"), false})
+			tc{"t1102_forward " + p, "the alert action runs on the search head only: about 9.5 MB each that peers never run", app + p + "/bin/" + exe(p, "t1102_forward"), false})
 	}
 	lookups, err := filepath.Glob(filepath.Join(repo, "app", "lookups", "*.csv"))
 	require.NoError(t, err)
