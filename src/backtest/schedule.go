@@ -68,6 +68,26 @@ func (a *App) SavedSearches() ([]*SavedSearch, error) {
 	return out, nil
 }
 
+// SavedSearch returns the saved search name, scheduled or not (a search
+// that is run by hand, such as a backfill).
+func (a *App) SavedSearch(name string) (*SavedSearch, error) {
+	if _, ok := a.saved.stanzas[name]; !ok || name == "default" {
+		return nil, fmt.Errorf("%w: savedsearches.conf has no [%s]", ErrConf, name)
+	}
+	kv := map[string]string{}
+	for k, v := range a.saved.stanzas["default"] {
+		kv[k] = v
+	}
+	for k, v := range a.saved.stanzas[name] {
+		kv[k] = v
+	}
+	s, err := newSavedSearch(name, kv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: savedsearches.conf [%s]: %w", ErrConf, name, err)
+	}
+	return s, nil
+}
+
 func isTrue(v string) bool {
 	b, err := parseBool(strings.TrimSpace(v))
 	return err == nil && b
@@ -84,12 +104,14 @@ func newSavedSearch(name string, kv map[string]string) (*SavedSearch, error) {
 		return nil, fmt.Errorf("no search")
 	}
 	cronText, ok := kv["cron_schedule"]
-	if !ok {
+	if !ok && isTrue(kv["enableSched"]) {
 		return nil, fmt.Errorf("enableSched = 1 without cron_schedule")
 	}
 	var err error
-	if s.Cron, err = ParseCron(cronText); err != nil {
-		return nil, err
+	if ok {
+		if s.Cron, err = ParseCron(cronText); err != nil {
+			return nil, err
+		}
 	}
 	if v, ok := kv["realtime_schedule"]; ok {
 		s.Realtime = isTrue(v)

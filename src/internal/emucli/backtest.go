@@ -14,7 +14,7 @@ import (
 
 const backtestUsage = `usage:
   splunkdemu backtest -app <dir> -events a.csv[,b.csv] -from <RFC3339> -to <RFC3339>
-                      [-search name]... [-indexers N] [-fields f1,f2] [-source src]
+                      [-search name]... [-first name]... [-indexers N] [-fields f1,f2] [-source src]
                       [-state dir] [-output table|csv]
 
 Replays the app's scheduled searches (savedsearches.conf, enableSched = 1,
@@ -22,6 +22,7 @@ shipped disabled or not) minute by minute from -from to -to, as splunkd's
 scheduler would: cron_schedule, dispatch.earliest_time/latest_time relative
 to each scheduled time, the app's macros, lookups and summary indexes kept
 across runs, custom commands run as their executables through the emulator.
+-first runs a saved search once at -from before the schedule (a backfill).
 Prints one line per alert raised (trigger time, search, result fields), then
 runs, results, alerts and suppressed alerts per search (on stderr with
 -output csv).
@@ -51,8 +52,9 @@ func mainBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	output := fs.String("output", "table", "alert output format: table or csv")
 	tz := fs.String("tz", "UTC", "the search head's time zone (IANA name), for cron and snapping time modifiers")
 	timeout := fs.Duration("timeout", 30*time.Second, "per-reply and per-exit timeout of custom commands")
-	var searches, commands stringList
+	var searches, commands, first stringList
 	fs.Var(&searches, "search", "`name` of a saved search to run (repeatable; default every scheduled one)")
+	fs.Var(&first, "first", "`name` of a saved search, scheduled or not, to run once at -from before the schedule, such as a backfill (repeatable)")
 	fs.Var(&commands, "command", "`name=path`: executable of a custom command instead of the app's bin/ one (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -114,7 +116,7 @@ func mainBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usage("%v", err)
 	}
 	eng := &backtest.Engine{App: app, State: state, Events: ev, Indexers: *indexers, Commands: cmds, Location: loc, Timeout: *timeout}
-	rep, err := backtest.Run(ctx, eng, backtest.Options{From: from, To: to, Searches: searches, Location: loc})
+	rep, err := backtest.Run(ctx, eng, backtest.Options{From: from, To: to, Searches: searches, First: first, Location: loc})
 	closeErr := state.Close()
 	for _, m := range eng.Messages {
 		fmt.Fprintln(stderr, m)
