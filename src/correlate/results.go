@@ -91,6 +91,9 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 			warnf(c, "%s: more than max_groups=%d state rows: %d were not read", Name, r.opts.Limits.MaxGroups, r.st.dropped)
 		}
 	}
+	if r.opts.Input == FromState {
+		acts = resolveIdentities(acts)
+	}
 	b := r.det.Behaviour()
 	memory := b.Memory
 	if r.opts.Memory > 0 {
@@ -135,24 +138,85 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 	return nil
 }
 
+// resolveIdentities joins, by host and ProcessGuid, the activities of a
+// run that saw a process's connections and queries but not its creation
+// (network events carry no command line or PE metadata: the process
+// started in an earlier hour) to the activity whose run saw its creation,
+// so that a process is one identity across the runs. An activity whose
+// process creation no run saw stays as it is.
+func resolveIdentities(acts map[activityKey]*activity) map[activityKey]*activity {
+	type hostGUID struct{ host, guid string }
+	known := map[hostGUID]*activity{}
+	for _, a := range acts {
+		if a.cmd == "" && a.ofn == "" {
+			continue
+		}
+		for _, g := range a.guids {
+			if k := (hostGUID{a.hostKey, g}); known[k] == nil || a.key().less(known[k].key()) {
+				known[k] = a // the same process in one identity; the smallest key if a GUID were reused
+			}
+		}
+	}
+	out := make(map[activityKey]*activity, len(acts))
+	var pending []*activity
+	for k, a := range acts {
+		if a.cmd == "" && a.ofn == "" {
+			pending = append(pending, a)
+			continue
+		}
+		out[k] = a
+	}
+	for _, a := range pending {
+		var tmpl *activity
+		for _, g := range a.guids {
+			if t := known[hostGUID{a.hostKey, g}]; t != nil && (tmpl == nil || t.key().less(tmpl.key())) {
+				tmpl = t
+			}
+		}
+		if tmpl != nil {
+			a.cmd, a.image = tmpl.cmd, tmpl.image
+			for _, f := range [...]struct {
+				dst *string
+				v   string
+			}{
+				{&a.parent, tmpl.parent}, {&a.user, tmpl.user}, {&a.ofn, tmpl.ofn}, {&a.desc, tmpl.desc}, {&a.product, tmpl.product}, {&a.company, tmpl.company},
+			} {
+				if *f.dst == "" {
+					*f.dst = f.v
+				}
+			}
+			if a.start == 0 || tmpl.start > 0 && tmpl.start < a.start {
+				a.start = tmpl.start
+			}
+		}
+		if old := out[a.key()]; old != nil {
+			old.merge(a)
+		} else {
+			out[a.key()] = a
+		}
+	}
+	return out
+}
+
+func (k activityKey) less(o activityKey) bool {
+	if k.host != o.host {
+		return k.host < o.host
+	}
+	if k.image != o.image {
+		return k.image < o.image
+	}
+	if k.cmd != o.cmd {
+		return k.cmd < o.cmd
+	}
+	return k.category < o.category
+}
+
 func sortedActivityKeys(acts map[activityKey]*activity) []activityKey {
 	keys := make([]activityKey, 0, len(acts))
 	for k := range acts {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.host != b.host {
-			return a.host < b.host
-		}
-		if a.image != b.image {
-			return a.image < b.image
-		}
-		if a.cmd != b.cmd {
-			return a.cmd < b.cmd
-		}
-		return a.category < b.category
-	})
+	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
 	return keys
 }
 

@@ -133,7 +133,11 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 		age = max(0, f.Now-f.FirstSeen)
 	}
 	of := strconv.Itoa(hosts) + " of " + strconv.Itoa(f.FleetHosts) + " hosts"
-	if f.FirstSeen == 0 || age <= rules.NewDays*86400 {
+	// New and rare weigh behaviour, as RITA weighs a beacon's prevalence:
+	// a rare program that reached a service now and then says little; one
+	// that polls it, or runs or asks for commands from it, is the pattern.
+	raise := r.Polled || r.DownloadExecute != "" || r.CommandEndpoint || r.RawContent
+	if raise && (f.FirstSeen == 0 || age <= rules.NewDays*86400) {
 		r.NewPair = true
 		if f.FirstSeen == 0 {
 			s.reason(w.NewPair, "new in the fleet: not in the baseline")
@@ -141,7 +145,7 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 			s.reason(w.NewPair, "new in the fleet: first seen ", duration(age), " ago")
 		}
 	}
-	if hosts <= rules.RareHosts || float64(hosts) <= rules.RarePrevalence*float64(f.FleetHosts) {
+	if raise && (hosts <= rules.RareHosts || float64(hosts) <= rules.RarePrevalence*float64(f.FleetHosts)) {
 		r.RarePair = true
 		s.reason(w.RarePair, "rare in the fleet: ", of)
 	}
@@ -150,7 +154,9 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 	}
 	// A new pair on many hosts at once (a campaign, a worm) stays
 	// suspicious: being common lowers only what is not new.
-	if float64(hosts) >= rules.CommonPrevalence*float64(f.FleetHosts) && !r.RarePair && !r.NewPair {
+	rare := hosts <= rules.RareHosts || float64(hosts) <= rules.RarePrevalence*float64(f.FleetHosts)
+	isNew := f.FirstSeen == 0 || age <= rules.NewDays*86400
+	if float64(hosts) >= rules.CommonPrevalence*float64(f.FleetHosts) && !rare && !isNew {
 		r.CommonPair = true
 		s.reason(-w.Context[KindCommonPair], "common in the fleet: ", of)
 	}

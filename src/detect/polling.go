@@ -58,8 +58,10 @@ const GapFactor = 3.0
 // a handful of intervals it swings between −1 and 1 for any jitter.
 //
 // Few intervals can look regular by chance: with k intervals, requests at
-// random times score at least 0.35 + 0.95/√k about 2 % of the time
-// (measured by simulation: TestPollChance). The score required is the
+// random times score at least 0.40 + 0.95/√k well under 1 % of the time
+// (measured by simulation: TestPollChance). The alert judges the same
+// process every hour over a sliding day, so a chance of a few per cent per
+// judgement would become a false alert a day on a busy fleet. The score required is the
 // larger of that and threshold, so a period of hours needs more requests
 // (a longer memory) before it counts, and a period of minutes counts within
 // the hour.
@@ -115,12 +117,12 @@ func Poll(times []float64, minRequests int, threshold float64) Polling {
 }
 
 // ChanceScore is the score that k intervals between requests at random
-// times reach about 2 % of the time (see Poll).
+// times reach less than 1 % of the time (see Poll).
 func ChanceScore(k int) float64 {
 	if k <= 0 {
 		return 1
 	}
-	return 0.35 + 0.95/math.Sqrt(float64(k))
+	return 0.40 + 0.95/math.Sqrt(float64(k))
 }
 
 // median of sorted values.
