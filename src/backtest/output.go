@@ -31,7 +31,7 @@ func AlertFields(rep *Report) []string {
 // WriteAlerts writes one line per alert: trigger_time (RFC 3339), search,
 // results (1 per result alert; the run's count in digest mode), then
 // fields (nil: [AlertFields]). format is "table" (aligned columns, a
-// multivalue's values joined by "|") or "csv" (a multivalue's values
+// multivalue's values joined by " | ") or "csv" (a multivalue's values
 // joined by newlines).
 func WriteAlerts(w io.Writer, rep *Report, fields []string, format string) error {
 	if fields == nil {
