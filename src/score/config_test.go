@@ -198,7 +198,7 @@ func TestCheckConfigThroughEmulator(t *testing.T) {
 		want         []string // level|file|line|message, the message's start (file under the app folder)
 	}{
 		{name: "shipped", reason: "a summary of what is used, nothing wrong",
-			want: []string{"INFO|APP|0|catalog in use: 33 web services (t1102_webservices.csv), 23 processes, 15 parents, 21 allowlist rules, 24 context rules, 5 not-evidence domains, 18 client rules; alert at risk 40; 0 rows or settings skipped"}},
+			want: []string{"INFO|APP|0|catalog in use: 33 web services (t1102_webservices.csv), 23 processes, 15 parents, 21 allowlist rules, 28 context rules, 5 not-evidence domains, 18 client rules; alert at risk 40; 0 rows or settings skipped"}},
 		{name: "lots", reason: "catalog= picks the web-service lookup checked", args: []string{"catalog=lots"},
 			want: []string{"INFO|APP|0|catalog in use: 189 web services (t1102_webservices_lots.csv)"}},
 		{name: "a bad row", reason: "item 12: each row left out, with its line and cause",
