@@ -54,6 +54,9 @@ func (c *Chunk) Message(level Level, format string, args ...any) {
 	c.messages = append(c.messages, InspectorMessage{Level: level, Text: fmt.Sprintf(format, args...)})
 }
 
+// Messages returns the inspector messages added to the reply so far.
+func (c *Chunk) Messages() []InspectorMessage { return c.messages }
+
 // RowHandler is per-row streaming logic, for [PerRow].
 type RowHandler interface {
 	// Start is called with each chunk's table before its rows are passed

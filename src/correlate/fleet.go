@@ -7,6 +7,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/bits"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -17,11 +19,10 @@ import (
 // image path and PE original name) and service, how many hosts showed it
 // and since when. output=fleet writes it from the state and the previous
 // baseline; the judge (input=state) reads it. Hosts are counted with a
-// HyperLogLog sketch of 256 registers (Flajolet et al. 2007, with the
-// linear-counting correction for small counts): exact in practice up to a
-// few dozen hosts, about 6.5 % off beyond, a few hundred bytes per pair
-// however many hosts, and mergeable, so every run can fold the state in
-// again without counting a host twice.
+// sketch: exactly up to 64 hosts (their hashes), then as HyperLogLog with
+// 256 registers (about 6.5 % off; 512 bytes per pair however many hosts).
+// Both merge, so every run can fold the state in again without counting a
+// host twice.
 const (
 	fIdentity = iota
 	fService
@@ -39,10 +40,20 @@ var fleetFields = [nFleet]string{
 // read.
 var errFleetRow = errors.New("bad fleet baseline row")
 
-const hllRegisters = 256 // 2^8
+const (
+	hllRegisters = 256 // 2^8
+	// maxExact is how many hosts a sketch counts exactly (by their 64-bit
+	// hashes: collisions are negligible) before it turns into HyperLogLog
+	// registers, as HyperLogLog++'s sparse form does.
+	maxExact = 64
+)
 
-// sketch is a HyperLogLog sketch of host names.
-type sketch [hllRegisters]uint8
+// sketch counts distinct host names: exactly while there are at most
+// maxExact, then as a HyperLogLog sketch. The zero value is empty.
+type sketch struct {
+	exact []uint64 // sorted hashes, while regs is nil
+	regs  *[hllRegisters]uint8
+}
 
 func hostHash(host string) uint64 {
 	h := fnv.New64a()
@@ -57,28 +68,64 @@ func hostHash(host string) uint64 {
 	return x
 }
 
-func (s *sketch) add(host string) {
-	x := hostHash(host)
-	i := x >> 56                                     // the first 8 bits pick the register
-	rho := uint8(bits.LeadingZeros64(x<<8|1<<7)) + 1 // leading zeros of the rest, plus one
-	if rho > s[i] {
-		s[i] = rho
+func (s *sketch) add(host string) { s.addHash(hostHash(host)) }
+
+func (s *sketch) addHash(x uint64) {
+	if s.regs != nil {
+		i := x >> 56                                     // the first 8 bits pick the register
+		rho := uint8(bits.LeadingZeros64(x<<8|1<<7)) + 1 // leading zeros of the rest, plus one
+		if rho > s.regs[i] {
+			s.regs[i] = rho
+		}
+		return
+	}
+	i := sort.Search(len(s.exact), func(i int) bool { return s.exact[i] >= x })
+	if i < len(s.exact) && s.exact[i] == x {
+		return
+	}
+	s.exact = append(s.exact, 0)
+	copy(s.exact[i+1:], s.exact[i:])
+	s.exact[i] = x
+	if len(s.exact) > maxExact {
+		s.regs = new([hllRegisters]uint8)
+		for _, h := range s.exact {
+			s.addHash(h)
+		}
+		s.exact = nil
 	}
 }
 
 func (s *sketch) merge(o *sketch) {
-	for i, v := range o {
-		if v > s[i] {
-			s[i] = v
+	if o.regs != nil {
+		if s.regs == nil {
+			s.regs = new([hllRegisters]uint8)
+			for _, h := range s.exact {
+				s.addHash(h)
+			}
+			s.exact = nil
 		}
+		for i, v := range o.regs {
+			if v > s.regs[i] {
+				s.regs[i] = v
+			}
+		}
+		return
+	}
+	for _, h := range o.exact {
+		s.addHash(h)
 	}
 }
 
-// count estimates the number of distinct hosts added.
+// count estimates the number of distinct hosts added: exact up to
+// maxExact, then HyperLogLog's estimate (Flajolet et al. 2007, with the
+// linear-counting correction for small counts).
 func (s *sketch) count() int {
+	if s.regs == nil {
+		return len(s.exact)
+	}
 	const m = float64(hllRegisters)
 	sum, zeros := 0.0, 0
-	for _, v := range s {
+	for _, v := range s.regs {
 		sum += math.Ldexp(1, -int(v))
 		if v == 0 {
 			zeros++
@@ -88,32 +135,33 @@ func (s *sketch) count() int {
 	if e <= 2.5*m && zeros > 0 {
 		e = m * math.Log(m/float64(zeros)) // linear counting
 	}
-	return int(math.Round(e))
+	return max(int(math.Round(e)), maxExact+1)
 }
 
-// appendSketch writes the sketch: "s" and four hex digits per register
-// set (index, value) while few are, else "d" and all 256 as hex.
-func appendSketch(b []byte, s *sketch) []byte {
-	set := 0
-	for _, v := range s {
-		if v > 0 {
-			set++
-		}
+// equal reports whether two sketches hold the same.
+func (s *sketch) equal(o *sketch) bool {
+	if (s.regs == nil) != (o.regs == nil) {
+		return false
 	}
-	if set*4 < hllRegisters*2 {
-		b = append(b, 's')
-		for i, v := range s {
-			if v > 0 {
-				b = append(b, hexDigits[i>>4], hexDigits[i&15], hexDigits[v>>4], hexDigits[v&15])
-			}
+	if s.regs != nil {
+		return *s.regs == *o.regs
+	}
+	return slices.Equal(s.exact, o.exact)
+}
+
+// appendSketch writes the sketch: "e" and 16 hex digits per host hash
+// while exact, else "d" and the 256 registers as hex.
+func appendSketch(b []byte, s *sketch) []byte {
+	if s.regs == nil {
+		b = append(b, 'e')
+		for _, h := range s.exact {
+			b = fmt.Appendf(b, "%016x", h)
 		}
 		return b
 	}
 	b = append(b, 'd')
-	return hex.AppendEncode(b, s[:])
+	return hex.AppendEncode(b, s.regs[:])
 }
-
-const hexDigits = "0123456789abcdef"
 
 func parseSketch(v []byte) (sketch, error) {
 	var s sketch
@@ -122,34 +170,32 @@ func parseSketch(v []byte) (sketch, error) {
 	}
 	body := v[1:]
 	switch v[0] {
-	case 's':
-		if len(body)%4 != 0 {
-			return s, errors.New("sparse sketch: want 4 hex digits per register")
+	case 'e':
+		if len(body)%16 != 0 || len(body)/16 > maxExact {
+			return s, fmt.Errorf("exact sketch: want at most %d hashes of 16 hex digits", maxExact)
 		}
-		raw := make([]byte, len(body)/2)
-		if _, err := hex.Decode(raw, body); err != nil {
-			return s, err
-		}
-		for i := 0; i < len(raw); i += 2 {
-			if raw[i+1] > 57 {
-				return s, fmt.Errorf("register value %d out of range", raw[i+1])
+		for i := 0; i < len(body); i += 16 {
+			h, err := strconv.ParseUint(string(body[i:i+16]), 16, 64)
+			if err != nil {
+				return s, err
 			}
-			s[raw[i]] = raw[i+1]
+			s.addHash(h)
 		}
 	case 'd':
 		if len(body) != 2*hllRegisters {
 			return s, fmt.Errorf("dense sketch: want %d hex digits", 2*hllRegisters)
 		}
-		if _, err := hex.Decode(s[:], body); err != nil {
-			return s, err
+		s.regs = new([hllRegisters]uint8)
+		if _, err := hex.Decode(s.regs[:], body); err != nil {
+			return sketch{}, err
 		}
-		for _, r := range s {
+		for _, r := range s.regs {
 			if r > 57 {
-				return s, fmt.Errorf("register value %d out of range", r)
+				return sketch{}, fmt.Errorf("register value %d out of range", r)
 			}
 		}
 	default:
-		return s, fmt.Errorf("want s or d first, got %q", v[0])
+		return s, fmt.Errorf("want e or d first, got %q", v[0])
 	}
 	return s, nil
 }

@@ -62,3 +62,40 @@ func TestWholeAnswers(t *testing.T) {
 		t.Fatal("a short value is kept whole")
 	}
 }
+
+// FuzzStateRows: any state or baseline rows (a lookup an admin edited, a
+// file cut short) are read or refused without panicking; what is read
+// writes back and reads again to the same activity and pair.
+func FuzzStateRows(f *testing.F) {
+	f.Add("t1102s_host,t1102s_image,t1102s_cmd,t1102s_service,t1102s_hosts,t1102s_conns,t1102s_guids,t1102s_last\nWKS-1,C:\\a.exe,a.exe -x,telegram,api.telegram.org=3,1764000000.25;300;299.875,g1;g2,1764000600\n")
+	f.Add("t1102f_identity,t1102f_service,t1102f_hosts,t1102f_first,t1102f_last\nc:\\a.exe|a.exe,github,e0123456789abcdef,1764000000,1764086400\n")
+	f.Add("t1102f_identity,t1102f_service,t1102f_hosts,t1102f_first,t1102f_last\nx|,github,dzz,1,2\n")
+	f.Add("t1102s_host,t1102s_service,t1102s_conns\nh,github,1e308;-5;nan\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		var tab chunked.Table
+		if tab.Parse([]byte(body)) != nil {
+			return
+		}
+		var st states
+		if err := st.add(&tab, 5); err != nil {
+			t.Fatalf("add returns no error, it counts bad rows: %v", err)
+		}
+		if len(st.acts) > 5 {
+			t.Fatalf("%d activities past max_groups", len(st.acts))
+		}
+		for _, a := range st.acts {
+			for _, ts := range [][]float64{a.conns, a.queries} {
+				back, err := parseTimes(appendTimes(nil, ts))
+				if err != nil || len(back) != len(ts) {
+					t.Fatalf("times %v do not round-trip: %v %v", ts, back, err)
+				}
+			}
+		}
+		for _, p := range st.pairs {
+			back, err := parseSketch(appendSketch(nil, &p.hosts))
+			if err != nil || !back.equal(&p.hosts) {
+				t.Fatalf("sketch does not round-trip: %v", err)
+			}
+		}
+	})
+}
