@@ -24,16 +24,17 @@ build:
 test: build package
 	CGO_ENABLED=1 GO=$(GO) bin/testsummary -race ./src/...
 
-## bench: the issue-10 targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102correlate's reduce peak memory and events/s; BENCHCOUNT runs each (range shown)
+## bench: the speed and memory targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102correlate's reduce peak memory and events/s, and the state searches over 10,000 hosts' day; BENCHCOUNT runs each (range shown)
 BENCHCOUNT ?= 3
 bench: build
 	@{ $(GO) test ./src/score -run '^$$' -bench 'Throughput/(emulator|emulator-filter|driver|driver-filter)$$' -benchtime 5x -count $(BENCHCOUNT) && \
-	   $(GO) test ./src/correlate -run '^$$' -bench MapReduce -benchtime 1x -count $(BENCHCOUNT); } | awk ' \
+	   $(GO) test ./src/correlate -run '^$$' -bench 'MapReduce|StateSearches' -benchtime 1x -count $(BENCHCOUNT); } | awk ' \
 	function keep(k, v) { if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v; n[k]++ } \
 	function span(k, f) { return (k in lo) ? sprintf(f "-" f " (%d runs)", lo[k], hi[k], n[k]) : "not run" } \
 	{ print } \
 	/^BenchmarkThroughput\// { split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); for (i = 3; i < NF; i++) if ($$(i+1) == "ratio") keep(p[2], $$i) } \
 	/^BenchmarkMapReduce/ { for (i = 3; i < NF; i++) { if ($$(i+1) == "events/s") keep("events", $$i); if ($$(i+1) == "reduce-peak-MiB") keep("reduce", $$i); if ($$(i+1) == "map-peak-MiB") keep("map", $$i) } } \
+	/^BenchmarkStateSearches\// { split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); for (i = 3; i < NF; i++) { if ($$(i+1) == "s/run") keep(p[2] "-s", $$i); if ($$(i+1) == "peak-MiB") keep(p[2] "-peak", $$i); if ($$(i+1) == "state-in-MiB") keep("state", $$i) } } \
 	END { \
 		print ""; \
 		printf "%-72s %-26s %s\n", "target", "measured", "goal"; \
@@ -45,6 +46,11 @@ bench: build
 		printf "%-72s %-26s %s\n", "t1102correlate reduce peak MiB, 1M events / 20k processes, 3 indexers", span("reduce", "%.0f"), "< 300"; \
 		printf "%-72s %-26s %s\n", "t1102correlate map peak MiB (each of 3)", span("map", "%.0f"), "(for reference)"; \
 		printf "%-72s %-26s %s\n", "t1102correlate events/s end to end", span("events", "%.0f"), ">= 105000"; \
+		printf "%-72s %-26s %s\n", "state of 10,000 hosts over 24 h (60,000 activities), MiB as a lookup", span("state", "%.1f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "alert step 2, merge the state (input=state output=state), s", span("merge-s", "%.1f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "alert step 3, judge against the baseline (input=state), s", span("judge-s", "%.1f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "fleet baseline search (input=state output=fleet), s", span("fleet-s", "%.1f"), "(for reference)"; \
+		printf "%-72s %-26s %s\n", "peak MiB of merge / judge / fleet", span("merge-peak", "%.0f") " " span("judge-peak", "%.0f") " " span("fleet-peak", "%.0f"), "(for reference)"; \
 	}'
 
 ## bench-all: every benchmark of every package, with allocations

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/t1102app/t1102/src/correlate"
 	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/splunkd"
 )
@@ -103,4 +104,69 @@ func TestMemoryBoundedByCaps(t *testing.T) {
 	}
 	require.NotEmpty(t, warned, "reaching a cap is reported")
 	require.Contains(t, strings.Join(warned, "\n"), "max_groups=2000")
+}
+
+// BenchmarkStateSearches: the steps of the hourly alert and the baseline
+// that read and write the state, over a day of state for 10,000 hosts (six
+// activities each: 60,000 rows) and its fleet baseline, through the real
+// binary and the emulator: merge (input=state output=state: the alert's
+// second step), judge (input=state: its third) and fleet (input=state
+// output=fleet: the baseline search). Reports the state's size as a lookup
+// (CSV bytes) and each step's peak memory.
+func BenchmarkStateSearches(b *testing.B) {
+	const hosts = 10_000
+	now := float64(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC).Unix())
+	state, fleet := correlate.StateTable(hosts, now)
+	withFleet := &splunkd.Table{Fields: append(append([]string(nil), state.Fields...), fleet.Fields...)}
+	for _, r := range state.Rows {
+		withFleet.Rows = append(withFleet.Rows, append(append([]splunkd.Value(nil), r...), make([]splunkd.Value, len(fleet.Fields))...))
+	}
+	for _, r := range fleet.Rows {
+		withFleet.Rows = append(withFleet.Rows, append(make([]splunkd.Value, len(state.Fields)), r...))
+	}
+	stateMiB := float64(csvBytes(state)) / (1 << 20)
+	for _, step := range []struct {
+		name  string
+		args  []string
+		input *splunkd.Table
+	}{
+		{"merge", []string{"input=state", "output=state"}, state},
+		{"judge", []string{"input=state", "all=true"}, withFleet},
+		{"fleet", []string{"input=state", "output=fleet"}, withFleet},
+	} {
+		b.Run(step.name, func(b *testing.B) {
+			var peak int64
+			var out *splunkd.Table
+			for b.Loop() {
+				res, err := splunkd.Run(context.Background(), splunkd.Search{
+					Argv: argv, Args: step.args, Input: step.input, Collect: true, Probes: -1, Timeout: 5 * time.Minute,
+					Info: splunkd.SearchInfo{LatestTime: fmt.Sprint(int64(now))},
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, peak = peaks(res)
+				out = res.Table
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+			b.ReportMetric(float64(len(step.input.Rows)), "rows-in")
+			b.ReportMetric(float64(len(out.Rows)), "rows-out")
+			b.ReportMetric(float64(csvBytes(out))/(1<<20), "out-MiB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+			b.ReportMetric(stateMiB, "state-in-MiB")
+		})
+	}
+}
+
+// csvBytes is about the size of a table as a CSV lookup file.
+func csvBytes(t *splunkd.Table) int {
+	n := 0
+	for _, r := range t.Rows {
+		for _, v := range r {
+			for _, s := range v {
+				n += len(s) + 1
+			}
+		}
+	}
+	return n
 }

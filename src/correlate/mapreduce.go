@@ -303,7 +303,7 @@ func (r *reducer) Process(c *chunked.Chunk) error {
 	if c.In.Len() > 0 {
 		var err error
 		if r.opts.Input == FromState {
-			err = r.st.add(&c.In, r.opts.Limits.MaxGroups)
+			err = r.st.add(&c.In, r.opts.MaxRows)
 		} else {
 			err = r.Add(&c.In)
 		}

@@ -88,7 +88,7 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 			warnf(c, "%s: input=state: %d rows are neither state (t1102s_*) nor fleet baseline (t1102f_*) rows and were ignored: give it | inputlookup t1102_state and t1102_fleet", Name, r.st.other)
 		}
 		if r.st.dropped > 0 {
-			warnf(c, "%s: more than max_groups=%d state rows: %d were not read", Name, r.opts.Limits.MaxGroups, r.st.dropped)
+			warnf(c, "%s: more than max_rows=%d state rows: %d were not read", Name, r.opts.MaxRows, r.st.dropped)
 		}
 	}
 	if r.opts.Input == FromState {
