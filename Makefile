@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 # Executables shipped in the app (search commands, the alert action), and host-only tools.
 COMMANDS  := t1102score t1102correlate t1102_forward
-TOOLS     := splunkdemu mkpackage testsummary
+TOOLS     := splunkdemu mkpackage testsummary fleetgen
 PLATFORMS := linux_x86_64 windows_x86_64 darwin_x86_64
 FUZZTIME  ?= 60s
 FUZZPARALLEL ?= 2
@@ -62,11 +62,19 @@ lint:
 	@out="$$(gofmt -l src)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./src/...
 
-## demo: the bundled Atomic Red Team events through the saved search's commands (t1102correlate, map on 3 simulated indexers, then reduce), driven by the splunkd emulator
+## demo: (1) the bundled Atomic Red Team events through the alert's correlation (t1102correlate, map on 3 simulated indexers, then reduce), driven by the splunkd emulator;
+## (2) three days of a simulated 52-host fleet (testdata/fleet/actors.csv) through the shipped schedule with the backtest: the backfill once, then the hourly alert and baseline; prints the alerts raised and when
+FLEETFROM := 2026-11-02T00:00:00Z
+FLEETTO   := 2026-11-05T00:00:00Z
 demo: build
 	bin/splunkdemu -input testdata/events/atomic.csv -indexers 3 -chunk-rows 4 \
 		-fields host,Image,is_legit_webservice,t1102_domains,t1102_seen_in,connection_count,poll_interval,is_polling,is_encoded,is_service_spawn,risk_score,t1102_reasons \
 		-- bin/t1102correlate
+	@mkdir -p build
+	bin/fleetgen -actors testdata/fleet/actors.csv -from $(FLEETFROM) -days 3 -out build/fleet.csv
+	bin/splunkdemu backtest -app . -events build/fleet.csv -from $(FLEETFROM) -to $(FLEETTO) -indexers 3 \
+		-first "T1102.003 - Fleet baseline backfill" -search "T1102.003 - Web Service One-Way C2" -search "T1102.003 - Fleet baseline" \
+		-fields dest,process_name,is_legit_webservice,poll_interval,risk_score
 
 ## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/
 release:
