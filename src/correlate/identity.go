@@ -17,6 +17,7 @@ import (
 // across scheduled runs.
 type activity struct {
 	hostKey                                               string // host, lower case
+	imageKey                                              string // image, lower case (set by key)
 	host                                                  string // as the events write it (the smallest spelling)
 	image, cmd, parent, user, ofn, desc, product, company string
 	category                                              string
@@ -38,7 +39,10 @@ const maxGUIDs = 64
 type activityKey struct{ host, image, cmd, category string }
 
 func (a *activity) key() activityKey {
-	return activityKey{a.hostKey, strings.ToLower(a.image), a.cmd, a.category}
+	if a.imageKey == "" || !strings.EqualFold(a.imageKey, a.image) {
+		a.imageKey = strings.ToLower(a.image)
+	}
+	return activityKey{a.hostKey, a.imageKey, a.cmd, a.category}
 }
 
 // identityID is a short, stable name of an identity for throttling and

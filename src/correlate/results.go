@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"errors"
 	"math"
 	"sort"
 	"strings"
@@ -78,6 +77,21 @@ func (st *states) add(t *chunked.Table, maxGroups int) error {
 func (r *reducer) finish(c *chunked.Chunk) error {
 	s := r.det.NewScorer()
 	acts := r.st.acts
+	if r.opts.Input == FromEvents && r.opts.Output == ToResults {
+		// Judged as they are built, one identity at a time: no baseline
+		// and no memory on events (those come from input=state).
+		var col [nOutput]int
+		for i, f := range outputFields {
+			col[i] = c.Out.Field(f)
+		}
+		c.Out.EncodeEachRow()
+		r.eachIdentity(s, func(as []*activity) {
+			for _, a := range as {
+				writeResult(&c.Out, &col, s, a, nil, r.opts.All)
+			}
+		})
+		return nil
+	}
 	if r.opts.Input == FromEvents {
 		acts = r.activities(s)
 	} else {
@@ -220,18 +234,73 @@ func sortedActivityKeys(acts map[activityKey]*activity) []activityKey {
 	return keys
 }
 
-// activities turns the merged processes into activities: the evidence of
-// each process per host it reached (a connection named by its host name
-// or by the same process's DNS answer for the address, a query, the
-// command line), grouped by service category, and folded by identity.
+// activities turns the merged processes into activities, all of them
+// (output=state and output=fleet: one run's worth).
 func (r *reducer) activities(s *detect.Scorer) map[activityKey]*activity {
-	det := r.det
 	acts := map[activityKey]*activity{}
+	r.eachIdentity(s, func(as []*activity) {
+		for _, a := range as {
+			acts[a.key()] = a
+		}
+	})
+	return acts
+}
+
+// eachIdentity turns the merged processes into activities, one identity
+// (host, image and command line) at a time in the order of their keys, and
+// calls fn with each identity's activities by service category: the
+// evidence of each process per host it reached (a connection named by its
+// host name or by the same process's DNS answer for the address, a query,
+// the command line), grouped by category and folded over the identity's
+// processes. A process's state is let go of once its identity is done, so
+// that judging all the processes (output=results) never holds their lists
+// twice.
+func (r *reducer) eachIdentity(s *detect.Scorer, fn func([]*activity)) {
+	det := r.det
 	type hostEvidence struct {
 		conns, queries []float64
 		cmd            bool
 	}
+	type ident struct {
+		k     key
+		image string // lower case
+		cmd   string
+	}
+	order := make([]ident, 0, len(r.groups))
 	for k, g := range r.groups {
+		order = append(order, ident{k, strings.ToLower(g.image), g.cmd})
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if a.k.host != b.k.host {
+			return a.k.host < b.k.host
+		}
+		if a.image != b.image {
+			return a.image < b.image
+		}
+		if a.cmd != b.cmd {
+			return a.cmd < b.cmd
+		}
+		return a.k.guid < b.k.guid
+	})
+	acts := map[activityKey]*activity{}
+	flush := func() {
+		if len(acts) == 0 {
+			return
+		}
+		keys := sortedActivityKeys(acts)
+		as := make([]*activity, len(keys))
+		for i, k := range keys {
+			as[i] = acts[k]
+		}
+		fn(as)
+		clear(acts)
+	}
+	for i, id := range order {
+		if i > 0 && (id.k.host != order[i-1].k.host || id.image != order[i-1].image || id.cmd != order[i-1].cmd) {
+			flush()
+		}
+		k, g := id.k, r.groups[id.k]
 		// The earliest MaxTimes of the union, whatever the partials held:
 		// the same result for any spread of the events.
 		if g.prune(r.limits.MaxTimes) {
@@ -304,14 +373,17 @@ func (r *reducer) activities(s *detect.Scorer) map[activityKey]*activity {
 			a.queries = append([]float64(nil), e.queries...)
 			sort.Float64s(a.conns)
 			sort.Float64s(a.queries)
-			if old := acts[a.key()]; old != nil {
-				old.merge(a)
+			if k := a.key(); acts[k] != nil {
+				acts[k].merge(a)
 			} else {
-				acts[a.key()] = a
+				acts[k] = a
 			}
 		}
+		// What the group held is in its activities now: let it go, so
+		// that the reduce does not hold every list twice.
+		delete(r.groups, k)
 	}
-	return acts
+	flush()
 }
 
 // fleetIndex answers the judge's questions about the baseline.
@@ -576,6 +648,3 @@ func (r *reducer) writeFleet(c *chunked.Chunk, acts map[activityKey]*activity, k
 	}
 	return nil
 }
-
-var _ = errors.New
-var _ = strings.ToLower

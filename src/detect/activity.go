@@ -51,16 +51,14 @@ type FleetView struct {
 // call.
 func (s *Scorer) Judge(a *Activity) *Result {
 	ev := &a.Process
-	r := s.score(ev, nil, nil)
-	if len(a.Hosts) > 0 {
-		// The row's service comes first: from the command line when it
-		// names it (its URL, raw content and endpoints count as written),
-		// else from the hosts reached.
-		first, reached := []byte(nil), a.Hosts
-		if a.Category != "" && r.Category != a.Category {
-			first, reached = a.Hosts[0], a.Hosts[1:]
-		}
-		r = s.score(ev, first, reached)
+	// The row's service comes first: from the command line when it names
+	// it (its URL, raw content and endpoints count as written), else from
+	// the hosts reached, which are scanned after the command line. Only
+	// when the command line names another service first is it scored
+	// again with the row's host ahead of it.
+	r := s.score(ev, nil, a.Hosts)
+	if a.Category != "" && r.Category != a.Category && len(a.Hosts) > 0 {
+		r = s.score(ev, a.Hosts[0], a.Hosts[1:])
 	}
 	b := &s.d.cat.Behaviour
 	w := &s.d.cat.Weights
