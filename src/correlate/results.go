@@ -423,6 +423,16 @@ func (f *fleetIndex) view(a *activity) *detect.FleetView {
 // it alerts).
 func writeResult(w *chunked.TableWriter, col *[nOutput]int, s *detect.Scorer, a *activity, fleet *detect.FleetView, all bool) {
 	hosts := a.sortedHosts()
+	res := judge(s, a, hosts, fleet)
+	if !all && !res.Pass {
+		return
+	}
+	writeRow(w, col, a, hosts, res)
+}
+
+// judge hands an activity to detect's process-level judgement; the result
+// is the scorer's until its next call.
+func judge(s *detect.Scorer, a *activity, hosts []string, fleet *detect.FleetView) *detect.Result {
 	act := detect.Activity{
 		Process: detect.Event{Host: []byte(a.host), User: []byte(a.user), Image: []byte(a.image), ParentImage: []byte(a.parent),
 			OriginalFileName: []byte(a.ofn), Description: []byte(a.desc), Product: []byte(a.product), Company: []byte(a.company),
@@ -432,10 +442,11 @@ func writeResult(w *chunked.TableWriter, col *[nOutput]int, s *detect.Scorer, a 
 	for _, h := range hosts {
 		act.Hosts = append(act.Hosts, []byte(h))
 	}
-	res := s.Judge(&act)
-	if !all && !res.Pass {
-		return
-	}
+	return s.Judge(&act)
+}
+
+// writeRow writes an activity's result row.
+func writeRow(w *chunked.TableWriter, col *[nOutput]int, a *activity, hosts []string, res *detect.Result) {
 	w.SetString(col[oHost], a.host)
 	w.SetString(col[oDest], a.host)
 	if a.guid != "" {
