@@ -50,3 +50,24 @@ func TestMemoryPerChunk(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMemoryPerChunk: t1102score's peak RSS over the bytes of one
+// 200,000-row chunk (about 60 MB), annotating every row and with
+// filter=true: the figure make bench reports (issue 16: memory per
+// process a small multiple of the chunk).
+func BenchmarkMemoryPerChunk(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		args []string
+	}{{"annotate", nil}, {"filter", []string{"filter=true"}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			var ratio float64
+			var body int64
+			for b.Loop() {
+				ratio, body, _ = peakPerBody(b, 200_000, mode.args...)
+			}
+			b.ReportMetric(ratio, "peak/body")
+			b.ReportMetric(float64(body)/(1<<20), "body-MiB")
+		})
+	}
+}
