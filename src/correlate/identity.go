@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"cmp"
 	"hash/fnv"
 	"math"
 	"sort"
@@ -99,21 +100,7 @@ func (a *activity) merge(b *activity) {
 // (the largest kept: ProcessGuids of later instances do not sort later,
 // but any fixed rule keeps the result independent of the order of merges).
 func mergeStrings(a, b []string, max int) []string {
-	out := make([]string, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || i < len(a) && a[i] < b[j]:
-			out = append(out, a[i])
-			i++
-		case i == len(a) || b[j] < a[i]:
-			out = append(out, b[j])
-			j++
-		default:
-			out = append(out, a[i])
-			i, j = i+1, j+1
-		}
-	}
+	out := union(a, b)
 	if len(out) > max {
 		out = out[len(out)-max:]
 	}
@@ -126,7 +113,12 @@ func mergeTimes(a, b []float64) []float64 {
 	if len(b) == 0 {
 		return a
 	}
-	out := make([]float64, 0, len(a)+len(b))
+	return union(a, b)
+}
+
+// union is the sorted union of two sorted lists, values in both once.
+func union[T cmp.Ordered](a, b []T) []T {
+	out := make([]T, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
