@@ -126,7 +126,9 @@ func TestKnowledgeBundle(t *testing.T) {
 	cases = append(cases,
 		tc{"t1102.conf", "the risk weights, read from <app>/default beside the binaries; a custom conf type", app + "default/t1102.conf", true},
 		tc{"another app's binary", "every pattern names this app's folder: the lists apply to all apps", "apps/other_app/linux_x86_64/bin/t1102score", false},
-		tc{"another app's forwarder", "the deny list does not reach into other apps", "apps/other_app/linux_x86_64/bin/t1102_forward", false})
+		tc{"another app's forwarder", "the deny list does not reach into other apps", "apps/other_app/linux_x86_64/bin/t1102_forward", false},
+		tc{"the alert's state", "t1102_state.csv, written by outputlookup, is read on the search head only (up to max_mb)", app + "lookups/t1102_state.csv", false},
+		tc{"the fleet baseline", "t1102_fleet.csv, likewise", app + "lookups/t1102_fleet.csv", false})
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			require.NotEmpty(t, tt.reason)
