@@ -3,6 +3,7 @@ package backtest
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,13 +130,24 @@ func TestFleet(t *testing.T) {
 	t.Run("after the backfill", func(t *testing.T) {
 		out := run(t, []string{backfillSearch})
 		require.Empty(t, out.benign, "ordinary software raises nothing once the baseline has learned:%s", describe(out.benign))
-		var keys []string
-		for k := range third {
-			keys = append(keys, k)
+		// Per implant: hosts alerted, and the hours from each host's third
+		// request to its first alert (never negative: an alert follows the
+		// requests it judges).
+		type figure struct {
+			hosts, alerted int
+			lo, hi         float64
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		figures := map[string]*figure{}
+		var names []string
+		for k, at3 := range third {
 			name := strings.Split(k, "|")[0]
+			f := figures[name]
+			if f == nil {
+				f = &figure{lo: math.Inf(1), hi: math.Inf(-1)}
+				figures[name] = f
+				names = append(names, name)
+			}
+			f.hosts++
 			at, alerted := out.firstAlert[k]
 			if name == "daily-twitter" {
 				// Once a day is one request a day: a day's memory holds
@@ -143,13 +155,23 @@ func TestFleet(t *testing.T) {
 				// unknown program is not enough to alert ([polling]
 				// memory = 604800 would see it).
 				require.False(t, alerted, "%s: the daily poller is beyond a one-day memory", k)
-				t.Logf("implant %-20s not alerted (one request a day; needs [polling] memory of several days)", k)
 				continue
 			}
 			require.True(t, alerted, "implant %s alerted", k)
-			h := at.Sub(third[k]).Hours()
-			t.Logf("implant %-28s third request %s, first alert %s: %.1f h", k, third[k].Format("Jan 2 15:04"), at.Format("Jan 2 15:04"), h)
+			h := at.Sub(at3).Hours()
+			require.GreaterOrEqual(t, h, 0.0, "%s: an alert follows the requests it judges", k)
 			require.Less(t, h, 24.0, "%s alerts within a day of its third request", k)
+			f.alerted++
+			f.lo, f.hi = math.Min(f.lo, h), math.Max(f.hi, h)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			f := figures[n]
+			if f.alerted == 0 {
+				t.Logf("implant %-18s %2d host(s): not alerted", n, f.hosts)
+				continue
+			}
+			t.Logf("implant %-18s %2d host(s), %2d alerted: %.1f-%.1f h from the third request to the first alert", n, f.hosts, f.alerted, f.lo, f.hi)
 		}
 	})
 	t.Run("without a backfill", func(t *testing.T) {

@@ -43,8 +43,23 @@ func (a *activity) key() activityKey {
 	if a.imageKey == "" || !strings.EqualFold(a.imageKey, a.image) {
 		a.imageKey = strings.ToLower(a.image)
 	}
-	return activityKey{a.hostKey, a.imageKey, a.cmd, a.category}
+	return activityKey{a.hostKey, a.imageKey, a.identityCmd(), a.category}
 }
+
+// identityCmd is the command-line part of the identity. A process whose
+// creation no run saw (its connections and queries carry neither command
+// line nor PE metadata) is known by its ProcessGuid instead: two such
+// processes of one image are not one identity, and neither takes the
+// other's requests (review finding).
+func (a *activity) identityCmd() string {
+	if a.unresolved() {
+		return "\x00" + a.guid
+	}
+	return a.cmd
+}
+
+// unresolved reports whether no run saw the process's creation.
+func (a *activity) unresolved() bool { return a.cmd == "" && a.ofn == "" }
 
 // identityID is a short, stable name of an identity for throttling and
 // drilldowns (FNV-64a of the lower-case image, NUL, the command line):
@@ -69,17 +84,23 @@ func (a *activity) merge(b *activity) {
 		dst *string
 		v   string
 	}{
-		{&a.parent, b.parent}, {&a.user, b.user}, {&a.ofn, b.ofn}, {&a.desc, b.desc}, {&a.product, b.product}, {&a.company, b.company},
+		{&a.parent, b.parent}, {&a.user, b.user}, {&a.desc, b.desc}, {&a.product, b.product}, {&a.company, b.company},
 	} {
 		if f.v != "" && (*f.dst == "" || f.v < *f.dst) {
 			*f.dst = f.v
 		}
 	}
+	// PE original names that disagree are evidence: a file of this name
+	// was at some point another program (a replaced binary). The one that
+	// is not the file's own name is kept, so the detector sees the rename.
+	if b.ofn != "" && (a.ofn == "" || renamedFirst(b.ofn, a.ofn, a.image)) {
+		a.ofn = b.ofn
+	}
 	if b.image != "" && (a.image == "" || b.image < a.image) {
 		a.image = b.image // the same image, perhaps written in another case
 	}
-	if b.guidStart > a.guidStart || b.guidStart == a.guidStart && b.guid > a.guid {
-		a.guid, a.guidStart = b.guid, b.guidStart
+	if !a.unresolved() && (b.guidStart > a.guidStart || b.guidStart == a.guidStart && b.guid > a.guid) {
+		a.guid, a.guidStart = b.guid, b.guidStart // an unresolved activity is its one process
 	}
 	a.guids = mergeStrings(a.guids, b.guids, maxGUIDs)
 	if a.hosts == nil {
@@ -94,6 +115,18 @@ func (a *activity) merge(b *activity) {
 	if b.start > 0 && (a.start == 0 || b.start < a.start) {
 		a.start = b.start
 	}
+}
+
+// renamedFirst reports whether PE original name x should win over y for
+// the file image: the one that differs from the file's name first, then
+// the smallest (a total order: merges do not depend on arrival).
+func renamedFirst(x, y, image string) bool {
+	base := image[strings.LastIndexAny(image, `\/`)+1:]
+	xr, yr := !strings.EqualFold(x, base), !strings.EqualFold(y, base)
+	if xr != yr {
+		return xr
+	}
+	return x < y
 }
 
 // mergeStrings is the sorted union of two sorted lists, at most max long

@@ -162,7 +162,7 @@ func resolveIdentities(acts map[activityKey]*activity) map[activityKey]*activity
 	type hostGUID struct{ host, guid string }
 	known := map[hostGUID]*activity{}
 	for _, a := range acts {
-		if a.cmd == "" && a.ofn == "" {
+		if a.unresolved() {
 			continue
 		}
 		for _, g := range a.guids {
@@ -174,7 +174,7 @@ func resolveIdentities(acts map[activityKey]*activity) map[activityKey]*activity
 	out := make(map[activityKey]*activity, len(acts))
 	var pending []*activity
 	for k, a := range acts {
-		if a.cmd == "" && a.ofn == "" {
+		if a.unresolved() {
 			pending = append(pending, a)
 			continue
 		}
@@ -389,18 +389,30 @@ func (r *reducer) eachIdentity(s *detect.Scorer, fn func([]*activity)) {
 // fleetIndex answers the judge's questions about the baseline.
 type fleetIndex struct {
 	pairs map[pairKey]*pair
-	size  int // hosts in the baseline: the union of every pair's
-	now   float64
+	// byImage holds, per generalised image and service, the union of the
+	// pairs of every PE name: the view of a process whose creation (and
+	// so PE metadata) no run saw.
+	byImage map[pairKey]*pair
+	size    int // hosts in the baseline: the union of every pair's
+	now     float64
 }
 
 func newFleetIndex(pairs map[pairKey]*pair, now float64) *fleetIndex {
-	f := &fleetIndex{pairs: pairs, now: now}
+	f := &fleetIndex{pairs: pairs, byImage: map[pairKey]*pair{}, now: now}
 	if len(pairs) == 0 {
 		return f
 	}
 	var all sketch
-	for _, p := range pairs {
+	for k, p := range pairs {
 		all.merge(&p.hosts)
+		image, _, _ := strings.Cut(k.identity, "|")
+		ik := pairKey{image, k.category}
+		u := f.byImage[ik]
+		if u == nil {
+			u = &pair{}
+			f.byImage[ik] = u
+		}
+		u.merge(p)
 	}
 	f.size = all.count()
 	return f
@@ -413,7 +425,29 @@ func (f *fleetIndex) view(a *activity) *detect.FleetView {
 		return nil
 	}
 	v := &detect.FleetView{FleetHosts: f.size, Now: f.now}
-	if p := f.pairs[pairKey{fleetIdentity(a.image, a.ofn), a.category}]; p != nil {
+	// A process seen without its creation is every program of its path;
+	// one seen with it is its own pair, with what was seen of its path
+	// without a PE name (the same program, its creation unseen).
+	var p *pair
+	if a.ofn == "" {
+		p = f.byImage[pairKey{generalImage(a.image), a.category}]
+	} else {
+		exact := f.pairs[pairKey{fleetIdentity(a.image, a.ofn), a.category}]
+		bare := f.pairs[pairKey{fleetIdentity(a.image, ""), a.category}]
+		switch {
+		case exact != nil && bare != nil:
+			u := *exact
+			u.hosts = sketch{}
+			u.hosts.merge(&exact.hosts)
+			u.merge(bare)
+			p = &u
+		case exact != nil:
+			p = exact
+		default:
+			p = bare
+		}
+	}
+	if p != nil {
 		v.Hosts, v.FirstSeen = p.hosts.count(), p.first
 	}
 	return v
@@ -471,7 +505,7 @@ func writeRow(w *chunked.TableWriter, col *[nOutput]int, a *activity, hosts []st
 	if a.parent != "" {
 		w.SetString(col[oParentProcessName], string(detect.Basename([]byte(a.parent))))
 	}
-	w.SetString(col[oIdentity], identityID(a.image, a.cmd))
+	w.SetString(col[oIdentity], identityID(a.image, a.identityCmd()))
 	if n := len(a.guids); n > 1 {
 		w.SetInt(col[oInstances], n)
 	}

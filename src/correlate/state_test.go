@@ -88,3 +88,45 @@ func TestStateCaps(t *testing.T) {
 		require.Greater(t, a.conns[0], 500.0, "nothing older than the memory")
 	}
 }
+
+// TestMergeKeepsTheRename: instances of one identity whose PE original
+// names disagree keep the one that is not the file's name, in any order
+// (review finding: the smallest value hid a replaced binary).
+func TestMergeKeepsTheRename(t *testing.T) {
+	mk := func(ofn string) *activity {
+		return &activity{hostKey: "h", host: "H", image: `C:\Users\a\AppData\Local\Microsoft\OneDrive\OneDrive.exe`, cmd: "OneDrive.exe", ofn: ofn,
+			category: "microsoft_personal", hosts: map[string]int{}}
+	}
+	for _, order := range [][2]string{{"OneDrive.exe", "PowerShell.EXE"}, {"PowerShell.EXE", "OneDrive.exe"}} {
+		a := mk(order[0])
+		a.merge(mk(order[1]))
+		require.Equal(t, "PowerShell.EXE", a.ofn, "merged %v", order)
+	}
+}
+
+// TestStateRoundTrip: a state row written is read back to the same
+// activity (requests to the millisecond).
+func TestStateRoundTrip(t *testing.T) {
+	a := &activity{hostKey: "wks-1", host: "WKS-1", image: `C:\a\agent.exe`, cmd: `agent.exe -k "x, y"`, parent: `C:\Windows\explorer.exe`,
+		user: `CORP\ann`, ofn: "agent.exe", company: "Acme, Inc.", category: "telegram", guid: "g2", guidStart: 90.5,
+		guids: []string{"g1", "g2"}, hosts: map[string]int{"api.telegram.org": 3, "t.me": 1}, conns: []float64{100.25, 400, 700.125},
+		queries: []float64{99.5}, cmdSeen: true, start: 90.5}
+	var w chunked.TableWriter
+	var col [nState]int
+	for i, f := range stateFields {
+		col[i] = w.Field(f)
+	}
+	writeState(&w, &col, a, nil)
+	w.EndRow()
+	var tab chunked.Table
+	require.NoError(t, tab.Parse(w.Encode(nil)))
+	var in [nState]int
+	for i, f := range stateFields {
+		in[i] = tab.Index(f)
+	}
+	back, err := readState(tab.Row(0), &in)
+	require.NoError(t, err)
+	a.key()
+	back.key()
+	require.Equal(t, a, back)
+}

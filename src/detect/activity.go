@@ -93,26 +93,30 @@ func (s *Scorer) client(ev *Event) {
 		return
 	}
 	image := trimSpace(ev.Image)
-	misplaced := ""
+	// A client by file name with its company's version info is checked
+	// for where it is, whatever service it reached: a copied Notion.exe
+	// polling Telegram is as misplaced as one polling Notion.
+	misplaced, placed := "", false
 	for i := range s.d.cat.Clients {
 		c := &s.d.cat.Clients[i]
-		if !strings.EqualFold(c.Provider, r.Provider) || !strings.EqualFold(c.Company, company) {
-			continue
-		}
-		if c.Process != "" && c.Process != string(r.Process) {
+		if !strings.EqualFold(c.Company, company) || c.Process != "" && c.Process != string(r.Process) {
 			continue
 		}
 		if c.Path.Match(image) {
-			r.OwnClient = c.Ref
-			return
-		}
-		if c.Process != "" && misplaced == "" {
+			placed = true
+			if strings.EqualFold(c.Provider, r.Provider) {
+				r.OwnClient = c.Ref
+			}
+		} else if c.Process != "" && misplaced == "" {
 			misplaced = c.Ref
 		}
 	}
+	if placed {
+		return
+	}
 	if misplaced != "" && r.UnexpectedPath == "" {
 		r.UnexpectedPath = misplaced
-		s.reason(s.d.cat.Weights.UnexpectedPath, string(r.Process), " with ", company, "'s version info outside where ", r.Provider, " installs it (", misplaced, ")")
+		s.reason(s.d.cat.Weights.UnexpectedPath, string(r.Process), " with ", company, "'s version info outside where it is installed (", misplaced, ")")
 	}
 }
 
@@ -147,7 +151,10 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 		r.RarePair = true
 		s.reason(w.RarePair, "rare in the fleet: ", of)
 	}
-	if !lower {
+	// An interpreter or LOLBin is the same program whatever it runs: that
+	// PowerShell is common and old in the fleet says nothing of this
+	// script, so the fleet lowers only what the program itself is.
+	if !lower || r.Suspicious {
 		return
 	}
 	// A new pair on many hosts at once (a campaign, a worm) stays

@@ -161,13 +161,34 @@ func TestJudge(t *testing.T) {
 		{
 			name: "OneDrive.exe with copied version info in Roaming", reason: "copied version info at a wrong path is no client: a signal of its own",
 			a: Activity{Process: Event{Image: b(`C:\Users\ann\AppData\Roaming\OneDrive.exe`), Company: b("Microsoft Corporation"),
-				OriginalFileName: b("OneDrive.exe")}, Category: "microsoft_personal", Hosts: [][]byte{b("onedrive.live.com")}, Requests: poll5m, Fleet: fresh},
+				OriginalFileName: b("OneDrive.exe")}, Category: "microsoft_personal", Hosts: [][]byte{b("onedrive.live.com")}, Requests: poll5m, Fleet: established},
 			check: func(t *testing.T, r *Result) {
 				require.Empty(t, r.OwnClient)
 				require.NotEmpty(t, r.UnexpectedPath)
 				require.False(t, r.CommonPair)
 				require.True(t, r.Pass)
 				require.GreaterOrEqual(t, r.RiskScore, w.Service+w.Polling+w.UnexpectedPath)
+			},
+		},
+		{
+			name: "a copied Notion.exe polling Telegram", reason: "a client's name and version info are checked for its place whatever service it reaches (review finding)",
+			a: Activity{Process: Event{Image: b(`C:\Users\ann\AppData\Roaming\Notion\Notion.exe`), Company: b("Notion Labs, Inc."),
+				OriginalFileName: b("Notion.exe")}, Category: "telegram", Hosts: [][]byte{b("api.telegram.org")}, Requests: poll5m, Fleet: established},
+			check: func(t *testing.T, r *Result) {
+				require.NotEmpty(t, r.UnexpectedPath)
+				require.False(t, r.CommonPair)
+				require.True(t, r.Pass)
+			},
+		},
+		{
+			name: "a common, established PowerShell gets no fleet credit", reason: "an interpreter is the same program whatever script it runs (review finding)",
+			a: Activity{Process: Event{Image: b(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`), OriginalFileName: b("PowerShell.EXE"),
+				CommandLine: b(`powershell -f C:\ProgramData\x\sync.ps1`)}, Category: "github", Hosts: [][]byte{b("raw.githubusercontent.com")},
+				Requests: poll5m, Fleet: established},
+			check: func(t *testing.T, r *Result) {
+				require.False(t, r.CommonPair)
+				require.False(t, r.OldPair)
+				require.True(t, r.Pass)
 			},
 		},
 		{

@@ -41,7 +41,11 @@ type Actor struct {
 	StartDay, StartHour                    int
 	WorkHours                              bool // active 8:00–18:00 on weekdays only (a new process each morning)
 	HistoryDays                            int  // days of sparse history before the start, for the baseline's backfill
-	Comment                                string
+	// FirstAfter is how long after its start a process first asks the
+	// service (optional column first_request_after, seconds): past an hour,
+	// the run that sees the process's creation sees none of its requests.
+	FirstAfter float64
+	Comment    string
 }
 
 // Hosts is the simulated fleet: 40 workstations, 4 developers' machines,
@@ -119,6 +123,11 @@ func Load(file string) ([]Actor, error) {
 			}
 		}
 		a.Period, a.Jitter, a.StartDay, a.StartHour, a.HistoryDays = v[0], v[1], int(v[2]), int(v[3]), int(v[4])
+		if i, ok := col["first_request_after"]; ok && rec[i] != "" {
+			if a.FirstAfter, err = num("first_request_after"); err != nil {
+				return nil, err
+			}
+		}
 		if a.Period <= 0 {
 			return nil, fmt.Errorf("%s:%d: period must be positive", file, line)
 		}
@@ -280,6 +289,7 @@ func (g *gen) dense(start, end time.Time, startDay int) {
 		t := start.Add(time.Duration(startDay)*24*time.Hour + time.Duration(g.a.StartHour)*time.Hour + time.Duration(g.rng.Intn(1800))*time.Second)
 		if g.a.Mode != "relaunch" {
 			g.process(t)
+			t = t.Add(time.Duration(g.a.FirstAfter * float64(time.Second)))
 		}
 		for ; t.Before(end); t = t.Add(g.sleep()) {
 			if g.a.Mode == "relaunch" {
@@ -298,7 +308,7 @@ func (g *gen) dense(start, end time.Time, startDay int) {
 		t := day.Add(time.Duration(max(g.a.StartHour, 8))*time.Hour + time.Duration(g.rng.Intn(1800))*time.Second)
 		stop := day.Add(18 * time.Hour)
 		g.process(t)
-		for t = t.Add(time.Duration(5+g.rng.Intn(60)) * time.Second); t.Before(stop) && t.Before(end); t = t.Add(g.sleep()) {
+		for t = t.Add(time.Duration(5+g.rng.Intn(60))*time.Second + time.Duration(g.a.FirstAfter*float64(time.Second))); t.Before(stop) && t.Before(end); t = t.Add(g.sleep()) {
 			g.request(t, true)
 		}
 	}
