@@ -1,12 +1,17 @@
 package correlate
 
-import "container/heap"
+import (
+	"container/heap"
+	"hash/fnv"
+)
 
 // Past max_groups, which processes are kept must not depend on the order
 // events and partial rows arrive in, nor on how they are spread over
-// indexers: both phases keep the max_groups smallest processes by key,
-// (host, guid), both lower case (guid without braces), the order of the
-// output. A process evicted for a smaller one gives up what it held, and
+// indexers: both phases keep the max_groups smallest processes by key, a
+// hash of (host, guid), both lower case (guid without braces), then the
+// key itself. The hash makes the kept processes a fixed sample spread
+// over every host, not the hosts whose names sort first (review finding:
+// on a fleet past the cap, hosts late in the alphabet were never judged). A process evicted for a smaller one gives up what it held, and
 // its later records are dropped too (the largest kept key only falls).
 // Every indexer's map then keeps each process that is among the
 // max_groups smallest overall (fewer smaller keys exist on one indexer
@@ -15,7 +20,19 @@ import "container/heap"
 
 // lessKey is the total order on processes.
 func lessKey(host1, guid1, host2, guid2 string) bool {
+	if r1, r2 := rank(host1, guid1), rank(host2, guid2); r1 != r2 {
+		return r1 < r2
+	}
 	return host1 < host2 || host1 == host2 && guid1 < guid2
+}
+
+// rank is a process's place in the order: FNV-64a of host, NUL, guid.
+func rank(host, guid string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(host))
+	h.Write([]byte{0})
+	h.Write([]byte(guid))
+	return h.Sum64()
 }
 
 // kept is a max-heap of the kept groups by key: its top is the one to

@@ -158,7 +158,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		warnf(c, "%s: %d events without ProcessGuid were skipped", Name, m.noGUID)
 	}
 	if m.dropped > 0 {
-		warnf(c, "%s: more than max_groups=%d processes on this indexer: the %d with the smallest host and ProcessGuid were kept; %d events of the others were not correlated", Name, m.limits.MaxGroups, m.limits.MaxGroups, m.dropped)
+		warnf(c, "%s: more than max_groups=%d processes on this indexer: a fixed sample of %d (the smallest by a hash of host and ProcessGuid) was kept; %d events of the others were not correlated", Name, m.limits.MaxGroups, m.limits.MaxGroups, m.dropped)
 	}
 	groups := make([]*group, 0, len(m.groups))
 	for _, g := range m.groups {
@@ -318,7 +318,7 @@ func (r *reducer) Process(c *chunked.Chunk) error {
 		return err
 	}
 	if r.droppedRows > 0 {
-		warnf(c, "%s: more than max_groups=%d processes: the %d with the smallest host and ProcessGuid were kept; %d partial rows of the others were not correlated", Name, r.limits.MaxGroups, r.limits.MaxGroups, r.droppedRows)
+		warnf(c, "%s: more than max_groups=%d processes: a fixed sample of %d (the smallest by a hash of host and ProcessGuid) was kept; %d partial rows of the others were not correlated", Name, r.limits.MaxGroups, r.limits.MaxGroups, r.droppedRows)
 	}
 	if n := len(r.cappedGroups); n > 0 {
 		warnf(c, "%s: %d processes had more than max_times=%d connections or DNS queries: their counts, last_seen and polling figures use the earliest %d", Name, n, r.limits.MaxTimes, r.limits.MaxTimes)

