@@ -214,6 +214,7 @@ const (
 	oPollInterval
 	oPollJitter
 	oPollScore
+	oPollRequired
 	oPolling
 	oSuspicious
 	oEncoded
@@ -252,7 +253,7 @@ var outputFields = [nOutput]string{
 	oHost: "host", oGUID: "ProcessGuid", oImage: "Image", oCmd: "CommandLine", oParent: "ParentImage", oUser: "User", oOFN: "OriginalFileName",
 	oService: "is_legit_webservice", oDomains: "t1102_domains", oSeenIn: "t1102_seen_in", oConnections: "connection_count", oQueries: "dns_count",
 	oFirstSeen: "first_seen", oLastSeen: "last_seen",
-	oPollCount: "poll_count", oPollInterval: "poll_interval", oPollJitter: "poll_jitter", oPollScore: "poll_score", oPolling: "is_polling",
+	oPollCount: "poll_count", oPollInterval: "poll_interval", oPollJitter: "poll_jitter", oPollScore: "poll_score", oPollRequired: "poll_required", oPolling: "is_polling",
 	oSuspicious: "is_suspicious_process", oEncoded: "is_encoded", oOfficeParent: "is_office_parent", oServiceSpawn: "is_service_spawn",
 	oSuspicion: "suspicion_score", oRisk: "risk_score",
 	oReasons: "t1102_reasons", oURL: "t1102_url", oDecoded: "t1102_decoded",

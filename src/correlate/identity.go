@@ -184,6 +184,22 @@ func (a *activity) prune(since float64, max int) (capped bool) {
 	return capped
 }
 
+// MaxClockSkew is how far after the search's time a request may be and
+// still count (seconds): a host's clock a little ahead.
+const MaxClockSkew = 3600
+
+// dropAfter removes requests after until and says how many.
+func (a *activity) dropAfter(until float64) int {
+	n := 0
+	cut := func(ts []float64) []float64 {
+		i := sort.Search(len(ts), func(i int) bool { return ts[i] > until })
+		n += len(ts) - i
+		return ts[:i]
+	}
+	a.conns, a.queries = cut(a.conns), cut(a.queries)
+	return n
+}
+
 // last is the latest request, or the start when there is none.
 func (a *activity) last() float64 {
 	t := a.start

@@ -55,6 +55,8 @@ func (st *states) add(t *chunked.Table, maxGroups int) error {
 			if k, p, err = readPair(row, &fin); err == nil {
 				if old := st.pairs[k]; old != nil {
 					old.merge(p)
+				} else if len(st.pairs) >= maxGroups {
+					st.dropped++
 				} else {
 					st.pairs[k] = p
 				}
@@ -102,7 +104,7 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 			warnf(c, "%s: input=state: %d rows are neither state (t1102s_*) nor fleet baseline (t1102f_*) rows and were ignored: give it | inputlookup t1102_state and t1102_fleet", Name, r.st.other)
 		}
 		if r.st.dropped > 0 {
-			warnf(c, "%s: more than max_rows=%d state rows: %d were not read", Name, r.opts.MaxRows, r.st.dropped)
+			warnf(c, "%s: more than max_rows=%d state or baseline rows: %d were not read", Name, r.opts.MaxRows, r.st.dropped)
 		}
 	}
 	if r.opts.Input == FromState {
@@ -120,6 +122,17 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 		}
 		for _, p := range r.st.pairs {
 			now = math.Max(now, p.last)
+		}
+	}
+	if r.opts.Input == FromState {
+		// Requests after the search's time are a host's clock ahead of
+		// the others: they would never age out of the memory.
+		ahead := 0
+		for _, a := range acts {
+			ahead += a.dropAfter(now + MaxClockSkew)
+		}
+		if ahead > 0 {
+			warnf(c, "%s: %d requests more than %d s after the search's time (clocks ahead) were left out", Name, ahead, int(MaxClockSkew))
 		}
 	}
 	keys := sortedActivityKeys(acts)
@@ -539,6 +552,7 @@ func writeRow(w *chunked.TableWriter, col *[nOutput]int, a *activity, hosts []st
 	}
 	if p.Judged {
 		w.SetString(col[oPollScore], ftoa(p.Score))
+		w.SetString(col[oPollRequired], ftoa(p.Required))
 	}
 	w.SetInt(col[oPolling], detect.B2I(res.Polled))
 	w.SetInt(col[oSuspicious], detect.B2I(res.Suspicious))

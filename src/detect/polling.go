@@ -58,8 +58,8 @@ const GapFactor = 3.0
 // a handful of intervals it swings between −1 and 1 for any jitter.
 //
 // Few intervals can look regular by chance: with k intervals, requests at
-// random times score at least 0.40 + 0.95/√k well under 1 % of the time
-// (measured by simulation: TestPollChance). The alert judges the same
+// random times score at least 0.40 + 0.95/√k about 1 % of the time (under
+// 1.5 % for 4 to 100 requests, measured by simulation: TestPollChance). The alert judges the same
 // process every hour over a sliding day, so a chance of a few per cent per
 // judgement would become a false alert a day on a busy fleet. The score required is the
 // larger of that and threshold, so a period of hours needs more requests
@@ -117,7 +117,7 @@ func Poll(times []float64, minRequests int, threshold float64) Polling {
 }
 
 // ChanceScore is the score that k intervals between requests at random
-// times reach less than 1 % of the time (see Poll).
+// times reach about 1 % of the time (see Poll).
 func ChanceScore(k int) float64 {
 	if k <= 0 {
 		return 1
