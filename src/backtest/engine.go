@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/t1102app/t1102/src/splunkd"
 )
@@ -561,8 +562,14 @@ func first(v splunkd.Value) string {
 }
 
 // splitPipes cuts a query at the | outside double quotes; a subsearch
-// ([...]) is refused.
+// ([...]) is refused, and so is a query that is not UTF-8: search values
+// and field names become regular expressions (wildcard, fieldPattern), and
+// regexp.MustCompile panics on invalid UTF-8 (FuzzEngineRun: "00=\xe8").
+// Both Run and RunOn split here, after macro expansion.
 func splitPipes(q string) ([]string, error) {
+	if !utf8.ValidString(q) {
+		return nil, fmt.Errorf("%w: the query is not valid UTF-8", ErrSyntax)
+	}
 	var segs []string
 	start, quoted := 0, false
 	for i := 0; i < len(q); i++ {

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/t1102app/t1102/src/chunked"
@@ -306,9 +307,13 @@ func parseTime(vals ...[]byte) (float64, bool) {
 // answers returns the addresses of a Sysmon QueryResults value
 // ("::ffff:1.2.3.4;type:  5 cdn.example;2001:db8::1;"), also when it was a
 // multivalue (values one per line, or spaces once through a partial row).
+// It splits on every character strings.TrimSpace (and so normIP) would trim,
+// not only on ' ', '\t', '\r' and '\n': an IPv6 zone may hold any byte, and
+// "::%\f" was kept whole here while normIP of the connection's address
+// trims it to "::%", so the two keys could never match (FuzzAnswersAndTimes).
 func answers(results string) []string {
 	var out []string
-	for _, part := range strings.FieldsFunc(results, func(r rune) bool { return r == ';' || r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
+	for _, part := range strings.FieldsFunc(results, func(r rune) bool { return r == ';' || unicode.IsSpace(r) }) {
 		if a, err := netip.ParseAddr(part); err == nil {
 			out = append(out, a.Unmap().String())
 		}
