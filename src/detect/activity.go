@@ -139,7 +139,9 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 	// a rare program that reached a service now and then says little; one
 	// that polls it, or runs or asks for commands from it, is the pattern.
 	raise := r.Polled || r.DownloadExecute != "" || r.CommandEndpoint || r.RawContent
-	if raise && (f.FirstSeen == 0 || age <= rules.NewDays*86400) {
+	isNew := f.FirstSeen == 0 || age <= rules.NewDays*86400
+	rare := hosts <= rules.RareHosts || float64(hosts) <= rules.RarePrevalence*float64(f.FleetHosts)
+	if raise && isNew {
 		r.NewPair = true
 		if f.FirstSeen == 0 {
 			s.reason(w.NewPair, "new in the fleet: not in the baseline")
@@ -147,7 +149,7 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 			s.reason(w.NewPair, "new in the fleet: first seen ", duration(age), " ago")
 		}
 	}
-	if raise && (hosts <= rules.RareHosts || float64(hosts) <= rules.RarePrevalence*float64(f.FleetHosts)) {
+	if raise && rare {
 		r.RarePair = true
 		s.reason(w.RarePair, "rare in the fleet: ", of)
 	}
@@ -159,8 +161,6 @@ func (s *Scorer) fleet(f *FleetView, lower bool) {
 	}
 	// A new pair on many hosts at once (a campaign, a worm) stays
 	// suspicious: being common lowers only what is not new.
-	rare := hosts <= rules.RareHosts || float64(hosts) <= rules.RarePrevalence*float64(f.FleetHosts)
-	isNew := f.FirstSeen == 0 || age <= rules.NewDays*86400
 	if float64(hosts) >= rules.CommonPrevalence*float64(f.FleetHosts) && !rare && !isNew {
 		r.CommonPair = true
 		s.reason(-w.Context[KindCommonPair], "common in the fleet: ", of)
