@@ -77,7 +77,7 @@ func lexWhere(s string) ([]whereTok, error) {
 			}
 			op := s[i:j]
 			if op == "!" {
-				return nil, fmt.Errorf("%w: where %q: unexpected !", ErrSyntax, s)
+				return nil, fmt.Errorf("%w: where %q: unexpected '!' (want !=)", ErrSyntax, s)
 			}
 			toks = append(toks, whereTok{op, 'o'})
 			i = j
