@@ -612,19 +612,10 @@ func (r *reducer) writeStates(c *chunked.Chunk, acts map[activityKey]*activity, 
 		col[i] = c.Out.Field(f)
 	}
 	var buf []byte
-	var bytes int64
-	written := 0
-	for _, k := range live {
-		a := acts[k]
-		size := int64(stateSize(a))
-		if written >= r.opts.MaxRows || bytes+size > r.opts.MaxBytes {
-			break
-		}
-		buf = writeState(&c.Out, &col, a, buf)
+	written := r.capped(len(live), func(i int) int64 { return int64(stateSize(acts[live[i]])) }, func(i int) {
+		buf = writeState(&c.Out, &col, acts[live[i]], buf)
 		c.Out.EndRow()
-		written++
-		bytes += size
-	}
+	})
 	if capped > 0 {
 		warnf(c, "%s: %d activities had more than max_times=%d connections or DNS queries in the memory: the state keeps the latest %d", Name, capped, r.opts.Limits.MaxTimes, r.opts.Limits.MaxTimes)
 	}
@@ -632,6 +623,21 @@ func (r *reducer) writeStates(c *chunked.Chunk, acts map[activityKey]*activity, 
 		warnf(c, "%s: the state reached max_rows=%d or max_mb=%d: %d of the least recently active activities were left out", Name, r.opts.MaxRows, r.opts.MaxBytes>>20, left)
 	}
 	return nil
+}
+
+// capped writes rows 0..n-1 in order (write) while they fit max_rows and
+// max_mb (size estimates each row's bytes) and says how many it wrote.
+func (r *reducer) capped(n int, size func(int) int64, write func(int)) int {
+	var bytes int64
+	for i := 0; i < n; i++ {
+		b := size(i)
+		if i >= r.opts.MaxRows || bytes+b > r.opts.MaxBytes {
+			return i
+		}
+		write(i)
+		bytes += b
+	}
+	return n
 }
 
 // stateSize estimates a state row's bytes as a lookup stores it.
@@ -690,18 +696,10 @@ func (r *reducer) writeFleet(c *chunked.Chunk, acts map[activityKey]*activity, k
 		col[i] = c.Out.Field(f)
 	}
 	var buf []byte
-	var bytes int64
-	written := 0
-	for _, k := range pks {
-		size := int64(len(k.identity) + len(k.category) + 600)
-		if written >= r.opts.MaxRows || bytes+size > r.opts.MaxBytes {
-			break
-		}
-		buf = writePair(&c.Out, &col, k, pairs[k], buf)
+	written := r.capped(len(pks), func(i int) int64 { return int64(len(pks[i].identity) + len(pks[i].category) + 600) }, func(i int) {
+		buf = writePair(&c.Out, &col, pks[i], pairs[pks[i]], buf)
 		c.Out.EndRow()
-		written++
-		bytes += size
-	}
+	})
 	if left := len(pks) - written; left > 0 {
 		warnf(c, "%s: the fleet baseline reached max_rows=%d or max_mb=%d: %d of the least recently seen pairs were left out", Name, r.opts.MaxRows, r.opts.MaxBytes>>20, left)
 	}
