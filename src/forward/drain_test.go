@@ -1,13 +1,11 @@
 package forward_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -18,33 +16,6 @@ import (
 
 	"github.com/t1102app/t1102/src/forward"
 )
-
-// executeWrapped runs the alert action like executeIn, the command line
-// prefixed by wrap (a program that runs the rest of its arguments).
-func executeWrapped(t *testing.T, home string, payload map[string]any, wrap []string) run {
-	t.Helper()
-	b, err := json.Marshal(payload)
-	require.NoError(t, err)
-	args := append(append([]string(nil), wrap...), bin, "--execute")
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdin = bytes.NewReader(b)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.Env = append(os.Environ(), "SPLUNK_HOME="+home)
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("t1102_forward did not finish")
-	}
-	out := run{code: cmd.ProcessState.ExitCode(), stderr: stderr.String()}
-	require.NotContains(t, out.stderr, hecToken, "the token never reaches a log line")
-	require.NotContains(t, out.stderr, sessionKey)
-	return out
-}
 
 // counting is a webhook receiver that takes every batch, after delay,
 // and counts each event's host.

@@ -201,12 +201,23 @@ func execute(t *testing.T, payload map[string]any, kill <-chan struct{}) run {
 	return executeIn(t, splunkHome(t, payload), payload, kill)
 }
 
-// executeIn runs the alert action with SPLUNK_HOME home.
+// executeIn runs the alert action with SPLUNK_HOME home; kill, when it
+// closes, kills it.
 func executeIn(t *testing.T, home string, payload map[string]any, kill <-chan struct{}) run {
+	t.Helper()
+	return executeWith(t, home, payload, nil, kill)
+}
+
+// executeWith runs the alert action with SPLUNK_HOME home, its command
+// line prefixed by wrap (a program that runs the rest of its arguments;
+// none when empty), killed when kill closes or after a minute. The token
+// and the session key must never reach its log.
+func executeWith(t *testing.T, home string, payload map[string]any, wrap []string, kill <-chan struct{}) run {
 	t.Helper()
 	b, err := json.Marshal(payload)
 	require.NoError(t, err)
-	cmd := exec.Command(bin, "--execute")
+	args := append(append([]string(nil), wrap...), bin, "--execute")
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin = bytes.NewReader(b)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

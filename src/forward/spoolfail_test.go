@@ -50,7 +50,7 @@ func TestSpoolFailsReceiverUp(t *testing.T) {
 			conf := webhookConf(t, srv, "/hook", spool)
 			conf["max_time"] = "30"
 			p := payload("https://127.0.0.1:1", resultsNamed(t, dir, "h", tt.n), conf)
-			r := executeWrapped(t, splunkHome(t, p), p, wrap)
+			r := executeWith(t, splunkHome(t, p), p, wrap, nil)
 			distinct, twice := c.got()
 			require.Equal(t, tt.n, distinct, "%s: every result delivered: %s", tt.reason, r.stderr)
 			require.Zero(t, twice)
@@ -76,7 +76,7 @@ func TestSpoolFailsReceiverDown(t *testing.T) {
 	conf := webhookConf(t, srv, "/hook", spool)
 	conf["max_time"] = "1"
 	p := payload("https://127.0.0.1:1", resultsNamed(t, dir, "h", 40), conf)
-	r := executeWrapped(t, splunkHome(t, p), p, wrap)
+	r := executeWith(t, splunkHome(t, p), p, wrap, nil)
 	require.Equal(t, forward.ExitSpool, r.code, r.stderr)
 	require.Regexp(t, `(?m)^ERROR t1102_forward: spool .*: 40 results of this run not spooled: 0 delivered directly, 40 lost`, r.stderr)
 }
