@@ -160,7 +160,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	}
 	if opts.Map {
 		// No required_fields: see mapper.
-		return chunked.Config{Type: chunked.Streaming}, opts.Fields.WarnMissing(Name, &mapper{limits: opts.Limits, fields: opts.Fields}), nil
+		return chunked.Config{Type: chunked.Streaming}, opts.Fields.WarnMissing(Name, &mapper{limits: opts.Limits, fields: opts.Fields, appDir: c.AppDir, catalog: opts.Catalog}), nil
 	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {

@@ -36,6 +36,13 @@ type mapper struct {
 	buf     []byte // the key being looked up
 	strs    interner
 	tel     telemetry
+
+	// The catalog, loaded at the first script block (appDir and catalog
+	// say where from), to leave out the blocks that cannot be evidence;
+	// without it every block is kept.
+	appDir, catalog string
+	det             *detect.Detector
+	detTried        bool
 }
 
 // interner shares one string among the rows that repeat a value: the same

@@ -124,7 +124,24 @@ func (m *mapper) part(c *chunked.Chunk, r chunked.Row) {
 		p.id = "pid" + p.pid + "@" + ftoa(ts) // no id: a block of its own
 	}
 	p.num, p.total = max(p.num, 1), max(p.total, 1)
+	if p.total == 1 {
+		if det := m.detector(); det != nil && !det.ScriptOfInterest(text) {
+			return // no evidence in it: see detect.ScriptOfInterest
+		}
+	}
 	m.tel.addPart(p, m.limits.MaxGroups)
+}
+
+// detector loads the catalog once; nil when it cannot be loaded (the
+// reduce phase, which needs it, reports why).
+func (m *mapper) detector() *detect.Detector {
+	if !m.detTried {
+		m.detTried = true
+		if cat, err := detect.LoadCatalog(m.appDir, m.catalog); err == nil {
+			m.det = detect.NewDetector(cat)
+		}
+	}
+	return m.det
 }
 
 // task reads a 4698 event (map phase).

@@ -77,3 +77,33 @@ func TempWrite(path []byte) bool {
 	stem, _, _ := strings.Cut(string(base), ".")
 	return !(len(stem) == 8 && string(parent) == stem)
 }
+
+// ScriptOfInterest reports whether a script block can add evidence to its
+// process's row: its code (comments left out) names a catalogued service,
+// runs or fetches content (Invoke-Expression as a command, a fetch cmdlet
+// or class, a URL), asks for a hidden window, or holds an encoded command
+// that decodes. Judging a block that shows none of these changes no row:
+// t1102correlate's map phase leaves such blocks out (the whole of a block
+// in several parts is kept, as a part alone may show only half of it).
+func (d *Detector) ScriptOfInterest(script []byte) bool {
+	code := scriptCode(nil, script[:min(len(script), MaxScript)])
+	low := appendNoBackticks(nil, fold.AppendASCIILower(nil, code))
+	if bytes.Contains(low, []byte("http")) || anyCommand(low, psInvoke) || anyWord(low, psFetch) || hiddenWindow(low, true) {
+		return true
+	}
+	named := false
+	var norm []byte
+	ScanHosts(code, func(ref HostRef) bool {
+		norm = NormalizeHost(norm[:0], ref.Host)
+		if _, _, ok := d.Service(norm); ok {
+			named = true
+			return false
+		}
+		return true
+	})
+	if named {
+		return true
+	}
+	enc, ok := FindEncoded(code, false)
+	return ok && enc.Decoded != nil
+}

