@@ -77,20 +77,22 @@ var names = [NumFields]struct{ arg, sysmon, cim string }{
 	Company:             {"company", "Company", ""},
 	// The names Splunk's Windows add-on extracts from XmlWinEventLog
 	// (and this app's props.conf where it is absent). Case matters:
-	// Sysmon's ProcessId is not the Execution element's ProcessID.
+	// Sysmon's ProcessId is not the Execution element's ProcessID. No CIM
+	// data model has script blocks or task definitions: under fields=cim
+	// they keep these names.
 	ProcessId:          {"processid", "ProcessId", "process_id"},
 	TargetFilename:     {"targetfilename", "TargetFilename", "file_path"},
-	ScriptBlockText:    {"scriptblocktext", "ScriptBlockText", ""},
-	ScriptBlockId:      {"scriptblockid", "ScriptBlockId", ""},
-	MessageNumber:      {"messagenumber", "MessageNumber", ""},
-	MessageTotal:       {"messagetotal", "MessageTotal", ""},
-	ScriptPath:         {"path", "Path", ""},
-	ExecutionProcessID: {"executionprocessid", "ProcessID", ""},
-	UserID:             {"userid", "UserID", ""},
-	TaskName:           {"taskname", "TaskName", ""},
-	TaskContent:        {"taskcontent", "TaskContent", ""},
-	SubjectUserName:    {"subjectusername", "SubjectUserName", ""},
-	SubjectDomainName:  {"subjectdomainname", "SubjectDomainName", ""},
+	ScriptBlockText:    {"scriptblocktext", "ScriptBlockText", "ScriptBlockText"},
+	ScriptBlockId:      {"scriptblockid", "ScriptBlockId", "ScriptBlockId"},
+	MessageNumber:      {"messagenumber", "MessageNumber", "MessageNumber"},
+	MessageTotal:       {"messagetotal", "MessageTotal", "MessageTotal"},
+	ScriptPath:         {"path", "Path", "Path"},
+	ExecutionProcessID: {"executionprocessid", "ProcessID", "ProcessID"},
+	UserID:             {"userid", "UserID", "UserID"},
+	TaskName:           {"taskname", "TaskName", "TaskName"},
+	TaskContent:        {"taskcontent", "TaskContent", "TaskContent"},
+	SubjectUserName:    {"subjectusername", "SubjectUserName", "SubjectUserName"},
+	SubjectDomainName:  {"subjectdomainname", "SubjectDomainName", "SubjectDomainName"},
 }
 
 // ErrField is wrapped by every error of a field argument.
