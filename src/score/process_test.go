@@ -134,12 +134,17 @@ func TestFilterThroughEmulator(t *testing.T) {
 	// script engine reaching a service, 35 at most, under the threshold.
 	// Python's query of raw.githubusercontent.com alerts on its own
 	// (script engine, C&C-tagged raw host). t1102correlate joins them.
+	// The script blocks (4104) and the task created (4698) are judged on
+	// their own too: the text PowerShell ran, the task's action.
 	require.Equal(t, []string{
 		"1 CommandLine pastebin.com pastebin 6120",
+		"4104 ScriptBlockText pastebin.com pastebin ",
 		"1 CommandLine raw.githubusercontent.com github 7344",
 		"22 QueryName raw.githubusercontent.com github 7344",
 		"1 CommandLine api.telegram.org telegram 8012",
+		"4698 EncodedCommand github.com github ",
 		"1 EncodedCommand github.com github 5520",
+		"4104 ScriptBlockText github.com github ",
 	}, got)
 }
 

@@ -23,6 +23,8 @@ const Usage = "usage: t1102score [filter=<bool>] [catalog=default|lots] [fields=
 var inputs = [...]fieldmap.Field{
 	fieldmap.EventCode, fieldmap.Image, fieldmap.ParentImage, fieldmap.OriginalFileName, fieldmap.Description, fieldmap.Product,
 	fieldmap.CommandLine, fieldmap.DestinationHostname, fieldmap.QueryName, fieldmap.User, fieldmap.Host,
+	fieldmap.ScriptBlockText, fieldmap.ScriptPath, fieldmap.UserID, fieldmap.TargetFilename,
+	fieldmap.TaskName, fieldmap.TaskContent, fieldmap.SubjectUserName, fieldmap.SubjectDomainName,
 }
 
 // Options are the parsed search-time arguments.
@@ -208,6 +210,31 @@ var outputFields = [nOutput]string{
 	oMitreTechniqueID: "mitre_technique_id", oMitreTechnique: "mitre_technique", oMitreTacticID: "mitre_tactic_id", oMitreTactic: "mitre_tactic",
 }
 
+// task judges a task created (Security 4698) as its action's command
+// line, with what its definition declares; a definition that cannot be
+// read is judged as an event without a command line, and its error is
+// the row's reason.
+func (h *rows) task(in chunked.Row, content []byte) *detect.Result {
+	t, err := detect.ParseTaskXML(content)
+	if err != nil {
+		r := h.scorer.Score(&h.ev)
+		r.Reasons = append(r.Reasons, []byte(err.Error()))
+		return r
+	}
+	c := &h.in
+	if name := in.Get(c[fieldmap.TaskName]); len(name) > 0 {
+		t.Name = string(name)
+	}
+	if u := in.Get(c[fieldmap.SubjectUserName]); len(u) > 0 {
+		t.Author = string(u)
+		if d := in.Get(c[fieldmap.SubjectDomainName]); len(d) > 0 {
+			t.Author = string(d) + `\` + t.Author
+		}
+	}
+	h.ev.Image, h.ev.CommandLine, h.ev.User = []byte(t.Command), []byte(t.CommandLine()), []byte(t.Author)
+	return h.scorer.Judge(&detect.Activity{Process: h.ev, Task: &t})
+}
+
 // rows is the per-row handler.
 type rows struct {
 	opts   Options
@@ -234,8 +261,20 @@ func (h *rows) Row(in chunked.Row, out *chunked.TableWriter) error {
 		OriginalFileName: in.Get(c[fieldmap.OriginalFileName]), Description: in.Get(c[fieldmap.Description]), Product: in.Get(c[fieldmap.Product]),
 		CommandLine: in.Get(c[fieldmap.CommandLine]), DestinationHostname: in.Get(c[fieldmap.DestinationHostname]), QueryName: in.Get(c[fieldmap.QueryName]),
 		User: in.Get(c[fieldmap.User]), Host: in.Get(c[fieldmap.Host]),
+		ScriptBlock: in.Get(c[fieldmap.ScriptBlockText]), ScriptPath: in.Get(c[fieldmap.ScriptPath]),
 	}
-	r := h.scorer.Score(&h.ev)
+	if len(h.ev.User) == 0 {
+		h.ev.User = in.Get(c[fieldmap.UserID]) // a script block's user
+	}
+	if f := in.Get(c[fieldmap.TargetFilename]); len(f) > 0 && detect.TempWrite(f) {
+		h.ev.Written = f
+	}
+	var r *detect.Result
+	if content := in.Get(c[fieldmap.TaskContent]); len(content) > 0 {
+		r = h.task(in, content)
+	} else {
+		r = h.scorer.Score(&h.ev)
+	}
 	if h.opts.Filter && !r.Pass {
 		return nil
 	}

@@ -158,8 +158,8 @@ func TestDeclaration(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, `{"type":"streaming","required_fields":["EventCode","Image","ParentImage","OriginalFileName","Description","Product","CommandLine","DestinationHostname","QueryName","User","host"]}`},
-		{[]string{"fields=cim"}, `{"type":"streaming","required_fields":["process_path","parent_process_path","original_file_name","process","dest","query","user","host"]}`},
+		{nil, `{"type":"streaming","required_fields":["EventCode","Image","ParentImage","OriginalFileName","Description","Product","CommandLine","DestinationHostname","QueryName","User","host","ScriptBlockText","Path","UserID","TargetFilename","TaskName","TaskContent","SubjectUserName","SubjectDomainName"]}`},
+		{[]string{"fields=cim"}, `{"type":"streaming","required_fields":["process_path","parent_process_path","original_file_name","process","dest","query","user","host","ScriptBlockText","Path","UserID","file_path","TaskName","TaskContent","SubjectUserName","SubjectDomainName"]}`},
 		{[]string{"logic=legacy"}, `{"type":"streaming","required_fields":["EventCode","DestinationHostname","Image","CommandLine","ParentImage"]}`},
 	} {
 		var out bytes.Buffer
