@@ -21,7 +21,6 @@ package appkg
 
 import (
 	"archive/tar"
-	"bufio"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -33,6 +32,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Platforms are Splunk's platform folders for compiled commands.
@@ -122,28 +123,15 @@ func Collect(root, build string) ([]File, error) {
 	return files, nil
 }
 
-// AppConf reads one key of default/app.conf.
+// AppConf reads one key of default/app.conf (the last one set, as Splunk
+// reads it).
 func AppConf(root, stanza, key string) (string, error) {
-	f, err := os.Open(filepath.Join(root, "default", "app.conf"))
+	f, err := splunkapp.ReadFile(filepath.Join(root, "default", "app.conf"))
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrLayout, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	current := ""
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			current = line[1 : len(line)-1]
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if ok && current == stanza && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v), nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
+	if v, ok := splunkapp.Merge(f).Get(stanza, key); ok {
+		return v, nil
 	}
 	return "", fmt.Errorf("%w: default/app.conf has no [%s] %s", ErrLayout, stanza, key)
 }
