@@ -38,7 +38,7 @@ func NewExtractor(props, transforms *Conf, stanza string) (*Extractor, error) {
 		return nil, fmt.Errorf("props.conf has no [%s]", stanza)
 	}
 	x := &Extractor{}
-	for _, kv := range st.Keys {
+	for _, kv := range st.Settings {
 		switch {
 		case strings.HasPrefix(kv.Key, "REPORT-"):
 			for _, ref := range strings.Split(kv.Value, ",") {
