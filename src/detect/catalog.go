@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // The files of a catalog, as the app ships them: lookups in
@@ -227,20 +230,6 @@ func (c *Catalog) WarningTexts() []string {
 		out = append(out, w.Error())
 	}
 	return out
-}
-
-// FindAppDir returns the app folder of an executable: the nearest of its
-// ancestors (at most three levels up: <app>/<platform>/bin/<exe> or
-// <app>/bin/<exe>) that holds default/t1102.conf.
-func FindAppDir(exe string) (string, error) {
-	dir := filepath.Dir(exe)
-	for i := 0; i < 3; i++ {
-		dir = filepath.Dir(dir)
-		if _, err := os.Stat(filepath.Join(dir, "default", ConfFile)); err == nil {
-			return dir, nil
-		}
-	}
-	return "", fmt.Errorf("%w: no default/%s above %s (is the binary inside the app's <platform>/bin folder?)", ErrCatalog, ConfFile, exe)
 }
 
 // lookupRule says what a lookup must hold to be used: the columns the
@@ -643,60 +632,44 @@ func (c *Catalog) loadConf(dir string) error {
 	return nil
 }
 
-// readConf reads the key = value lines of a Splunk .conf file with their
-// stanzas. A missing optional file is not an error. Stanzas this app does
-// not know and keys outside any stanza are recorded in c.Warnings and left
-// out.
+// readConf reads the settings of a Splunk .conf file with their stanzas
+// (splunkapp.ReadFile: continued lines, a byte order mark, the last of a
+// key set twice used). A missing optional file is not an error; a line
+// that is not .conf syntax is, with its file and line. Stanzas this app
+// does not know and keys outside any stanza are recorded in c.Warnings and
+// left out.
 func (c *Catalog) readConf(path string, required bool) ([]confLine, error) {
-	f, err := os.Open(path)
+	f, err := splunkapp.ReadFile(path)
 	if err != nil {
-		if !required && errors.Is(err, os.ErrNotExist) {
+		if !required && errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
+		}
+		var pe *splunkapp.Error
+		if errors.As(err, &pe) {
+			return nil, &CatalogError{File: pe.File, Line: pe.Line, Err: fmt.Errorf("%w: %w", ErrCatalog, pe.Err)}
 		}
 		return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 	}
-	defer f.Close()
 	var names []string
 	for _, st := range confStanzas {
 		names = append(names, "["+st.name+"]")
 	}
 	stanzas := strings.Join(names, ", ")
-	var out []confLine
-	sc := bufio.NewScanner(skipBOM(bufio.NewReader(f)))
-	line, current, skipping := 0, "", false
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(sc.Text())
-		switch {
-		case s == "" || strings.HasPrefix(s, "#"):
-		case strings.HasPrefix(s, "["):
-			if !strings.HasSuffix(s, "]") {
-				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
-			}
-			current = strings.TrimSpace(s[1 : len(s)-1])
-			skipping = !slices.ContainsFunc(confStanzas, func(st confStanza) bool { return st.name == current })
-			if skipping {
-				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
-					Err: fmt.Errorf("%w: unknown stanza %s, its keys are not used: %s has %s", errSettingSkipped, s, ConfFile, stanzas)})
-			}
-		default:
-			k, v, ok := strings.Cut(s, "=")
-			if !ok {
-				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
-			}
-			k = strings.TrimSpace(k)
-			switch {
-			case skipping: // said once, at the stanza
-			case current == "":
-				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
-					Err: fmt.Errorf("%w: %s is outside any stanza: put it under one of %s", errSettingSkipped, k, stanzas)})
-			default:
-				out = append(out, confLine{current, k, confValue{strings.TrimSpace(v), path, line}})
-			}
-		}
+	for _, kv := range f.Global {
+		c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: kv.Line,
+			Err: fmt.Errorf("%w: %s is outside any stanza: put it under one of %s", errSettingSkipped, kv.Key, stanzas)})
 	}
-	if err := sc.Err(); err != nil {
-		return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	var out []confLine
+	for _, s := range f.Stanzas {
+		if !slices.ContainsFunc(confStanzas, func(st confStanza) bool { return st.name == s.Name }) {
+			// Said once, at the stanza.
+			c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: s.Line,
+				Err: fmt.Errorf("%w: unknown stanza [%s], its keys are not used: %s has %s", errSettingSkipped, s.Name, ConfFile, stanzas)})
+			continue
+		}
+		for _, kv := range s.Settings {
+			out = append(out, confLine{s.Name, kv.Key, confValue{kv.Value, path, kv.Line}})
+		}
 	}
 	return out, nil
 }
