@@ -30,6 +30,16 @@ const (
 	ConfFile            = "t1102.conf"
 )
 
+// The user's own rows, in lookups the app does not ship
+// (splunkapp.LocalLookup of the shipped name): read with the shipped file
+// when they exist, the same columns and checks, so that tuning lives apart
+// from the catalogs an upgrade replaces. See LoadCatalog.
+const (
+	AllowlistLocalFile = "t1102_allowlist_local.csv"
+	ContextLocalFile   = "t1102_context_local.csv"
+	ClientsLocalFile   = "t1102_clients_local.csv"
+)
+
 // BuiltinContext are the kinds of context the detector finds itself, each
 // with its weight in [context] beside the context lookup's kinds.
 var BuiltinContext = []string{KindOwnClient, KindCommonPair, KindEstablishedPair}
@@ -175,6 +185,9 @@ type Catalog struct {
 	Weights     Weights
 	Behaviour   Behaviour
 	Dir         string // where it was loaded from
+	// Local are the user's own lookups that were read
+	// (AllowlistLocalFile, ContextLocalFile, ClientsLocalFile).
+	Local []string
 	// Warnings are the rows and settings left out, each with its file,
 	// line and cause (each wraps ErrSkipped): the commands show them on
 	// every search, and t1102score check_config=true lists them.
@@ -187,6 +200,13 @@ type Catalog struct {
 // web-service lookup file (WebServicesFile or WebServicesLOTSFile).
 // An empty dir is an error: the binary did not find its app folder, and
 // the current directory (a search's dispatch folder) holds no catalog.
+//
+// The allowlist, the context lookup and the clients lookup are read from
+// the user's own file first (AllowlistLocalFile, …) when it exists, then
+// from the shipped one: where the first matching row decides (a context
+// rule), the user's decides. The package never ships the user's files, so
+// an upgrade that replaces the shipped lookups leaves them as they are
+// (README, "Tuning that survives upgrades").
 func LoadCatalog(dir, services string) (*Catalog, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: the app folder with the catalogs was not found", ErrCatalog)
@@ -204,6 +224,17 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 		{AllowlistFile, c.loadAllow}, {NotEvidenceFile, c.loadNotEvidence}, {ContextFile, c.loadContext},
 		{ClientsFile, c.loadClients},
 	} {
+		if local, ok := localLookups[load.file]; ok {
+			path := filepath.Join(lookups, local)
+			if _, err := os.Stat(path); err == nil {
+				if err := load.into(path); err != nil {
+					return nil, err
+				}
+				c.Local = append(c.Local, local)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+			}
+		}
 		if err := load.into(filepath.Join(lookups, load.file)); err != nil {
 			return nil, err
 		}
@@ -253,7 +284,14 @@ var lookupRules = map[string]lookupRule{
 	ContextFile:         {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
 	NotEvidenceFile:     {columns: []string{"domain"}},
 	ClientsFile:         {columns: []string{"provider", "company", "process", "path"}},
+	AllowlistLocalFile:  {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextLocalFile:    {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	ClientsLocalFile:    {columns: []string{"provider", "company", "process", "path"}},
 }
+
+// localLookups are the shipped lookups the user tunes, each with the file
+// of the user's own rows.
+var localLookups = map[string]string{AllowlistFile: AllowlistLocalFile, ContextFile: ContextLocalFile, ClientsFile: ClientsLocalFile}
 
 // table reads a CSV lookup whose header names at least the columns of its
 // lookupRule, calling row with each record's fields by name and its line.
@@ -423,7 +461,7 @@ func (c *Catalog) loadAllow(path string) error {
 	return c.table(path, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
 			Process: strings.ToLower(get("process")), PEName: strings.ToLower(get("pe_name")), Comment: get("comment"), Line: line,
-			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
+			Ref: filepath.Base(path) + ":" + strconv.Itoa(line)}
 		for _, d := range splitList(get("domain")) {
 			d, err := checkDomain(d)
 			if err != nil {
@@ -452,7 +490,7 @@ func (c *Catalog) loadAllow(path string) error {
 func (c *Catalog) loadContext(path string) error {
 	return c.table(path, func(get func(string) string, line int) error {
 		r := ContextRule{Kind: get("kind"), Process: strings.ToLower(get("process")), User: get("user"),
-			Comment: get("comment"), Source: get("source"), Line: line, Ref: ContextFile + ":" + strconv.Itoa(line)}
+			Comment: get("comment"), Source: get("source"), Line: line, Ref: filepath.Base(path) + ":" + strconv.Itoa(line)}
 		if r.Kind == "" || strings.ContainsAny(r.Kind, " ,;") {
 			return fmt.Errorf("kind %q: want one word", r.Kind)
 		}
