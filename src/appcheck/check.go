@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Level is how bad a finding is, as AppInspect grades them.
@@ -420,6 +422,16 @@ func Check(a *App, specs string) []Finding {
 			}
 			referenced[file] = true
 			e, ok := a.Files["lookups/"+file]
+			if splunkapp.IsLocalLookup(file) {
+				// The user's own rows: a file the package ships would be
+				// replaced by the next upgrade (this project's rule, README
+				// "Tuning that survives upgrades"); the definition names a
+				// file users create.
+				if ok {
+					add(Fail, "check_user_lookup_not_shipped", "lookups/%s is the user's own lookup ([%s]): an upgrade would overwrite it; do not ship it", file, s.Name)
+				}
+				continue
+			}
 			if !ok {
 				add(Fail, "check_lookup_exists", "[%s] filename %s not in lookups/", s.Name, file)
 				continue
