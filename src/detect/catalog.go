@@ -35,9 +35,10 @@ const (
 // when they exist, the same columns and checks, so that tuning lives apart
 // from the catalogs an upgrade replaces. See LoadCatalog.
 const (
-	AllowlistLocalFile = "t1102_allowlist_local.csv"
-	ContextLocalFile   = "t1102_context_local.csv"
-	ClientsLocalFile   = "t1102_clients_local.csv"
+	WebServicesLocalFile = "t1102_webservices_local.csv" // beside either web-service lookup
+	AllowlistLocalFile   = "t1102_allowlist_local.csv"
+	ContextLocalFile     = "t1102_context_local.csv"
+	ClientsLocalFile     = "t1102_clients_local.csv"
 )
 
 // BuiltinContext are the kinds of context the detector finds itself, each
@@ -201,12 +202,14 @@ type Catalog struct {
 // An empty dir is an error: the binary did not find its app folder, and
 // the current directory (a search's dispatch folder) holds no catalog.
 //
-// The allowlist, the context lookup and the clients lookup are read from
-// the user's own file first (AllowlistLocalFile, …) when it exists, then
-// from the shipped one: where the first matching row decides (a context
-// rule), the user's decides. The package never ships the user's files, so
-// an upgrade that replaces the shipped lookups leaves them as they are
-// (README, "Tuning that survives upgrades").
+// The web services, the allowlist, the context lookup and the clients
+// lookup are also read from the user's own file when it exists
+// (WebServicesLocalFile, AllowlistLocalFile, …), in the order that lets
+// the user's row decide where one row does: before the shipped rows where
+// the first matching row decides (a context rule), after them where the
+// last one for a domain does (a web service). The package never ships the
+// user's files, so an upgrade that replaces the shipped lookups leaves
+// them as they are (README, "Tuning that survives upgrades").
 func LoadCatalog(dir, services string) (*Catalog, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: the app folder with the catalogs was not found", ErrCatalog)
@@ -224,19 +227,26 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 		{AllowlistFile, c.loadAllow}, {NotEvidenceFile, c.loadNotEvidence}, {ContextFile, c.loadContext},
 		{ClientsFile, c.loadClients},
 	} {
+		paths := []string{filepath.Join(lookups, load.file)}
 		if local, ok := localLookups[load.file]; ok {
 			path := filepath.Join(lookups, local)
 			if _, err := os.Stat(path); err == nil {
-				if err := load.into(path); err != nil {
-					return nil, err
-				}
 				c.Local = append(c.Local, local)
+				if load.file == services {
+					// The last row for a domain is the one the detector
+					// keeps (DomainSet.Add): the user's last.
+					paths = append(paths, path)
+				} else {
+					paths = append([]string{path}, paths...)
+				}
 			} else if !errors.Is(err, fs.ErrNotExist) {
 				return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 			}
 		}
-		if err := load.into(filepath.Join(lookups, load.file)); err != nil {
-			return nil, err
+		for _, p := range paths {
+			if err := load.into(p); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := c.loadConf(dir); err != nil {
@@ -276,22 +286,26 @@ type lookupRule struct {
 }
 
 var lookupRules = map[string]lookupRule{
-	WebServicesFile:     {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
-	WebServicesLOTSFile: {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
-	ProcessesFile:       {columns: []string{"name", "class", "original_file_name", "description"}, needRows: true},
-	ParentsFile:         {columns: []string{"name", "class"}, needRows: true},
-	AllowlistFile:       {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
-	ContextFile:         {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
-	NotEvidenceFile:     {columns: []string{"domain"}},
-	ClientsFile:         {columns: []string{"provider", "company", "process", "path"}},
-	AllowlistLocalFile:  {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
-	ContextLocalFile:    {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
-	ClientsLocalFile:    {columns: []string{"provider", "company", "process", "path"}},
+	WebServicesFile:      {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	WebServicesLOTSFile:  {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	ProcessesFile:        {columns: []string{"name", "class", "original_file_name", "description"}, needRows: true},
+	ParentsFile:          {columns: []string{"name", "class"}, needRows: true},
+	AllowlistFile:        {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextFile:          {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	NotEvidenceFile:      {columns: []string{"domain"}},
+	ClientsFile:          {columns: []string{"provider", "company", "process", "path"}},
+	WebServicesLocalFile: {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}},
+	AllowlistLocalFile:   {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextLocalFile:     {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	ClientsLocalFile:     {columns: []string{"provider", "company", "process", "path"}},
 }
 
 // localLookups are the shipped lookups the user tunes, each with the file
 // of the user's own rows.
-var localLookups = map[string]string{AllowlistFile: AllowlistLocalFile, ContextFile: ContextLocalFile, ClientsFile: ClientsLocalFile}
+var localLookups = map[string]string{
+	WebServicesFile: WebServicesLocalFile, WebServicesLOTSFile: WebServicesLocalFile,
+	AllowlistFile: AllowlistLocalFile, ContextFile: ContextLocalFile, ClientsFile: ClientsLocalFile,
+}
 
 // table reads a CSV lookup whose header names at least the columns of its
 // lookupRule, calling row with each record's fields by name and its line.

@@ -864,6 +864,16 @@ func TestCatalogErrors(t *testing.T) {
 				require.Len(t, c.Allow, 1)
 				require.Equal(t, AllowlistLocalFile+":3", c.Allow[0].Ref)
 			}},
+		{"web services", "the user's services come after the shipped ones: the last row for a domain is the detector's", map[string]string{
+			"lookups/" + WebServicesLocalFile: svcHeader + "newpaste.io,pastebin,,,\ngithub.com,github,C&C,/raw/,\n"}, "", func(t *testing.T, c *Catalog) {
+			require.Equal(t, []string{WebServicesLocalFile}, c.Local)
+			require.Len(t, c.Services, 3)
+			require.Equal(t, "github.com", c.Services[2].Domain)
+			require.Equal(t, []string{"C&C"}, c.Services[2].Tags)
+			s, _, ok := NewDetector(c).services.Match([]byte("raw.github.com"))
+			require.True(t, ok)
+			require.Equal(t, []string{"C&C"}, s.Tags, "the user's row for github.com decides")
+		}},
 		{"empty", "a header-only file of the user's is an ordinary empty list", map[string]string{"lookups/" + ContextLocalFile: ctxHeader}, "", func(t *testing.T, c *Catalog) {
 			require.Equal(t, []string{ContextLocalFile}, c.Local)
 			require.Len(t, c.Context, 1)
