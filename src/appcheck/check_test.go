@@ -230,7 +230,7 @@ func TestDemoRunsTheSavedSearchStep(t *testing.T) {
 	require.NoError(t, err)
 	ss := ParseConf("savedsearches.conf", data)
 	search, _ := ss.Stanza("T1102.003 - Web Service One-Way C2").Get("search")
-	require.Contains(t, search, "EventCode IN (1, 3, 22) \n| t1102correlate output=state \n", "the alert reads the events the demo reads")
+	require.Contains(t, search, "`t1102_events` \n| t1102correlate output=state \n", "the alert reads the events the demo reads")
 	require.Contains(t, search, "| t1102correlate input=state \n", "and judges them as the demo's t1102correlate does")
 	mk, err := os.ReadFile(filepath.Join(repo, "Makefile"))
 	require.NoError(t, err)

@@ -3,17 +3,22 @@ package appcheck
 import (
 	"fmt"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Extractor applies an app's search-time field extraction for one props
-// stanza the way Splunk does, for what this app uses: REPORT transforms
-// with REGEX and FORMAT (named fields, or $1::$2 pairs applied to every
-// match, a field keeping its first value as MV_ADD = false does), then EVAL
-// expressions made of nested replace(field, "regex", "text") calls. Go's
-// regexp (RE2) runs the expressions: the app's REGEXes use only syntax RE2
-// and PCRE share (classes, groups, alternation), which the constructor
-// checks by compiling them.
+// stanza, or for every stanza a source matches, the way Splunk does, for
+// what this app uses: REPORT transforms with REGEX and FORMAT (named
+// fields, or $1::$2 pairs applied to every match, a field keeping its
+// first value as MV_ADD = false does), then EVAL expressions made of
+// nested replace(field, "regex", replacement) calls whose replacement is a
+// string or printf("%c", <code point>). Go's regexp (RE2) runs the
+// expressions: the app's REGEXes use only syntax RE2 and PCRE share
+// (classes, groups, alternation), which the constructor checks by
+// compiling them.
 type Extractor struct {
 	reports []report
 	evals   []eval
@@ -37,8 +42,57 @@ func NewExtractor(props, transforms *Conf, stanza string) (*Extractor, error) {
 	if st == nil {
 		return nil, fmt.Errorf("props.conf has no [%s]", stanza)
 	}
+	return newExtractor(transforms, st.Settings)
+}
+
+// NewSourceExtractor builds the extraction an event of source gets: the
+// keys of every [source::<pattern>] stanza of props whose pattern matches
+// it ([SourceMatches]), REPORT classes in ASCII order of their names. Two
+// matching stanzas that set the same key are an error: Splunk would keep
+// one of them by the patterns' ASCII order or priority (props.conf.spec,
+// "[<spec>] stanza pattern collisions"), and the app does not rely on
+// that.
+func NewSourceExtractor(props, transforms *Conf, source string) (*Extractor, error) {
+	var keys []KV
+	from := map[string]string{}
+	for _, st := range props.Stanzas {
+		pattern, ok := strings.CutPrefix(st.Name, "source::")
+		if !ok {
+			continue
+		}
+		match, err := SourceMatches(pattern, source)
+		if err != nil {
+			return nil, err
+		}
+		if !match {
+			continue
+		}
+		for _, kv := range st.Settings {
+			if other, dup := from[kv.Key]; dup {
+				return nil, fmt.Errorf("%s: [%s] and [%s] both set %s", source, other, st.Name, kv.Key)
+			}
+			from[kv.Key] = st.Name
+			keys = append(keys, kv)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("no props.conf source:: stanza matches %s", source)
+	}
+	var reports, others []KV
+	for _, kv := range keys {
+		if strings.HasPrefix(kv.Key, "REPORT-") {
+			reports = append(reports, kv)
+		} else {
+			others = append(others, kv)
+		}
+	}
+	sort.Slice(reports, func(i, j int) bool { return reports[i].Key < reports[j].Key })
+	return newExtractor(transforms, append(reports, others...))
+}
+
+func newExtractor(transforms *Conf, keys []KV) (*Extractor, error) {
 	x := &Extractor{}
-	for _, kv := range st.Settings {
+	for _, kv := range keys {
 		switch {
 		case strings.HasPrefix(kv.Key, "REPORT-"):
 			for _, ref := range strings.Split(kv.Value, ",") {
@@ -60,6 +114,26 @@ func NewExtractor(props, transforms *Conf, stanza string) (*Extractor, error) {
 		}
 	}
 	return x, nil
+}
+
+// Transforms lists the transforms the extraction runs, in order.
+func (x *Extractor) Transforms() []string {
+	names := make([]string, len(x.reports))
+	for i, r := range x.reports {
+		names[i] = r.name
+	}
+	return names
+}
+
+// Reversed returns the extraction with its transforms run in the opposite
+// order: where the same field comes from more than one transform, the
+// result shows whether the order matters.
+func (x *Extractor) Reversed() *Extractor {
+	r := &Extractor{evals: x.evals}
+	for i := len(x.reports) - 1; i >= 0; i-- {
+		r.reports = append(r.reports, x.reports[i])
+	}
+	return r
 }
 
 // Extract returns the fields of one _raw event.
@@ -114,8 +188,8 @@ func expand(s string, group func(int) string) string {
 	return b.String()
 }
 
-// evalExpr evaluates a field name or replace(expr, "regex", "text"); a
-// missing field is null, and replace of null is null, as in SPL.
+// evalExpr evaluates a field name or replace(expr, "regex", replacement);
+// a missing field is null, and replace of null is null, as in SPL.
 func evalExpr(expr string, fields map[string]string) (string, bool, error) {
 	expr = strings.TrimSpace(expr)
 	if !strings.HasPrefix(expr, "replace(") {
@@ -134,7 +208,7 @@ func evalExpr(expr string, fields map[string]string) (string, bool, error) {
 		return "", isNull, err
 	}
 	pat, err1 := unquote(args[1])
-	repl, err2 := unquote(args[2])
+	repl, err2 := constant(args[2])
 	if err1 != nil || err2 != nil {
 		return "", false, fmt.Errorf("bad string in %q", expr)
 	}
@@ -174,6 +248,33 @@ func splitArgs(s string) ([]string, error) {
 		return nil, fmt.Errorf("unbalanced %q", s)
 	}
 	return append(out, strings.TrimSpace(s[start:])), nil
+}
+
+// constant evaluates a replacement: a string literal, or printf("%c", n),
+// the character with code point n (Search Reference, Conversion functions:
+// %c is a single Unicode code point).
+func constant(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	inner, ok := strings.CutPrefix(s, "printf(")
+	if !ok {
+		return unquote(s)
+	}
+	inner, ok = strings.CutSuffix(inner, ")")
+	if !ok {
+		return "", fmt.Errorf("cannot read %q", s)
+	}
+	args, err := splitArgs(inner)
+	if err != nil || len(args) != 2 {
+		return "", fmt.Errorf("cannot read %q", s)
+	}
+	if format, err := unquote(args[0]); err != nil || format != "%c" {
+		return "", fmt.Errorf("printf format other than %%c in %q", s)
+	}
+	n, err := strconv.Atoi(args[1])
+	if err != nil || n < 0 || n > utf8.MaxRune || !utf8.ValidRune(rune(n)) {
+		return "", fmt.Errorf("not a code point in %q", s)
+	}
+	return string(rune(n)), nil
 }
 
 // unquote reads an SPL string literal: double quotes, backslash escaping

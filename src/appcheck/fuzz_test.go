@@ -18,7 +18,8 @@ func FuzzParseConf(f *testing.F) {
 	})
 }
 
-// FuzzExtract: the shipped extraction never fails or panics on any _raw.
+// FuzzExtract: the shipped extractions (Sysmon's stanza, and every stanza
+// ForwardedEvents gets) never fail or panic on any _raw.
 func FuzzExtract(f *testing.F) {
 	props, err := os.ReadFile(filepath.Join("..", "..", "default", "props.conf"))
 	if err != nil {
@@ -32,9 +33,17 @@ func FuzzExtract(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	fwd, err := NewSourceExtractor(ParseConf("props.conf", props), ParseConf("transforms.conf", transforms), "XmlWinEventLog:ForwardedEvents")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Add("<Event><System><EventID>1</EventID></System><EventData><Data Name='CommandLine'>a &amp;lt; b</Data></EventData></Event>")
+	f.Add("<Event><System><EventID>4698</EventID><Execution ProcessID='4'/><Security UserID='S-1-5-18'/></System><EventData><Data Name='TaskContent'>&lt;Task&gt;&#xD;&#xA;&amp;#9;</Data></EventData></Event>")
 	f.Fuzz(func(t *testing.T, raw string) {
 		if _, err := x.Extract(raw); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fwd.Extract(raw); err != nil {
 			t.Fatal(err)
 		}
 	})

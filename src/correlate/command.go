@@ -160,7 +160,7 @@ func (c Command) Configure(info *chunked.GetInfo) (chunked.Config, chunked.Proce
 	}
 	if opts.Map {
 		// No required_fields: see mapper.
-		return chunked.Config{Type: chunked.Streaming}, opts.Fields.WarnMissing(Name, &mapper{limits: opts.Limits, fields: opts.Fields}), nil
+		return chunked.Config{Type: chunked.Streaming}, opts.Fields.WarnMissing(Name, &mapper{limits: opts.Limits, fields: opts.Fields, appDir: c.AppDir, catalog: opts.Catalog}), nil
 	}
 	cat, err := detect.LoadCatalog(c.AppDir, opts.Catalog)
 	if err != nil {
@@ -245,6 +245,11 @@ const (
 	oFleetHosts
 	oFleetSize
 	oFleetFirst
+	oProcessID
+	oTask
+	oTaskAuthor
+	oScriptPath
+	oFile
 	nOutput
 )
 
@@ -261,4 +266,5 @@ var outputFields = [nOutput]string{
 	oTime: "_time", oDest: "dest", oCIMUser: "user", oProcess: "process", oProcessPath: "process_path", oProcessName: "process_name",
 	oParentProcessName: "parent_process_name", oCIMURL: "url",
 	oIdentity: "t1102_identity", oInstances: "process_instances", oFleetHosts: "fleet_hosts", oFleetSize: "fleet_size", oFleetFirst: "fleet_first_seen",
+	oProcessID: "process_id", oTask: "t1102_task", oTaskAuthor: "t1102_task_author", oScriptPath: "t1102_script_path", oFile: "t1102_file",
 }

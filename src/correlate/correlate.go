@@ -39,6 +39,9 @@ var inputs = [...]fieldmap.Field{
 	fieldmap.EventCode, fieldmap.Host, fieldmap.ProcessGuid, fieldmap.Time, fieldmap.UtcTime, fieldmap.Image, fieldmap.CommandLine,
 	fieldmap.ParentImage, fieldmap.User, fieldmap.OriginalFileName, fieldmap.Description, fieldmap.Product,
 	fieldmap.DestinationHostname, fieldmap.DestinationIp, fieldmap.QueryName, fieldmap.QueryResults, fieldmap.Company,
+	fieldmap.ProcessId, fieldmap.TargetFilename, fieldmap.ScriptBlockText, fieldmap.ScriptBlockId, fieldmap.MessageNumber,
+	fieldmap.MessageTotal, fieldmap.ScriptPath, fieldmap.ExecutionProcessID, fieldmap.UserID, fieldmap.TaskName, fieldmap.TaskContent,
+	fieldmap.SubjectUserName, fieldmap.SubjectDomainName,
 }
 
 // Partial-state fields exchanged between the map and reduce phases.
@@ -58,6 +61,12 @@ const (
 	pCapped
 	pStart
 	pCompany
+	pKind    // "sb": a part of a script block; "task": a task created; empty: a process
+	pText    // the script block part's text, or the task's TaskContent
+	pPID     // the process id (Sysmon's ProcessId; a script block's Execution ProcessID)
+	pPart    // a script block part's "MessageNumber/MessageTotal"
+	pPath    // a script block's Path, or the task's name
+	pWritten // a file the process created in a temp or public folder
 	nPartial
 )
 
@@ -66,6 +75,7 @@ var partialFields = [nPartial]string{
 	pHost: "t1102c_host", pGUID: "t1102c_guid", pP1: "t1102c_p1", pImage: "t1102c_image", pCmd: "t1102c_cmd", pParent: "t1102c_parent",
 	pUser: "t1102c_user", pOFN: "t1102c_ofn", pDesc: "t1102c_desc", pProduct: "t1102c_product", pConn: "t1102c_conn", pDNS: "t1102c_dns",
 	pCapped: "t1102c_capped", pStart: "t1102c_start", pCompany: "t1102c_company",
+	pKind: "t1102c_kind", pText: "t1102c_text", pPID: "t1102c_pid", pPart: "t1102c_part", pPath: "t1102c_path", pWritten: "t1102c_written",
 }
 
 // The process fields of a group, as mergeRaw takes them.
@@ -185,8 +195,28 @@ type group struct {
 	records                                      int     // events (map) or partial rows (reduce) merged, for max_groups warnings
 	image, cmd, parent, user, ofn, desc, product string
 	company                                      string
+	pid                                          string // the process id (the smallest, if several)
+	written                                      string // a file it created in a temp or public folder (the smallest path)
+	script                                       []byte // its script blocks, joined (reduce: attachScripts)
+	scriptPath                                   string
 	conns                                        []conn
 	queries                                      []query
+}
+
+// mergePID and mergeWritten keep the smallest non-empty value: the same
+// whatever the order of arrival.
+func (g *group) mergePID(v []byte) {
+	v = bytes.TrimSpace(v)
+	if len(v) > 0 && (g.pid == "" || string(v) < g.pid) {
+		g.pid = string(cut(v, maxNameBytes))
+	}
+}
+
+func (g *group) mergeWritten(v []byte) {
+	v = bytes.TrimSpace(v)
+	if len(v) > 0 && (g.written == "" || string(v) < g.written) {
+		g.written = string(cut(v, maxTextBytes))
+	}
 }
 
 // mergeHost keeps the smallest spelling of the host name: lookups and

@@ -414,7 +414,7 @@ func TestFieldNames(t *testing.T) {
 	}
 	cim := rename(map[string]string{"EventCode": "", "Image": "process_path", "OriginalFileName": "original_file_name", "CommandLine": "process",
 		"ParentImage": "parent_process_path", "User": "user", "DestinationHostname": "dest", "DestinationIp": "dest_ip",
-		"QueryName": "query", "QueryResults": "answer", "ProcessGuid": "process_guid"})
+		"QueryName": "query", "QueryResults": "answer", "ProcessGuid": "process_guid", "ProcessId": "process_id", "TargetFilename": "file_path"})
 	require.Equal(t, want, run(t, cim, 3, "fields=cim").Table.Canonical(), "CIM names, kinds inferred")
 
 	renamed := rename(map[string]string{"ProcessGuid": "guid", "QueryName": "dns_query"})

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/t1102app/t1102/src/detect"
 )
 
 // An identity is a process as polling sees it: the same image and command
@@ -27,8 +29,15 @@ type activity struct {
 	guids                                                 []string // distinct instances, sorted, at most maxGUIDs
 	hosts                                                 map[string]int
 	conns, queries                                        []float64
-	cmdSeen                                               bool // the command line names the service
+	cmdSeen                                               bool // the command line (or a script block, or the task's action) names the service
 	start                                                 float64
+	script                                                string // the process's script blocks (the longest of the identity's)
+	scriptPath                                            string
+	written                                               string // a file it created in a temp or public folder
+	pid                                                   string
+	task                                                  *detect.Task // the task that runs it, or whose creation this is
+	taskDef                                               bool         // the activity is the task's creation (4698), not a process
+	taskID                                                string       // t1102_identity of the task created, for its runs
 }
 
 // maxGUIDs bounds the instances an activity remembers; past it the count
@@ -115,6 +124,23 @@ func (a *activity) merge(b *activity) {
 	if b.start > 0 && (a.start == 0 || b.start < a.start) {
 		a.start = b.start
 	}
+	// The script judged is one process's: the longest (then the
+	// smallest), whatever the order.
+	if len(b.script) > len(a.script) || len(b.script) == len(a.script) && b.script < a.script {
+		a.script, a.scriptPath = b.script, b.scriptPath
+	}
+	for _, f := range [...]struct {
+		dst *string
+		v   string
+	}{{&a.written, b.written}, {&a.pid, b.pid}, {&a.taskID, b.taskID}} {
+		if f.v != "" && (*f.dst == "" || f.v < *f.dst) {
+			*f.dst = f.v
+		}
+	}
+	if b.task != nil && (a.task == nil || b.task.Name < a.task.Name) {
+		a.task = b.task
+	}
+	a.taskDef = a.taskDef && b.taskDef
 }
 
 // renamedFirst reports whether PE original name x should win over y for

@@ -35,6 +35,14 @@ type mapper struct {
 	kept    kept   // the groups, by key, for max_groups
 	buf     []byte // the key being looked up
 	strs    interner
+	tel     telemetry
+
+	// The catalog, loaded at the first script block (appDir and catalog
+	// say where from), to leave out the blocks that cannot be evidence;
+	// without it every block is kept.
+	appDir, catalog string
+	det             *detect.Detector
+	detTried        bool
 }
 
 // interner shares one string among the rows that repeat a value: the same
@@ -75,10 +83,22 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		if code == "" {
 			code = eventKind(r, &m.in)
 		}
-		p1 := code == "1"
-		if !p1 && code != "3" && code != "22" {
+		switch code {
+		case "1", "3", "22":
+		case "4104":
+			m.part(c, r)
+			continue
+		case "4698":
+			m.task(r)
+			continue
+		case "11":
+			if !detect.TempWrite(r.Get(m.in[fieldmap.TargetFilename])) {
+				continue // most files a process writes say nothing of what it fetched
+			}
+		default:
 			continue // other events (an image load's OriginalFileName is the DLL's) say nothing here
 		}
+		p1 := code == "1"
 		// The key, lower case, in m.buf: host, NUL, guid without braces.
 		host := bytes.TrimSpace(firstValue(r.Get(m.in[fieldmap.Host])))
 		m.buf = appendLower(m.buf[:0], host)
@@ -122,6 +142,11 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 			var vals [nInfo][]byte
 			vals[iImage], vals[iUser] = r.Get(m.in[fieldmap.Image]), r.Get(m.in[fieldmap.User])
 			g.mergeRaw(false, vals)
+		}
+		g.mergePID(firstValue(r.Get(m.in[fieldmap.ProcessId])))
+		if code == "11" {
+			g.mergeWritten(firstValue(r.Get(m.in[fieldmap.TargetFilename])))
+			continue
 		}
 		ts, ok := parseTime(r.Get(m.in[fieldmap.Time]), r.Get(m.in[fieldmap.UtcTime]))
 		if p1 {
@@ -188,6 +213,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		}
 		w.EndRow()
 	}
+	m.writeTelemetry(c, w)
 	return nil
 }
 
@@ -205,6 +231,12 @@ func eventKind(r chunked.Row, in *[fieldmap.NumFields]int) string {
 		return "22"
 	case len(r.Get(in[fieldmap.DestinationIp])) > 0 || len(r.Get(in[fieldmap.DestinationHostname])) > 0:
 		return "3"
+	case len(r.Get(in[fieldmap.ScriptBlockText])) > 0:
+		return "4104"
+	case len(r.Get(in[fieldmap.TaskContent])) > 0:
+		return "4698"
+	case len(r.Get(in[fieldmap.TargetFilename])) > 0:
+		return "11"
 	case len(r.Get(in[fieldmap.CommandLine])) > 0 || len(r.Get(in[fieldmap.Image])) > 0:
 		return "1"
 	}
@@ -216,6 +248,12 @@ func writePartial(w *chunked.TableWriter, o *[nPartial]int, g *group) {
 	w.SetString(o[pGUID], g.guid)
 	if g.fromP1 {
 		w.SetInt(o[pP1], 1)
+	}
+	if g.pid != "" {
+		w.SetString(o[pPID], g.pid)
+	}
+	if g.written != "" {
+		w.SetString(o[pWritten], g.written)
 	}
 	for i, v := range g.fields() {
 		if *v != "" {
@@ -296,6 +334,7 @@ type reducer struct {
 	cappedGroups map[key]bool
 	strs         interner // addresses, host names, queries
 	st           states   // input=state
+	tel          telemetry
 }
 
 // Process implements [chunked.Processor].
@@ -340,6 +379,14 @@ func (r *reducer) Add(t *chunked.Table) error {
 	for i := 0; i < t.Len(); i++ {
 		row := t.Row(i)
 		hostName := row.Get(in[pHost])
+		switch string(row.Get(in[pKind])) {
+		case kindPart:
+			r.addPart(row, &in)
+			continue
+		case kindTask:
+			r.addTask(row, &in)
+			continue
+		}
 		k := key{string(appendLower(nil, hostName)), string(row.Get(in[pGUID]))}
 		if k.guid == "" {
 			continue
@@ -368,6 +415,8 @@ func (r *reducer) Add(t *chunked.Table) error {
 			vals[j] = row.Get(in[partialInfo[j]])
 		}
 		g.mergeRaw(string(row.Get(in[pP1])) == "1", vals)
+		g.mergePID(row.Get(in[pPID]))
+		g.mergeWritten(row.Get(in[pWritten]))
 		// Room for this row's entries, exactly: a process's lists arrive
 		// in a few partial rows, and doubling would leave up to half of
 		// every list unused.

@@ -42,6 +42,9 @@ var benignScenarios = []struct {
 	{"DEV-105", "developer tool", "GitHub CLI downloading a release"},
 	{"DEV-106", "developer tool", "Visual Studio Code signing in to GitHub"},
 	{"DEV-107", "developer tool", "a developer's Python script asking api.github.com for releases"},
+	{"ADM-303", "admin script", "a script run from a file (4104) downloading a GitHub release asset into $env:TEMP (Sysmon 11), its help text naming the project's GitHub page"},
+	{"SRV-204", "updater tasks", "Google, Microsoft Edge and Adobe updater tasks created (4698, no URLs), and Google Update's hourly runs asking update.googleapis.com"},
+	{"ADM-304", "admin task", "an administrator's daily task (4698) fetching a PowerShell release MSI from GitHub, and its run"},
 }
 
 // atomicTests are the processes of testdata/events/atomic.csv that play the

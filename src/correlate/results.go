@@ -87,15 +87,40 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 			col[i] = c.Out.Field(f)
 		}
 		c.Out.EncodeEachRow()
+		r.attachScripts()
+		defs := r.taskActivities(s)
+		joined := make([]bool, len(defs))
 		r.eachIdentity(s, func(as []*activity) {
 			for _, a := range as {
+				for i, d := range defs {
+					if runsTask(a, d) {
+						a.adoptTask(d)
+						joined[i] = true
+					}
+				}
 				writeResult(&c.Out, &col, s, a, nil, r.opts.All)
 			}
 		})
+		for i, d := range defs {
+			if !joined[i] {
+				writeResult(&c.Out, &col, s, d, nil, r.opts.All)
+			}
+		}
+		r.warnTelemetry(c)
 		return nil
 	}
 	if r.opts.Input == FromEvents {
+		r.attachScripts()
+		defs := r.taskActivities(s)
 		acts = r.activities(s)
+		for _, d := range defs {
+			if old := acts[d.key()]; old != nil {
+				old.merge(d)
+			} else {
+				acts[d.key()] = d
+			}
+		}
+		r.warnTelemetry(c)
 	} else {
 		if r.st.bad > 0 {
 			warnf(c, "%s: %d state or baseline rows could not be read and were left out; the first: %s", Name, r.st.bad, r.st.badWhy)
@@ -110,6 +135,7 @@ func (r *reducer) finish(c *chunked.Chunk) error {
 	if r.opts.Input == FromState {
 		acts = resolveIdentities(acts)
 	}
+	joinTasks(acts)
 	b := r.det.Behaviour()
 	memory := b.Memory
 	if r.opts.Memory > 0 {
@@ -368,9 +394,10 @@ func (r *reducer) eachIdentity(s *detect.Scorer, fn func([]*activity)) {
 				at(h).conns = append(at(h).conns, c.t)
 			}
 		}
-		// The command line (and a decoded command): hosts it names.
+		// The command line (a decoded command, the script blocks): hosts
+		// it names.
 		ev := detect.Event{Host: []byte(g.host), Image: []byte(g.image), CommandLine: []byte(g.cmd), OriginalFileName: []byte(g.ofn),
-			Description: []byte(g.desc), Product: []byte(g.product)}
+			Description: []byte(g.desc), Product: []byte(g.product), ScriptBlock: g.script}
 		for _, h := range s.Score(&ev).Hosts {
 			at(string(h)).cmd = true
 		}
@@ -381,7 +408,8 @@ func (r *reducer) eachIdentity(s *detect.Scorer, fn func([]*activity)) {
 			}
 			a := &activity{hostKey: g.host, host: g.hostName, image: g.image, cmd: g.cmd, parent: g.parent, user: g.user, ofn: g.ofn,
 				desc: g.desc, product: g.product, company: g.company, category: svc.Category, guid: g.guid, guidStart: g.start,
-				guids: []string{g.guid}, hosts: map[string]int{h: len(e.conns) + len(e.queries)}, cmdSeen: e.cmd, start: g.start}
+				guids: []string{g.guid}, hosts: map[string]int{h: len(e.conns) + len(e.queries)}, cmdSeen: e.cmd, start: g.start,
+				script: string(g.script), scriptPath: g.scriptPath, written: g.written, pid: g.pid}
 			a.conns = append([]float64(nil), e.conns...)
 			a.queries = append([]float64(nil), e.queries...)
 			sort.Float64s(a.conns)
@@ -397,6 +425,17 @@ func (r *reducer) eachIdentity(s *detect.Scorer, fn func([]*activity)) {
 		delete(r.groups, k)
 	}
 	flush()
+}
+
+// warnTelemetry says what of the script blocks and task definitions
+// could not be used.
+func (r *reducer) warnTelemetry(c *chunked.Chunk) {
+	if r.tel.dropped > 0 {
+		warnf(c, "%s: more than %d MiB of script blocks and task definitions: %d were left out", Name, maxTelemetryBytes>>20, r.tel.dropped)
+	}
+	if r.tel.badTask > 0 {
+		warnf(c, "%s: %d task definitions (4698 TaskContent) could not be read and were left out; the first: %s", Name, r.tel.badTask, r.tel.badWhy)
+	}
 }
 
 // fleetIndex answers the judge's questions about the baseline.
@@ -483,8 +522,8 @@ func judge(s *detect.Scorer, a *activity, hosts []string, fleet *detect.FleetVie
 	act := detect.Activity{
 		Process: detect.Event{Host: []byte(a.host), User: []byte(a.user), Image: []byte(a.image), ParentImage: []byte(a.parent),
 			OriginalFileName: []byte(a.ofn), Description: []byte(a.desc), Product: []byte(a.product), Company: []byte(a.company),
-			CommandLine: []byte(a.cmd)},
-		Category: a.category, Requests: a.requests(), Instances: len(a.guids), Fleet: fleet,
+			CommandLine: []byte(a.cmd), ScriptBlock: []byte(a.script), ScriptPath: []byte(a.scriptPath), Written: []byte(a.written)},
+		Category: a.category, Requests: a.requests(), Instances: len(a.guids), Fleet: fleet, Task: a.task,
 	}
 	for _, h := range hosts {
 		act.Hosts = append(act.Hosts, []byte(h))
@@ -496,8 +535,23 @@ func judge(s *detect.Scorer, a *activity, hosts []string, fleet *detect.FleetVie
 func writeRow(w *chunked.TableWriter, col *[nOutput]int, a *activity, hosts []string, res *detect.Result) {
 	w.SetString(col[oHost], a.host)
 	w.SetString(col[oDest], a.host)
-	if a.guid != "" {
+	if a.guid != "" && !strings.HasPrefix(a.guid, pseudoGUID) {
 		w.SetString(col[oGUID], "{"+a.guid+"}")
+	}
+	if a.pid != "" {
+		w.SetString(col[oProcessID], a.pid)
+	}
+	if t := a.task; t != nil {
+		w.SetString(col[oTask], t.Name)
+		if t.Author != "" {
+			w.SetString(col[oTaskAuthor], t.Author)
+		}
+	}
+	if a.scriptPath != "" && res.Script {
+		w.SetString(col[oScriptPath], a.scriptPath)
+	}
+	if a.written != "" {
+		w.SetString(col[oFile], a.written)
 	}
 	for _, f := range [...]struct {
 		v    string
@@ -518,15 +572,28 @@ func writeRow(w *chunked.TableWriter, col *[nOutput]int, a *activity, hosts []st
 	if a.parent != "" {
 		w.SetString(col[oParentProcessName], string(detect.Basename([]byte(a.parent))))
 	}
-	w.SetString(col[oIdentity], identityID(a.image, a.identityCmd()))
+	if a.taskID != "" {
+		w.SetString(col[oIdentity], a.taskID) // a task's runs alert as the task created
+	} else {
+		w.SetString(col[oIdentity], identityID(a.image, a.identityCmd()))
+	}
 	if n := len(a.guids); n > 1 {
 		w.SetInt(col[oInstances], n)
 	}
 	w.SetString(col[oService], a.category)
 	w.SetMulti(col[oDomains], hosts)
 	var seenIn []string
-	if a.cmdSeen {
+	switch {
+	case a.taskDef:
+		seenIn = append(seenIn, "TaskContent")
+	case a.cmdSeen && (!res.Script || res.SeenIn != "ScriptBlockText"):
 		seenIn = append(seenIn, "CommandLine")
+	}
+	if res.Script {
+		seenIn = append(seenIn, "ScriptBlockText")
+	}
+	if a.written != "" {
+		seenIn = append(seenIn, "FileCreate")
 	}
 	if len(a.queries) > 0 {
 		seenIn = append(seenIn, "DNS")
@@ -643,7 +710,10 @@ func (r *reducer) capped(n int, size func(int) int64, write func(int)) int {
 // stateSize estimates a state row's bytes as a lookup stores it.
 func stateSize(a *activity) int {
 	n := len(a.host) + len(a.image) + len(a.cmd) + len(a.parent) + len(a.user) + len(a.ofn) + len(a.desc) + len(a.product) +
-		len(a.company) + len(a.category) + len(a.guid) + 40*len(a.guids) + 80
+		len(a.company) + len(a.category) + len(a.guid) + 40*len(a.guids) + 80 + len(a.script) + len(a.scriptPath) + len(a.written) + len(a.pid)
+	if t := a.task; t != nil {
+		n += len(t.Name) + len(t.Author) + len(t.RunAs) + 60
+	}
 	for h := range a.hosts {
 		n += len(h) + 6
 	}
@@ -660,6 +730,9 @@ func (r *reducer) writeFleet(c *chunked.Chunk, acts map[activityKey]*activity, k
 	}
 	for _, k := range keys {
 		a := acts[k]
+		if a.taskDef {
+			continue // a task created is no process of the fleet's
+		}
 		first := a.first()
 		if first == 0 {
 			first = a.start

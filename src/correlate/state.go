@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/detect"
 )
 
 // State rows: one per activity (host, identity, service), written by
@@ -36,6 +37,18 @@ const (
 	sGUIDs
 	sStart
 	sLast
+	sScript
+	sScriptPath
+	sWritten
+	sPID
+	sTask
+	sTaskAuthor
+	sTaskEvery
+	sTaskHidden
+	sTaskRunAs
+	sTaskSource
+	sTaskDef
+	sTaskID
 	nState
 )
 
@@ -45,6 +58,9 @@ var stateFields = [nState]string{
 	sService: "t1102s_service", sHosts: "t1102s_hosts", sConns: "t1102s_conns", sQueries: "t1102s_queries",
 	sCmdSeen: "t1102s_cmdseen", sGUID: "t1102s_guid", sGUIDStart: "t1102s_guid_start", sGUIDs: "t1102s_guids",
 	sStart: "t1102s_start", sLast: "t1102s_last",
+	sScript: "t1102s_script", sScriptPath: "t1102s_script_path", sWritten: "t1102s_written", sPID: "t1102s_pid",
+	sTask: "t1102s_task", sTaskAuthor: "t1102s_task_author", sTaskEvery: "t1102s_task_every", sTaskHidden: "t1102s_task_hidden",
+	sTaskRunAs: "t1102s_task_runas", sTaskSource: "t1102s_task_source", sTaskDef: "t1102s_task_def", sTaskID: "t1102s_task_id",
 }
 
 // errStateRow is wrapped by the errors of a state row that cannot be read.
@@ -58,6 +74,7 @@ func writeState(w *chunked.TableWriter, col *[nState]int, a *activity, buf []byt
 	}{
 		{sHost, a.host}, {sImage, a.image}, {sCmd, a.cmd}, {sParent, a.parent}, {sUser, a.user}, {sOFN, a.ofn}, {sDesc, a.desc},
 		{sProduct, a.product}, {sCompany, a.company}, {sService, a.category}, {sGUID, a.guid},
+		{sScript, a.script}, {sScriptPath, a.scriptPath}, {sWritten, a.written}, {sPID, a.pid}, {sTaskID, a.taskID},
 	} {
 		if f.v != "" {
 			w.SetString(col[f.c], f.v)
@@ -96,6 +113,26 @@ func writeState(w *chunked.TableWriter, col *[nState]int, a *activity, buf []byt
 		w.SetString(col[sStart], ftoa(a.start))
 	}
 	w.SetString(col[sLast], ftoa(a.last()))
+	if t := a.task; t != nil {
+		w.SetString(col[sTask], t.Name)
+		for _, f := range [...]struct {
+			c int
+			v string
+		}{{sTaskAuthor, t.Author}, {sTaskRunAs, t.RunAs}, {sTaskSource, t.Source}} {
+			if f.v != "" {
+				w.SetString(col[f.c], f.v)
+			}
+		}
+		if t.Every > 0 {
+			w.SetString(col[sTaskEvery], ftoa(t.Every))
+		}
+		if t.Hidden {
+			w.SetInt(col[sTaskHidden], 1)
+		}
+		if a.taskDef {
+			w.SetInt(col[sTaskDef], 1)
+		}
+	}
 	return buf
 }
 
@@ -138,7 +175,8 @@ func readState(row chunked.Row, in *[nState]int) (*activity, error) {
 	get := func(c int) string { return string(row.Get(in[c])) }
 	a := &activity{host: get(sHost), image: get(sImage), cmd: get(sCmd), parent: get(sParent), user: get(sUser), ofn: get(sOFN),
 		desc: get(sDesc), product: get(sProduct), company: get(sCompany), category: get(sService), guid: get(sGUID),
-		cmdSeen: get(sCmdSeen) == "1", hosts: map[string]int{}}
+		cmdSeen: get(sCmdSeen) == "1", hosts: map[string]int{}, script: get(sScript), scriptPath: get(sScriptPath), written: get(sWritten),
+		pid: get(sPID), taskID: get(sTaskID)}
 	a.hostKey = string(appendLower(nil, []byte(a.host)))
 	if a.hostKey == "" || a.category == "" {
 		return nil, fmt.Errorf("%w: %s and %s are required", errStateRow, stateFields[sHost], stateFields[sService])
@@ -169,6 +207,19 @@ func readState(row chunked.Row, in *[nState]int) (*activity, error) {
 			if *f.dst, err = strconv.ParseFloat(v, 64); err != nil || math.IsNaN(*f.dst) || math.IsInf(*f.dst, 0) {
 				return nil, fmt.Errorf("%w: %s=%q: want epoch seconds", errStateRow, stateFields[f.c], v)
 			}
+		}
+	}
+	if name := get(sTask); name != "" || get(sTaskDef) == "1" {
+		t := &detect.Task{Name: name, Author: get(sTaskAuthor), RunAs: get(sTaskRunAs), Source: get(sTaskSource), Hidden: get(sTaskHidden) == "1"}
+		if v := get(sTaskEvery); v != "" {
+			if t.Every, err = strconv.ParseFloat(v, 64); err != nil || !(t.Every >= 0) || math.IsInf(t.Every, 0) {
+				return nil, fmt.Errorf("%w: %s=%q: want seconds", errStateRow, stateFields[sTaskEvery], v)
+			}
+		}
+		a.task, a.taskDef = t, get(sTaskDef) == "1"
+		if a.taskDef {
+			// The creation's action is its image and command line.
+			t.Command, t.Arguments = splitProgram(a.cmd)
 		}
 	}
 	if v := get(sGUIDs); v != "" {

@@ -30,6 +30,10 @@ type Activity struct {
 	// Fleet is the baseline's view of the pair of this identity and
 	// service; nil when there is no baseline.
 	Fleet *FleetView
+	// Task is the scheduled task that runs the identity, or whose
+	// creation this activity is (then Requests is empty and Process holds
+	// the task's action); nil when none is known.
+	Task *Task
 }
 
 // FleetView is what the fleet baseline knows of one pair of process
@@ -64,13 +68,17 @@ func (s *Scorer) Judge(a *Activity) *Result {
 	w := &s.d.cat.Weights
 	if r.Category != "" {
 		r.Poll = Poll(a.Requests, b.MinRequests, b.PollThreshold)
-		if p := r.Poll; p.Regular {
+		if p := r.Poll; p.Regular && !r.Polled {
 			r.Polled = true
 			host := ""
 			if len(a.Hosts) > 0 {
 				host = string(a.Hosts[0])
 			}
 			s.reason(w.Polling, "polls ", host, " every ", duration(p.Interval), " (", strconv.Itoa(p.Count), " requests, regularity ", ftoa(p.Score), ")")
+		}
+		if t := a.Task; t != nil {
+			r.Task = t
+			s.task(t)
 		}
 		if a.Instances > 1 {
 			r.Instances = a.Instances
@@ -80,6 +88,47 @@ func (s *Scorer) Judge(a *Activity) *Result {
 	}
 	s.finishWith(ev, a.Fleet)
 	return r
+}
+
+// task weighs what a scheduled task's definition says: it names the
+// task, who made it and as whom it runs; a repetition is polling declared
+// in advance (the Task Scheduler will ask the service every interval
+// whether or not anyone watches), and a hidden task hides as a hidden
+// window does.
+func (s *Scorer) task(t *Task) {
+	r, w := &s.r, &s.d.cat.Weights
+	who := ""
+	if t.Author != "" {
+		who = " by " + t.Author
+	}
+	as := ""
+	if t.RunAs != "" {
+		as = ", runs as " + t.RunAs
+	}
+	s.reason(0, "scheduled task ", taskName(t), " created", who, as, " (", t.Source, ")")
+	s.declared(t)
+	if t.Hidden && !r.HiddenWindow {
+		r.HiddenWindow = true
+		s.reason(w.HiddenWindow, "hidden task")
+	}
+}
+
+// declared counts a task's repetition as polling, unless the requests
+// already showed it.
+func (s *Scorer) declared(t *Task) {
+	r := &s.r
+	if t.Every <= 0 || r.Polled {
+		return
+	}
+	r.Polled = true
+	s.reason(s.d.cat.Weights.Polling, "declared polling: task ", taskName(t), " repeats every ", duration(t.Every))
+}
+
+func taskName(t *Task) string {
+	if t.Name == "" {
+		return "(unnamed)"
+	}
+	return t.Name
 }
 
 // client finds whether a program that is no interpreter or LOLBin is the

@@ -29,6 +29,13 @@ type Event struct {
 	CommandLine          []byte
 	DestinationHostname  []byte
 	QueryName            []byte
+	// ScriptBlock is PowerShell script text the process ran (event 4104's
+	// ScriptBlockText, its parts joined), judged as its command line is;
+	// ScriptPath the script file it came from, when it came from one.
+	ScriptBlock, ScriptPath []byte
+	// Written is a file the process created in a temp or public folder
+	// (Sysmon 11 TargetFilename, see [TempWrite]).
+	Written []byte
 }
 
 // Result is what the detector says about one event. Byte slices alias the
@@ -67,6 +74,8 @@ type Result struct {
 	DownloadExecute string // how the fetched content is run, or ""
 	HiddenWindow    bool
 	TempPlace       string // the temp or public folder written to or run from, or ""
+	Script          bool   // a script block named the service or showed retrieval
+	Task            *Task  // Judge: the scheduled task behind the activity
 	Polled          bool   // Judge: the requests were regular (Poll.Score >= the polling threshold)
 	Poll            Polling
 	Instances       int // Judge: processes behind the identity (a relaunched task: several)
@@ -152,6 +161,8 @@ type Scorer struct {
 	norm, pe, parent    []byte
 	ofn                 []byte // lower(OriginalFileName)
 	low, lowDec, lowAll []byte // lower(command line), lower(decoded command), both without backticks: for the retrieval finders
+	code, lowScript     []byte // the script block without comments, and lower case
+	scriptURL           int    // where in code the first catalogued URL starts (-1: none)
 	inText              bool   // the command line (or decoded command) names a catalogued service
 	hostBuf             []byte // the catalogued hosts found, back to back
 	hostEnds            []int  // end of each in hostBuf
@@ -285,6 +296,30 @@ func (s *Scorer) score(ev *Event, first []byte, reached [][]byte) *Result {
 			}
 		}
 	}
+	// The script block, judged as the command line is: after it, so that
+	// a URL the command line names stays the row's first evidence.
+	scriptNamed := false
+	s.code, s.lowScript = s.code[:0], s.lowScript[:0]
+	if len(ev.ScriptBlock) > 0 {
+		s.code = scriptCode(s.code, ev.ScriptBlock[:min(len(ev.ScriptBlock), MaxScript)])
+		s.lowScript = fold.AppendASCIILower(s.lowScript, s.code)
+		inText := s.inText
+		s.inText = false
+		s.scanText(s.code, "ScriptBlockText")
+		scriptNamed, s.inText = s.inText, s.inText || inText
+		// Encoded content counts in a script only when it decodes to a
+		// PowerShell command: FromBase64String alone is everyday code
+		// (certificates, resources) where the command line's is not.
+		if enc, ok := FindEncoded(s.code, false); ok && enc.Decoded != nil && !r.Encoded {
+			r.Encoded, r.EncodedHow = true, enc.How
+			if decoded == nil {
+				decoded = enc.Decoded
+				r.Decoded = enc.Decoded[:min(len(enc.Decoded), DecodedMax)]
+			}
+			s.scanText(enc.Decoded, "EncodedCommand")
+			s.reason(w.Encoded, "encoded command in the script block (", enc.How, ") decoded")
+		}
+	}
 	// After the command line, so that a URL written there stays the row's
 	// first evidence (t1102_url, command_line_url).
 	for _, h := range reached {
@@ -298,7 +333,27 @@ func (s *Scorer) score(ev *Event, first []byte, reached [][]byte) *Result {
 	// itself names the service; a browser's or a chat client's command
 	// line says nothing of the connection seen beside it.
 	if r.Category != "" && (r.Suspicious || s.inText) {
-		s.retrieval(cl, psArgs, decoded, mshta)
+		s.retrieval(cl, psArgs, decoded, ev.Written, mshta)
+		if len(s.code) > 0 && (scriptNamed || r.DownloadExecute != "" || r.HiddenWindow) {
+			r.Script = true
+			path := ""
+			if p := bytes.TrimSpace(ev.ScriptPath); len(p) > 0 {
+				path = " (" + string(p) + ")"
+			}
+			at := -1
+			if len(r.URL) > 0 {
+				at = bytes.Index(s.code, r.URL)
+			}
+			s.reason(0, "script block", path, ": \"", Excerpt(s.code, at, 120), "\"")
+		}
+	}
+	// A schtasks.exe /create that repeats the action it names declares
+	// its polling.
+	if r.Category != "" && (string(r.Process) == "schtasks.exe" || r.PEName == "schtasks.exe") {
+		if t, ok := ParseSchtasks(cl); ok && t.Every > 0 {
+			r.Task = &t
+			s.declared(&t)
+		}
 	}
 	// Parent.
 	s.parent = fold.Lower(s.parent[:0], Basename(ev.ParentImage))
@@ -410,7 +465,7 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 	if r.Category == "" {
 		r.Category, r.Domain, r.SeenIn, r.Provider, r.Tags = svc.Category, domain, seenIn, svc.Provider, svc.Tags
 		// The host itself is in t1102_host.
-		if seenIn == "CommandLine" || seenIn == "EncodedCommand" {
+		if seenIn == "CommandLine" || seenIn == "EncodedCommand" || seenIn == "ScriptBlockText" {
 			s.reason(w.Service+w.CommandLineURL, svc.Category, " named in the ", seenIn)
 		} else {
 			s.reason(w.Service, svc.Category, " in ", seenIn)
@@ -438,7 +493,7 @@ func (s *Scorer) service(host []byte, seenIn string, path []byte) bool {
 // retrieval looks for the signals of command retrieval in the command line
 // (cl), the part of it PowerShell reads (psArgs, nil when PowerShell is not
 // run) and the decoded command.
-func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
+func (s *Scorer) retrieval(cl, psArgs, decoded, written []byte, mshta bool) {
 	w := &s.d.cat.Weights
 	r := &s.r
 	// One lower-case copy of the command line and one of the decoded
@@ -452,11 +507,14 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 	// together (iex in one, the download in the other), without
 	// PowerShell's backtick escapes (i`ex).
 	s.lowAll = appendNoBackticks(append(appendNoBackticks(s.lowAll[:0], low), '\n'), s.lowDec)
+	if len(s.lowScript) > 0 {
+		s.lowAll = appendNoBackticks(append(s.lowAll, '\n'), s.lowScript)
+	}
 	r.DownloadExecute = downloadExecute(s.lowAll, mshta)
 	if r.DownloadExecute != "" {
 		s.reason(w.DownloadExecute, "runs what it fetches: ", r.DownloadExecute)
 	}
-	if hiddenWindow(lowPS, lowPS != nil) || hiddenWindow(s.lowDec, decoded != nil) || hiddenWindow(low, false) {
+	if hiddenWindow(lowPS, lowPS != nil) || hiddenWindow(s.lowDec, decoded != nil) || hiddenWindow(low, false) || hiddenWindow(s.lowScript, true) {
 		r.HiddenWindow = true
 		s.reason(w.HiddenWindow, "hidden window")
 	}
@@ -466,9 +524,16 @@ func (s *Scorer) retrieval(cl, psArgs, decoded []byte, mshta bool) {
 		r.TempPlace = p
 	} else if p := tempPlace(s.image); p != "" {
 		r.TempPlace = p // the program itself runs from there
+	} else if p := tempPlace(s.lowScript); p != "" {
+		r.TempPlace = p
 	}
 	if r.TempPlace != "" {
 		s.reason(w.TempFile, "temp or public folder (", r.TempPlace, ")")
+	} else if p := TempPlace(written); p != "" {
+		// What it fetched, saved where droppers put it: the evidence the
+		// command line's -o %TEMP%\… gives, from the file event itself.
+		r.TempPlace = p
+		s.reason(w.TempFile, "wrote ", Excerpt(written, -1, 120), " (temp or public folder)")
 	}
 }
 

