@@ -49,7 +49,7 @@ func readBundle(t *testing.T, data []byte) bundle {
 	require.Empty(t, c.Problems)
 	b := bundle{allow: map[string]*regexp.Regexp{}, deny: map[string]*regexp.Regexp{}, refine: map[string]bool{}}
 	for _, s := range c.Stanzas {
-		for _, kv := range s.Keys {
+		for _, kv := range s.Settings {
 			switch s.Name {
 			case "replicationAllowlist", "replicationWhitelist":
 				b.allow[kv.Key] = bundlePattern(kv.Value)

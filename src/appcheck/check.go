@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Level is how bad a finding is, as AppInspect grades them.
@@ -209,7 +211,7 @@ func Check(a *App, specs string) []Finding {
 		add(Fail, "check_app_build", "[install] build %q: want a positive integer", get("install", "build"))
 	}
 	if s := app.Stanza("triggers"); s != nil {
-		for _, kv := range s.Keys {
+		for _, kv := range s.Settings {
 			conf := strings.TrimPrefix(kv.Key, "reload.")
 			if _, builtin := splunkConfs[conf]; builtin {
 				add(Fail, "check_for_trigger_stanza", "%s: reload triggers are for custom .conf files only", kv.Key)
@@ -270,7 +272,7 @@ func Check(a *App, specs string) []Finding {
 					add(Fail, "check_no_default_stanzas", "%s:%d: [%s]", n, s.Line, s.Name)
 				}
 			}
-			for _, kv := range c.Orphans {
+			for _, kv := range c.Global {
 				add(Fail, "check_no_default_stanzas", "%s:%d: %s outside any stanza", n, kv.Line, kv.Key)
 			}
 		}
@@ -296,7 +298,7 @@ func Check(a *App, specs string) []Finding {
 				add(Fail, "check_command_name", "[%s]: command names are lower-case letters and digits", s.Name)
 			}
 			if v, _ := s.Get("chunked"); v == "true" || v == "1" {
-				for _, kv := range s.Keys {
+				for _, kv := range s.Settings {
 					if !allowed[kv.Key] && !strings.HasPrefix(kv.Key, "command.arg.") {
 						add(Fail, "check_ignored_parameters_v2_command", "[%s] %s is not honoured by chunked commands", s.Name, kv.Key)
 					}
@@ -351,7 +353,7 @@ func Check(a *App, specs string) []Finding {
 			if v, _ := s.Get("disabled"); v == "1" || v == "true" {
 				add(Warn, "check_saved_searches_are_not_disabled", "[%s] ships disabled (the norm for shipped detections)", s.Name)
 			}
-			for _, kv := range s.Keys {
+			for _, kv := range s.Settings {
 				if strings.HasPrefix(kv.Key, "action.") && strings.Count(kv.Key, ".") == 1 && (kv.Value == "1" || kv.Value == "true") {
 					name := strings.TrimPrefix(kv.Key, "action.")
 					if product, ok := externalActions[name]; ok {
@@ -386,7 +388,7 @@ func Check(a *App, specs string) []Finding {
 			if _, ok := a.Files["default/data/ui/alerts/"+s.Name+".html"]; !ok {
 				add(Fail, "check_workflow_html_exists_for_custom_alert", "[%s] has no default/data/ui/alerts/%s.html", s.Name, s.Name)
 			}
-			for _, kv := range s.Keys {
+			for _, kv := range s.Settings {
 				if strings.HasPrefix(kv.Key, "alert.execute.cmd") {
 					add(Manual, "check_alert_actions_conf_for_alert_execute_cmd_properties", "[%s] %s", s.Name, kv.Key)
 				}
@@ -398,7 +400,7 @@ func Check(a *App, specs string) []Finding {
 	tr := a.Conf("transforms.conf")
 	if props := a.Conf("props.conf"); props != nil {
 		for _, s := range props.Stanzas {
-			for _, kv := range s.Keys {
+			for _, kv := range s.Settings {
 				if !strings.HasPrefix(kv.Key, "REPORT-") && !strings.HasPrefix(kv.Key, "TRANSFORMS-") {
 					continue
 				}
@@ -420,6 +422,16 @@ func Check(a *App, specs string) []Finding {
 			}
 			referenced[file] = true
 			e, ok := a.Files["lookups/"+file]
+			if splunkapp.IsLocalLookup(file) {
+				// The user's own rows: a file the package ships would be
+				// replaced by the next upgrade (this project's rule, README
+				// "Tuning that survives upgrades"); the definition names a
+				// file users create.
+				if ok {
+					add(Fail, "check_user_lookup_not_shipped", "lookups/%s is the user's own lookup ([%s]): an upgrade would overwrite it; do not ship it", file, s.Name)
+				}
+				continue
+			}
 			if !ok {
 				add(Fail, "check_lookup_exists", "[%s] filename %s not in lookups/", s.Name, file)
 				continue
@@ -614,7 +626,7 @@ func (a *App) checkSpecs(specs string) []Finding {
 		sp := ParseSpec(specData)
 		c := ParseConf(n, a.Files[n].Data)
 		for _, s := range c.Stanzas {
-			for _, kv := range s.Keys {
+			for _, kv := range s.Settings {
 				if !sp.AllowsStrictly(kv.Key) {
 					out = append(out, Finding{Fail, "check_conf_files_against_spec", fmt.Sprintf("%s:%d: [%s] %s is not a setting of %s.spec", n, kv.Line, s.Name, kv.Key, base)})
 				}

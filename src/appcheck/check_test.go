@@ -151,12 +151,18 @@ func TestSpecsCatchUnknownKeys(t *testing.T) {
 
 func TestParseConf(t *testing.T) {
 	c := ParseConf("x.conf", []byte("# c\ntop = 1\n[a]\nk = v = w\nsearch = one \\\n| two\n[a]\nk = 1\nk = 2\nbroken\n"))
-	require.Equal(t, "top", c.Orphans[0].Key)
+	require.Equal(t, "top", c.Global[0].Key)
+	require.Equal(t, "v = w", c.Stanzas[0].Settings[0].Value, "the first = splits")
 	v, _ := c.Stanzas[0].Get("k")
-	require.Equal(t, "v = w", v, "the first = splits")
+	require.Equal(t, "2", v, "the reopened stanza continues the first, and the last k is the one Splunk uses")
 	s, _ := c.Stanzas[0].Get("search")
 	require.Equal(t, "one \n| two", s, "a trailing backslash continues the value")
-	require.Len(t, c.Problems, 3, "duplicate stanza, duplicate key, a line that is not key = value: %v", c.Problems)
+	require.Equal(t, []string{
+		"x.conf:4: duplicate key k in [a] (set again below; Splunk uses the last)",
+		"x.conf:7: duplicate stanza [a] (first at line 3; Splunk merges them)",
+		"x.conf:8: duplicate key k in [a] (set again below; Splunk uses the last)",
+		`x.conf:10: syntax error: want [stanza], key = value or # comment, got "broken"`,
+	}, c.Problems, "duplicate stanza, duplicate keys, a line that is not key = value, by line")
 }
 
 // TestPackagedBinaryFindsItsCatalogs unpacks the archive and runs the

@@ -10,103 +10,58 @@
 package appcheck
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"strings"
+	"sort"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
-// Conf is a parsed .conf file: stanzas in order, keys in order.
+// Conf is a parsed .conf file (splunkapp.File: stanzas in order, every
+// setting with its line, Global the settings before any header) with the
+// problems AppInspect reports about its syntax.
 type Conf struct {
-	Name     string
-	Stanzas  []*Stanza
-	Orphans  []KV // keys before any stanza
+	*splunkapp.File
+	Name string
+	// Problems are lines that are not .conf syntax
+	// (check_config_file_parsing), repeated stanza headers and keys set
+	// twice in a stanza (check_validate_no_duplicate_stanzas_in_conf_files;
+	// Splunk merges the one and uses the last of the other), by line.
 	Problems []string
 }
 
 // Stanza is one [stanza] of a .conf file.
-type Stanza struct {
-	Name string
-	Line int
-	Keys []KV
-}
+type Stanza = splunkapp.Stanza
 
 // KV is one key = value, with its line.
-type KV struct {
-	Key, Value string
-	Line       int
-}
+type KV = splunkapp.Setting
 
-// Get returns a stanza's value for key.
-func (s *Stanza) Get(key string) (string, bool) {
-	for _, kv := range s.Keys {
-		if kv.Key == key {
-			return kv.Value, true
-		}
-	}
-	return "", false
-}
-
-// Stanza returns the named stanza, or nil.
-func (c *Conf) Stanza(name string) *Stanza {
-	for _, s := range c.Stanzas {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
-}
-
-// ParseConf parses Splunk's .conf syntax: [stanza] lines, key = value
-// lines, # comments, and a trailing backslash continuing a value on the
-// next line. Duplicate stanzas and duplicate keys in a stanza are recorded
-// as problems (AppInspect check_validate_no_duplicate_stanzas_in_conf_files).
+// ParseConf parses Splunk's .conf syntax with splunkapp.Parse and records
+// its problems.
 func ParseConf(name string, data []byte) *Conf {
-	c := &Conf{Name: name}
-	var cur *Stanza
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		start := line
-		for strings.HasSuffix(text, "\\") && sc.Scan() {
-			line++
-			text = strings.TrimSuffix(text, "\\") + "\n" + sc.Text()
+	c := &Conf{File: splunkapp.Parse(name, data), Name: name}
+	type problem struct {
+		line int
+		text string
+	}
+	var ps []problem
+	for _, p := range c.File.Problems {
+		line := 0
+		if pe, ok := p.(*splunkapp.Error); ok {
+			line = pe.Line
 		}
-		t := strings.TrimSpace(text)
-		switch {
-		case t == "" || strings.HasPrefix(t, "#"):
-		case strings.HasPrefix(t, "["):
-			if !strings.HasSuffix(t, "]") {
-				c.Problems = append(c.Problems, fmt.Sprintf("%s:%d: stanza not closed: %q", name, start, t))
-				continue
-			}
-			n := t[1 : len(t)-1]
-			if seen[n] {
-				c.Problems = append(c.Problems, fmt.Sprintf("%s:%d: duplicate stanza [%s]", name, start, n))
-			}
-			seen[n] = true
-			cur = &Stanza{Name: n, Line: start}
-			c.Stanzas = append(c.Stanzas, cur)
-		default:
-			k, v, ok := strings.Cut(t, "=")
-			if !ok {
-				c.Problems = append(c.Problems, fmt.Sprintf("%s:%d: not key = value: %q", name, start, t))
-				continue
-			}
-			kv := KV{Key: strings.TrimSpace(k), Value: strings.TrimSpace(v), Line: start}
-			if cur == nil {
-				c.Orphans = append(c.Orphans, kv)
-				continue
-			}
-			if _, dup := cur.Get(kv.Key); dup {
-				c.Problems = append(c.Problems, fmt.Sprintf("%s:%d: duplicate key %s in [%s]", name, start, kv.Key, cur.Name))
-			}
-			cur.Keys = append(cur.Keys, kv)
+		ps = append(ps, problem{line, p.Error()})
+	}
+	for _, s := range c.Stanzas {
+		for _, l := range s.Reopened {
+			ps = append(ps, problem{l, fmt.Sprintf("%s:%d: duplicate stanza [%s] (first at line %d; Splunk merges them)", name, l, s.Name, s.Line)})
 		}
+		for _, d := range s.Duplicates() {
+			ps = append(ps, problem{d.Line, fmt.Sprintf("%s:%d: duplicate key %s in [%s] (set again below; Splunk uses the last)", name, d.Line, d.Key, s.Name)})
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].line < ps[j].line })
+	for _, p := range ps {
+		c.Problems = append(c.Problems, p.text)
 	}
 	return c
 }

@@ -42,7 +42,7 @@ func NewExtractor(props, transforms *Conf, stanza string) (*Extractor, error) {
 	if st == nil {
 		return nil, fmt.Errorf("props.conf has no [%s]", stanza)
 	}
-	return newExtractor(transforms, st.Keys)
+	return newExtractor(transforms, st.Settings)
 }
 
 // NewSourceExtractor builds the extraction an event of source gets: the
@@ -67,7 +67,7 @@ func NewSourceExtractor(props, transforms *Conf, source string) (*Extractor, err
 		if !match {
 			continue
 		}
-		for _, kv := range st.Keys {
+		for _, kv := range st.Settings {
 			if other, dup := from[kv.Key]; dup {
 				return nil, fmt.Errorf("%s: [%s] and [%s] both set %s", source, other, st.Name, kv.Key)
 			}

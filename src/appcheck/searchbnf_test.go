@@ -31,7 +31,7 @@ func TestSearchbnfExamples(t *testing.T) {
 	tstats := regexp.MustCompile(`^\|\s*tstats\s+(\w+=\S+\s+)*\w+(\([^)]*\))?(\s+as\s+\w+)?(\s*,?\s*\w+\([^)]*\)(\s+as\s+\w+)?)*\s+from\s+datamodel=\w+(\.\w+)?\s+(where\s+.+\s+)?by\s+[\w.]+(\s*,?\s*[\w.]+)*$`)
 	n := 0
 	for _, st := range bnf.Stanzas {
-		for _, kv := range st.Keys {
+		for _, kv := range st.Settings {
 			if !strings.HasPrefix(kv.Key, "example") {
 				continue
 			}

@@ -82,3 +82,43 @@ func TestCheckRunsTheViewChecks(t *testing.T) {
 	}
 	require.Contains(t, checks, "check_simplexml_standards_version")
 }
+
+// TestUserLookups: a lookup definition naming the user's own file
+// (splunkapp.LocalLookup) needs no file in the package, and a package that
+// ships one fails: the next upgrade would overwrite the user's rows.
+func TestUserLookups(t *testing.T) {
+	type file = struct {
+		mode int64
+		data string
+	}
+	for _, tt := range []struct {
+		name, reason string
+		ship         bool
+		want         []string // the findings of the two checks, by check name
+	}{
+		{name: "not shipped", reason: "the definition names a file the user creates", want: nil},
+		{name: "shipped", reason: "an upgrade would replace the user's rows", ship: true, want: []string{"check_user_lookup_not_shipped"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			files := map[string]file{
+				"a/default/app.conf":        {0o644, "[package]\nid = a\n"},
+				"a/default/transforms.conf": {0o644, "[a_rules]\nfilename = a_rules.csv\n\n[a_rules_local]\nfilename = a_rules_local.csv\n"},
+				"a/lookups/a_rules.csv":     {0o644, "k,v\n1,2\n"},
+			}
+			if tt.ship {
+				files["a/lookups/a_rules_local.csv"] = file{0o644, "k,v\n3,4\n"}
+			}
+			app, _, err := Open(bytes.NewReader(tgz(t, files)))
+			require.NoError(t, err)
+			var got []string
+			for _, f := range Check(app, "") {
+				if f.Check == "check_lookup_exists" || f.Check == "check_user_lookup_not_shipped" {
+					require.Equal(t, Fail, f.Level, "%+v", f)
+					got = append(got, f.Check)
+				}
+			}
+			require.Equal(t, tt.want, got, tt.reason)
+		})
+	}
+}

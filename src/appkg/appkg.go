@@ -1,8 +1,8 @@
 // Package appkg assembles the Splunk app from this project's source tree
 // and writes it as an installable archive: a gzipped tar holding one folder
 // named after the app's [package] id, with the same bytes for the same
-// input (entries sorted, fixed times and owners, modes 755 for folders and
-// executables, 644 for everything else).
+// input (entries sorted, fixed times, a non-root owner (Owner, OwnerName),
+// modes 755 for folders and executables, 644 for everything else).
 //
 // What goes where:
 //
@@ -16,12 +16,13 @@
 //	app/appserver/...         → <id>/appserver/...
 //	<build>/<platform>/bin/*  → <id>/<platform>/bin/* (executable)
 //
-// Hidden files, local/ folders and local.meta are never packaged.
+// Hidden files, local/ folders, local.meta and the user's own lookups
+// (lookups/*_local.csv, splunkapp.LocalLookup) are never packaged: an
+// upgrade replaces what the package ships.
 package appkg
 
 import (
 	"archive/tar"
-	"bufio"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Platforms are Splunk's platform folders for compiled commands.
@@ -47,6 +50,21 @@ type File struct {
 	Src  string // file on disk
 	Exec bool   // mode 755 instead of 644
 }
+
+// The owner recorded on every entry: never root. Splunk installs an app by
+// extracting it as the user splunkd runs as, which owns the files whatever
+// the archive says; but an administrator who extracts it as root (onto a
+// search head cluster's deployer, say) gets the archive's owners, and
+// files owned by root are files splunkd, running as the "splunk" account
+// Splunk's installation guides create, can neither replace on the next
+// upgrade nor write lookups beside (outputlookup writes the alert's state
+// and the user's own rows into lookups/). GNU tar, run as root, gives the
+// files to the account named OwnerName when the host has one, and else to
+// the numeric Owner, the conventional unprivileged "nobody" (65534).
+const (
+	OwnerName = "splunk"
+	Owner     = 65534
+)
 
 // Epoch is the time stamped on every entry, so archives of the same input
 // are identical.
@@ -83,6 +101,9 @@ func Collect(root, build string) ([]File, error) {
 			}
 			if d.IsDir() || name == "local.meta" {
 				return nil
+			}
+			if splunkapp.IsLocalLookup(name) && filepath.Base(filepath.Dir(p)) == "lookups" {
+				return nil // the user's own rows: an upgrade must not replace them
 			}
 			if !d.Type().IsRegular() {
 				return fmt.Errorf("%w: %s is not a regular file", ErrLayout, p)
@@ -122,28 +143,15 @@ func Collect(root, build string) ([]File, error) {
 	return files, nil
 }
 
-// AppConf reads one key of default/app.conf.
+// AppConf reads one key of default/app.conf (the last one set, as Splunk
+// reads it).
 func AppConf(root, stanza, key string) (string, error) {
-	f, err := os.Open(filepath.Join(root, "default", "app.conf"))
+	f, err := splunkapp.ReadFile(filepath.Join(root, "default", "app.conf"))
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrLayout, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	current := ""
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			current = line[1 : len(line)-1]
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if ok && current == stanza && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v), nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
+	if v, ok := splunkapp.Merge(f).Get(stanza, key); ok {
+		return v, nil
 	}
 	return "", fmt.Errorf("%w: default/app.conf has no [%s] %s", ErrLayout, stanza, key)
 }
@@ -167,7 +175,7 @@ func Write(w io.Writer, id string, files []File) error {
 	sort.Strings(dirList)
 	hdr := func(name string, mode int64, size int64, typ byte) *tar.Header {
 		return &tar.Header{Name: name, Mode: mode, Size: size, Typeflag: typ, ModTime: Epoch,
-			Uid: 0, Gid: 0, Uname: "", Gname: "", Format: tar.FormatPAX}
+			Uid: Owner, Gid: Owner, Uname: OwnerName, Gname: OwnerName, Format: tar.FormatPAX}
 	}
 	// Folders first, then files, both sorted: extraction order and bytes are stable.
 	for _, d := range dirList {

@@ -17,14 +17,15 @@ import (
 func tree(t *testing.T) (root, build string) {
 	root, build = t.TempDir(), t.TempDir()
 	files := map[string]string{
-		"default/app.conf":       "[package]\nid = demo_app\n[launcher]\nversion = 1.2.3\n",
-		"default/local/x.conf":   "never shipped",
-		"metadata/default.meta":  "[]\n",
-		"metadata/local.meta":    "never shipped",
-		"app/README.md":          "# Binary File Declaration\n",
-		"app/lookups/a.csv":      "a\n1\n",
-		"app/.DS_Store":          "never shipped",
-		"app/static/appIcon.png": "png",
+		"default/app.conf":        "[package]\nid = demo_app\n[launcher]\nversion = 1.2.3\n",
+		"default/local/x.conf":    "never shipped",
+		"metadata/default.meta":   "[]\n",
+		"metadata/local.meta":     "never shipped",
+		"app/README.md":           "# Binary File Declaration\n",
+		"app/lookups/a.csv":       "a\n1\n",
+		"app/lookups/a_local.csv": "the user's own rows: never shipped",
+		"app/.DS_Store":           "never shipped",
+		"app/static/appIcon.png":  "png",
 	}
 	for n, c := range files {
 		p := filepath.Join(root, n)
@@ -70,7 +71,9 @@ func TestPackageLayoutAndReproducibility(t *testing.T) {
 		}
 		require.NoError(t, err)
 		require.Equal(t, Epoch.Unix(), h.ModTime.Unix())
-		require.Zero(t, h.Uid)
+		require.Equal(t, [4]any{OwnerName, OwnerName, Owner, Owner}, [4]any{h.Uname, h.Gname, h.Uid, h.Gid}, "%s: never root", h.Name)
+		require.NotZero(t, h.Uid)
+		require.NotZero(t, h.Gid)
 		got[h.Name] = h.Mode
 	}
 	require.Equal(t, map[string]int64{
@@ -81,7 +84,7 @@ func TestPackageLayoutAndReproducibility(t *testing.T) {
 		"demo_app/README.md": 0o644, "demo_app/default/app.conf": 0o644, "demo_app/metadata/default.meta": 0o644,
 		"demo_app/lookups/a.csv": 0o644, "demo_app/static/appIcon.png": 0o644,
 		"demo_app/linux_x86_64/bin/cmd": 0o755, "demo_app/darwin_x86_64/bin/cmd": 0o755, "demo_app/windows_x86_64/bin/cmd.exe": 0o755,
-	}, got, "hidden files, local/ and local.meta stay out; modes are fixed")
+	}, got, "hidden files, local/, local.meta and the user's own lookups stay out; modes are fixed")
 
 	id, err := AppConf(root, "package", "id")
 	require.NoError(t, err)

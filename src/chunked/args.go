@@ -3,6 +3,8 @@ package chunked
 import (
 	"fmt"
 	"strings"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Arg is one search-time argument, name=value.
@@ -40,16 +42,14 @@ func ParseArgs(args []string) ([]Arg, error) {
 	return out, nil
 }
 
-// ParseBool parses a Splunk boolean: true/false, t/f, 1/0, yes/no, in any
-// case (the spellings of Splunk's normalizeBoolean).
+// ParseBool parses a Splunk boolean argument (splunkapp.ParseBool: true/
+// false, t/f, 1/0, yes/no, y/n, in any case); its error wraps ErrArgument.
 func ParseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "t", "1", "yes", "y":
-		return true, nil
-	case "false", "f", "0", "no", "n":
-		return false, nil
+	b, err := splunkapp.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrArgument, err)
 	}
-	return false, fmt.Errorf("%w: %q is not a boolean (use true or false)", ErrArgument, s)
+	return b, nil
 }
 
 // QuoteArg writes name=value as an SPL argument that splunkd tokenises

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // GetInfo is the metadata of the first message splunkd sends.
@@ -46,21 +48,10 @@ type SearchInfo struct {
 	LatestTime   string `json:"-"`
 }
 
-// Secret is a credential such as the session key. Its String, GoString and
-// MarshalJSON methods redact it, so no fmt verb and no JSON encoding shows it
-// by accident; Reveal returns the value for the one place that needs it.
-type Secret string
-
-func (s Secret) String() string { return "[redacted]" }
-
-// GoString redacts the secret in %#v.
-func (s Secret) GoString() string { return `"[redacted]"` }
-
-// MarshalJSON redacts the secret.
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
-
-// Reveal returns the secret's value.
-func (s Secret) Reveal() string { return string(s) }
+// Secret is a credential such as the session key: splunkapp.Secret, whose
+// String, Format and MarshalJSON methods redact it; Reveal returns the
+// value for the one place that needs it.
+type Secret = splunkapp.Secret
 
 // UnmarshalJSON decodes searchinfo, converting the loosely typed keys.
 func (si *SearchInfo) UnmarshalJSON(data []byte) error {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Main runs one search command process and returns its exit status: 0
@@ -50,7 +51,7 @@ func MainGC(name, version string, args []string, stdin io.Reader, stdout, stderr
 			// and indexers alike; the catalogs sit in the same app.
 			if exe, err := os.Executable(); err == nil {
 				if exe, err = filepath.EvalSymlinks(exe); err == nil {
-					dir, _ = detect.FindAppDir(exe)
+					dir, _ = splunkapp.FindAppDir(exe, detect.ConfFile)
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,7 +66,7 @@ type ClientRule struct {
 func (c *Catalog) loadClients(path string) error {
 	return c.table(path, func(get func(string) string, line int) error {
 		r := ClientRule{Provider: get("provider"), Company: get("company"), Process: strings.ToLower(get("process")),
-			Line: line, Ref: ClientsFile + ":" + strconv.Itoa(line)}
+			Line: line, Ref: filepath.Base(path) + ":" + strconv.Itoa(line)}
 		if r.Provider == "" || r.Company == "" {
 			return fmt.Errorf("a rule needs a provider and a company")
 		}

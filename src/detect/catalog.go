@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // The files of a catalog, as the app ships them: lookups in
@@ -25,6 +28,17 @@ const (
 	ContextFile         = "t1102_context.csv"          // kind,process,path,parent_path,command_line,url,user,comment,source
 	NotEvidenceFile     = "t1102_not_evidence.csv"     // domain,reason
 	ConfFile            = "t1102.conf"
+)
+
+// The user's own rows, in lookups the app does not ship
+// (splunkapp.LocalLookup of the shipped name): read with the shipped file
+// when they exist, the same columns and checks, so that tuning lives apart
+// from the catalogs an upgrade replaces. See LoadCatalog.
+const (
+	WebServicesLocalFile = "t1102_webservices_local.csv" // beside either web-service lookup
+	AllowlistLocalFile   = "t1102_allowlist_local.csv"
+	ContextLocalFile     = "t1102_context_local.csv"
+	ClientsLocalFile     = "t1102_clients_local.csv"
 )
 
 // BuiltinContext are the kinds of context the detector finds itself, each
@@ -172,6 +186,9 @@ type Catalog struct {
 	Weights     Weights
 	Behaviour   Behaviour
 	Dir         string // where it was loaded from
+	// Local are the user's own lookups that were read
+	// (AllowlistLocalFile, ContextLocalFile, ClientsLocalFile).
+	Local []string
 	// Warnings are the rows and settings left out, each with its file,
 	// line and cause (each wraps ErrSkipped): the commands show them on
 	// every search, and t1102score check_config=true lists them.
@@ -184,6 +201,15 @@ type Catalog struct {
 // web-service lookup file (WebServicesFile or WebServicesLOTSFile).
 // An empty dir is an error: the binary did not find its app folder, and
 // the current directory (a search's dispatch folder) holds no catalog.
+//
+// The web services, the allowlist, the context lookup and the clients
+// lookup are also read from the user's own file when it exists
+// (WebServicesLocalFile, AllowlistLocalFile, …), in the order that lets
+// the user's row decide where one row does: before the shipped rows where
+// the first matching row decides (a context rule), after them where the
+// last one for a domain does (a web service). The package never ships the
+// user's files, so an upgrade that replaces the shipped lookups leaves
+// them as they are (README, "Tuning that survives upgrades").
 func LoadCatalog(dir, services string) (*Catalog, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: the app folder with the catalogs was not found", ErrCatalog)
@@ -201,8 +227,26 @@ func LoadCatalog(dir, services string) (*Catalog, error) {
 		{AllowlistFile, c.loadAllow}, {NotEvidenceFile, c.loadNotEvidence}, {ContextFile, c.loadContext},
 		{ClientsFile, c.loadClients},
 	} {
-		if err := load.into(filepath.Join(lookups, load.file)); err != nil {
-			return nil, err
+		paths := []string{filepath.Join(lookups, load.file)}
+		if local, ok := localLookups[load.file]; ok {
+			path := filepath.Join(lookups, local)
+			if _, err := os.Stat(path); err == nil {
+				c.Local = append(c.Local, local)
+				if load.file == services {
+					// The last row for a domain is the one the detector
+					// keeps (DomainSet.Add): the user's last.
+					paths = append(paths, path)
+				} else {
+					paths = append([]string{path}, paths...)
+				}
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+			}
+		}
+		for _, p := range paths {
+			if err := load.into(p); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := c.loadConf(dir); err != nil {
@@ -229,20 +273,6 @@ func (c *Catalog) WarningTexts() []string {
 	return out
 }
 
-// FindAppDir returns the app folder of an executable: the nearest of its
-// ancestors (at most three levels up: <app>/<platform>/bin/<exe> or
-// <app>/bin/<exe>) that holds default/t1102.conf.
-func FindAppDir(exe string) (string, error) {
-	dir := filepath.Dir(exe)
-	for i := 0; i < 3; i++ {
-		dir = filepath.Dir(dir)
-		if _, err := os.Stat(filepath.Join(dir, "default", ConfFile)); err == nil {
-			return dir, nil
-		}
-	}
-	return "", fmt.Errorf("%w: no default/%s above %s (is the binary inside the app's <platform>/bin folder?)", ErrCatalog, ConfFile, exe)
-}
-
 // lookupRule says what a lookup must hold to be used: the columns the
 // detection reads (a missing one would silently weaken it: without
 // raw_paths no URL serves raw content, without original_file_name no
@@ -256,14 +286,25 @@ type lookupRule struct {
 }
 
 var lookupRules = map[string]lookupRule{
-	WebServicesFile:     {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
-	WebServicesLOTSFile: {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
-	ProcessesFile:       {columns: []string{"name", "class", "original_file_name", "description"}, needRows: true},
-	ParentsFile:         {columns: []string{"name", "class"}, needRows: true},
-	AllowlistFile:       {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
-	ContextFile:         {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
-	NotEvidenceFile:     {columns: []string{"domain"}},
-	ClientsFile:         {columns: []string{"provider", "company", "process", "path"}},
+	WebServicesFile:      {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	WebServicesLOTSFile:  {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}, needRows: true},
+	ProcessesFile:        {columns: []string{"name", "class", "original_file_name", "description"}, needRows: true},
+	ParentsFile:          {columns: []string{"name", "class"}, needRows: true},
+	AllowlistFile:        {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextFile:          {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	NotEvidenceFile:      {columns: []string{"domain"}},
+	ClientsFile:          {columns: []string{"provider", "company", "process", "path"}},
+	WebServicesLocalFile: {columns: []string{"domain", "category", "tags", "raw_paths", "command_paths"}},
+	AllowlistLocalFile:   {columns: []string{"host", "user", "process", "path", "pe_name", "domain"}},
+	ContextLocalFile:     {columns: []string{"kind", "process", "path", "parent_path", "command_line", "url", "user"}},
+	ClientsLocalFile:     {columns: []string{"provider", "company", "process", "path"}},
+}
+
+// localLookups are the shipped lookups the user tunes, each with the file
+// of the user's own rows.
+var localLookups = map[string]string{
+	WebServicesFile: WebServicesLocalFile, WebServicesLOTSFile: WebServicesLocalFile,
+	AllowlistFile: AllowlistLocalFile, ContextFile: ContextLocalFile, ClientsFile: ClientsLocalFile,
 }
 
 // table reads a CSV lookup whose header names at least the columns of its
@@ -434,7 +475,7 @@ func (c *Catalog) loadAllow(path string) error {
 	return c.table(path, func(get func(string) string, line int) error {
 		r := AllowRule{Host: strings.ToLower(get("host")), User: strings.ToLower(get("user")),
 			Process: strings.ToLower(get("process")), PEName: strings.ToLower(get("pe_name")), Comment: get("comment"), Line: line,
-			Ref: AllowlistFile + ":" + strconv.Itoa(line)}
+			Ref: filepath.Base(path) + ":" + strconv.Itoa(line)}
 		for _, d := range splitList(get("domain")) {
 			d, err := checkDomain(d)
 			if err != nil {
@@ -463,7 +504,7 @@ func (c *Catalog) loadAllow(path string) error {
 func (c *Catalog) loadContext(path string) error {
 	return c.table(path, func(get func(string) string, line int) error {
 		r := ContextRule{Kind: get("kind"), Process: strings.ToLower(get("process")), User: get("user"),
-			Comment: get("comment"), Source: get("source"), Line: line, Ref: ContextFile + ":" + strconv.Itoa(line)}
+			Comment: get("comment"), Source: get("source"), Line: line, Ref: filepath.Base(path) + ":" + strconv.Itoa(line)}
 		if r.Kind == "" || strings.ContainsAny(r.Kind, " ,;") {
 			return fmt.Errorf("kind %q: want one word", r.Kind)
 		}
@@ -643,60 +684,44 @@ func (c *Catalog) loadConf(dir string) error {
 	return nil
 }
 
-// readConf reads the key = value lines of a Splunk .conf file with their
-// stanzas. A missing optional file is not an error. Stanzas this app does
-// not know and keys outside any stanza are recorded in c.Warnings and left
-// out.
+// readConf reads the settings of a Splunk .conf file with their stanzas
+// (splunkapp.ReadFile: continued lines, a byte order mark, the last of a
+// key set twice used). A missing optional file is not an error; a line
+// that is not .conf syntax is, with its file and line. Stanzas this app
+// does not know and keys outside any stanza are recorded in c.Warnings and
+// left out.
 func (c *Catalog) readConf(path string, required bool) ([]confLine, error) {
-	f, err := os.Open(path)
+	f, err := splunkapp.ReadFile(path)
 	if err != nil {
-		if !required && errors.Is(err, os.ErrNotExist) {
+		if !required && errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
+		}
+		var pe *splunkapp.Error
+		if errors.As(err, &pe) {
+			return nil, &CatalogError{File: pe.File, Line: pe.Line, Err: fmt.Errorf("%w: %w", ErrCatalog, pe.Err)}
 		}
 		return nil, &CatalogError{File: path, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
 	}
-	defer f.Close()
 	var names []string
 	for _, st := range confStanzas {
 		names = append(names, "["+st.name+"]")
 	}
 	stanzas := strings.Join(names, ", ")
-	var out []confLine
-	sc := bufio.NewScanner(skipBOM(bufio.NewReader(f)))
-	line, current, skipping := 0, "", false
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(sc.Text())
-		switch {
-		case s == "" || strings.HasPrefix(s, "#"):
-		case strings.HasPrefix(s, "["):
-			if !strings.HasSuffix(s, "]") {
-				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: stanza %q not closed", ErrCatalog, s)}
-			}
-			current = strings.TrimSpace(s[1 : len(s)-1])
-			skipping = !slices.ContainsFunc(confStanzas, func(st confStanza) bool { return st.name == current })
-			if skipping {
-				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
-					Err: fmt.Errorf("%w: unknown stanza %s, its keys are not used: %s has %s", errSettingSkipped, s, ConfFile, stanzas)})
-			}
-		default:
-			k, v, ok := strings.Cut(s, "=")
-			if !ok {
-				return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: want key = value, got %q", ErrCatalog, s)}
-			}
-			k = strings.TrimSpace(k)
-			switch {
-			case skipping: // said once, at the stanza
-			case current == "":
-				c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: line,
-					Err: fmt.Errorf("%w: %s is outside any stanza: put it under one of %s", errSettingSkipped, k, stanzas)})
-			default:
-				out = append(out, confLine{current, k, confValue{strings.TrimSpace(v), path, line}})
-			}
-		}
+	for _, kv := range f.Global {
+		c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: kv.Line,
+			Err: fmt.Errorf("%w: %s is outside any stanza: put it under one of %s", errSettingSkipped, kv.Key, stanzas)})
 	}
-	if err := sc.Err(); err != nil {
-		return nil, &CatalogError{File: path, Line: line, Err: fmt.Errorf("%w: %w", ErrCatalog, err)}
+	var out []confLine
+	for _, s := range f.Stanzas {
+		if !slices.ContainsFunc(confStanzas, func(st confStanza) bool { return st.name == s.Name }) {
+			// Said once, at the stanza.
+			c.Warnings = append(c.Warnings, &CatalogError{File: path, Line: s.Line,
+				Err: fmt.Errorf("%w: unknown stanza [%s], its keys are not used: %s has %s", errSettingSkipped, s.Name, ConfFile, stanzas)})
+			continue
+		}
+		for _, kv := range s.Settings {
+			out = append(out, confLine{s.Name, kv.Key, confValue{kv.Value, path, kv.Line}})
+		}
 	}
 	return out, nil
 }

@@ -716,6 +716,8 @@ func TestCatalogErrors(t *testing.T) {
 		{"weight out of range", "0 to 100", map[string]string{"local/" + ConfFile: "[risk]\n\nencoded = 500\n"}, "local/" + ConfFile + ":3:"},
 		{"missing weight", "defaults are all in the default file", map[string]string{"default/" + ConfFile: "[risk]\nservice=1\n"}, "has no raw_content"},
 		{"path in process", "a basename, not a path", map[string]string{"lookups/" + ProcessesFile: "name,class,original_file_name,description\nC:\\x\\a.exe,lolbin,,\n"}, ProcessesFile + ":2:"},
+		{"conf syntax", "a line t1102.conf cannot be read as is refused with its file and line (splunkapp.Parse)", map[string]string{"local/" + ConfFile: "[risk]\nservice = 2\n[polling\n"}, "local/" + ConfFile + `:3: bad catalog: syntax error: stanza "[polling" not closed`},
+		{"local lookup without a column", "the user's own allowlist is checked as the shipped one is", map[string]string{"lookups/" + AllowlistLocalFile: "host,user,process,domain\n"}, AllowlistLocalFile + `:1: bad catalog: header has no column "path"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -803,6 +805,10 @@ func TestCatalogErrors(t *testing.T) {
 			"", func(w Weights) bool { return w.Service == 7 }},
 		{"bom in a lookup", "the same rule for every file", map[string]string{"lookups/" + ParentsFile: "\ufeffname,class\nsvchost.exe,service\n"},
 			"", func(w Weights) bool { return true }},
+		{"key set twice", "the last line of a key set twice is the one Splunk reads", map[string]string{"local/" + ConfFile: "[risk]\nservice = 7\nservice = 8\n"},
+			"", func(w Weights) bool { return w.Service == 8 }},
+		{"stanza reopened", "a repeated header continues the stanza, as Splunk merges it", map[string]string{"local/" + ConfFile: "[risk]\nservice = 7\n[context]\nit_agent = 3\n[risk]\nencoded = 9\n"},
+			"", func(w Weights) bool { return w.Service == 7 && w.Encoded == 9 && w.Context["it_agent"] == 3 }},
 	} {
 		t.Run("conf/"+tt.name, func(t *testing.T) {
 			require.NotEmpty(t, tt.reason)
@@ -818,6 +824,82 @@ func TestCatalogErrors(t *testing.T) {
 			require.True(t, tt.weights(c.Weights), "%+v", c.Weights)
 		})
 	}
+	// The user's own lookups (README, "Tuning that survives upgrades"):
+	// read first when they exist, with the shipped file's columns and
+	// checks, each rule naming its own file.
+	ctxHeader := "kind,process,path,parent_path,command_line,url,user\n"
+	for _, tt := range []struct {
+		name, reason string
+		files        map[string]string
+		warns        string // the only warning; empty: none
+		check        func(t *testing.T, c *Catalog)
+	}{
+		{"none", "no file of the user's: the shipped catalog alone, nothing said", nil, "", func(t *testing.T, c *Catalog) {
+			require.Empty(t, c.Local)
+			require.Len(t, c.Context, 1)
+		}},
+		{"allowlist", "the user's rules join the shipped ones, named by their own file and line", map[string]string{
+			"lookups/" + AllowlistFile:      allowHeader + ",,git.exe,C:\\Git\\*,,github.com\n",
+			"lookups/" + AllowlistLocalFile: allowHeader + ",,tool.exe,C:\\Tools\\*,,github.com;gitlab.com\n"}, "", func(t *testing.T, c *Catalog) {
+			require.Equal(t, []string{AllowlistLocalFile}, c.Local)
+			require.Len(t, c.Allow, 2)
+			require.Equal(t, AllowlistLocalFile+":2", c.Allow[0].Ref, "the user's first")
+			require.Equal(t, AllowlistFile+":2", c.Allow[1].Ref)
+		}},
+		{"context first", "the first matching context rule decides: the user's", map[string]string{
+			"lookups/" + ContextLocalFile: ctxHeader + "it_agent,ruby.exe,C:\\Opt\\*\\ruby.exe,,,,\n"}, "", func(t *testing.T, c *Catalog) {
+			require.Equal(t, []string{ContextLocalFile}, c.Local)
+			require.Len(t, c.Context, 2)
+			require.Equal(t, ContextLocalFile+":2", c.Context[0].Ref)
+		}},
+		{"clients", "the services' own clients where this fleet installs them", map[string]string{
+			"lookups/" + ClientsLocalFile: "provider,company,process,path\nGithub,\"GitHub, Inc.\",gh.exe,D:\\Apps\\gh.exe\n"}, "", func(t *testing.T, c *Catalog) {
+			require.Equal(t, []string{ClientsLocalFile}, c.Local)
+			require.Len(t, c.Clients, 2)
+			require.Equal(t, ClientsLocalFile+":2", c.Clients[0].Ref)
+		}},
+		{"bad row", "a bad row of the user's is a warning naming the user's file and line; the rest is used", map[string]string{
+			"lookups/" + AllowlistLocalFile: allowHeader + ",,,,,github.com\n,,tool.exe,,,github.com\n"},
+			AllowlistLocalFile + ":2: row skipped: a rule with only a domain", func(t *testing.T, c *Catalog) {
+				require.Len(t, c.Allow, 1)
+				require.Equal(t, AllowlistLocalFile+":3", c.Allow[0].Ref)
+			}},
+		{"web services", "the user's services come after the shipped ones: the last row for a domain is the detector's", map[string]string{
+			"lookups/" + WebServicesLocalFile: svcHeader + "newpaste.io,pastebin,,,\ngithub.com,github,C&C,/raw/,\n"}, "", func(t *testing.T, c *Catalog) {
+			require.Equal(t, []string{WebServicesLocalFile}, c.Local)
+			require.Len(t, c.Services, 3)
+			require.Equal(t, "github.com", c.Services[2].Domain)
+			require.Equal(t, []string{"C&C"}, c.Services[2].Tags)
+			s, _, ok := NewDetector(c).services.Match([]byte("raw.github.com"))
+			require.True(t, ok)
+			require.Equal(t, []string{"C&C"}, s.Tags, "the user's row for github.com decides")
+		}},
+		{"empty", "a header-only file of the user's is an ordinary empty list", map[string]string{"lookups/" + ContextLocalFile: ctxHeader}, "", func(t *testing.T, c *Catalog) {
+			require.Equal(t, []string{ContextLocalFile}, c.Local)
+			require.Len(t, c.Context, 1)
+		}},
+	} {
+		t.Run("local/"+tt.name, func(t *testing.T) {
+			require.NotEmpty(t, tt.reason)
+			c, err := LoadCatalog(write(t, tt.files), WebServicesFile)
+			require.NoError(t, err)
+			if tt.warns == "" {
+				require.Empty(t, c.Warnings)
+			} else {
+				require.Len(t, c.Warnings, 1)
+				require.Contains(t, filepath.ToSlash(c.Warnings[0].Error()), "lookups/"+tt.warns)
+			}
+			tt.check(t, c)
+		})
+	}
+	t.Run("local/unreadable", func(t *testing.T) {
+		// Not a file: refused, rather than read as if the user had no rules.
+		dir := write(t, nil)
+		require.NoError(t, os.Mkdir(filepath.Join(dir, "lookups", AllowlistLocalFile), 0o755))
+		_, err := LoadCatalog(dir, WebServicesFile)
+		require.ErrorIs(t, err, ErrCatalog)
+		require.Contains(t, filepath.ToSlash(err.Error()), "lookups/"+AllowlistLocalFile)
+	})
 	t.Run("no usable row", func(t *testing.T) {
 		// Every row of a lookup that needs rows was bad: refused, with the
 		// first row's cause.

@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/forward"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // TestAlertParamsCannotOverrideAdminSettings: "| sendalert t1102_forward
@@ -93,7 +93,7 @@ func TestAdminSettingsPrecedence(t *testing.T) {
 		{"other stanzas ignored", "only [t1102_forward] counts", "[email]\nparam.allow_http = 1\n[t1102_forward]\n# a comment\nparam.spool_dir = /a \\\nb\n", "", def,
 			map[string]string{"spool_dir": "/a \nb", "ca_file": "", "allow_http": "0"}, ""},
 		{"no default stanza", "the app's default must declare the action", "", "", "[other]\nx = 1\n", nil, "has no [t1102_forward] stanza"},
-		{"broken stanza line", "an error names the file and line", "[t1102_forward\n", "", def, nil, "alert_actions.conf:1: stanza not closed"},
+		{"broken stanza line", "an error names the file and line", "[t1102_forward\n", "", def, nil, "alert_actions.conf:1: syntax error: stanza \"[t1102_forward\" not closed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			require.NotEmpty(t, tt.reason)
@@ -122,18 +122,6 @@ func TestAdminSettingsPrecedence(t *testing.T) {
 	require.ErrorContains(t, err, "SPLUNK_HOME is not set", "without SPLUNK_HOME the administrator's settings are unknown: refuse")
 }
 
-// TestAppDir: the app is found from the binary's platform folder.
-func TestAppDir(t *testing.T) {
-	app := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(app, "default"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(app, "default", "alert_actions.conf"), []byte("[t1102_forward]\n"), 0o644))
-	got, err := forward.AppDir(filepath.Join(app, "linux_x86_64", "bin", "t1102_forward"))
-	require.NoError(t, err)
-	require.Equal(t, app, got)
-	_, err = forward.AppDir(filepath.Join(t.TempDir(), "bin", "t1102_forward"))
-	require.ErrorIs(t, err, forward.ErrAdminConf)
-}
-
 // TestREADMECredentialExample: the storage/passwords entry the README's
 // curl creates is the one t1102_forward reads with the credential the
 // README then sets (splunkd names an entry <realm>:<name>:).
@@ -150,7 +138,7 @@ func TestREADMECredentialExample(t *testing.T) {
 		w.Write([]byte(`{"entry":[{"content":{"clear_password":"x"}}]}`))
 	}))
 	defer srv.Close()
-	_, err = forward.Secret(context.Background(), srv.URL, "t1102_detection", string(cred[1]), chunked.Secret(sessionKey))
+	_, err = forward.Secret(context.Background(), srv.URL, "t1102_detection", string(cred[1]), splunkapp.Secret(sessionKey))
 	require.NoError(t, err)
 	want := string(post[1]) + "/" + url.PathEscape(string(post[3])+":"+string(post[2])+":")
 	require.Equal(t, want, got, "GET the entry the POST created")

@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Payload is what splunkd writes on the alert action's stdin.
@@ -41,7 +42,7 @@ type Payload struct {
 	SearchURI     string            `json:"search_uri"`
 	ServerHost    string            `json:"server_host"`
 	ServerURI     string            `json:"server_uri"`
-	SessionKey    chunked.Secret    `json:"-"`
+	SessionKey    splunkapp.Secret  `json:"-"`
 	SID           string            `json:"sid"`
 	SearchName    string            `json:"search_name"`
 	Configuration map[string]string `json:"configuration"`
@@ -68,7 +69,7 @@ func ReadPayload(r io.Reader) (*Payload, error) {
 	}
 	p := raw.Payload
 	if raw.SessionKey != nil {
-		p.SessionKey = chunked.Secret(*raw.SessionKey)
+		p.SessionKey = splunkapp.Secret(*raw.SessionKey)
 	}
 	if raw.Result != nil {
 		p.Result = Result{}

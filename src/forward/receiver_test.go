@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/forward"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // webhook is a webhook receiver whose answer to each batch the test
@@ -225,7 +225,7 @@ func TestSecretEntityName(t *testing.T) {
 		{"no realm", "hec", "/servicesNS/nobody/app/storage/passwords/:hec:"},
 		{"colon in name", "t1102:svc:acct", `/servicesNS/nobody/app/storage/passwords/t1102:svc\:acct:`},
 	} {
-		pw, err := forward.Secret(t.Context(), srv.URL, "app", tt.credential, chunked.Secret(sessionKey))
+		pw, err := forward.Secret(t.Context(), srv.URL, "app", tt.credential, splunkapp.Secret(sessionKey))
 		require.NoError(t, err, tt.name)
 		require.Equal(t, "pw", pw.Reveal(), tt.name)
 		require.Equal(t, tt.path, got, tt.name)

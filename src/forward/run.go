@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Exit statuses of the alert action (splunkd logs them; 0 is success).
@@ -97,7 +97,7 @@ func ParseConfig(p map[string]string) (Config, error) {
 		c.MaxTime = time.Duration(n) * time.Second
 	}
 	if v := p["allow_http"]; v != "" {
-		b, err := chunked.ParseBool(v)
+		b, err := splunkapp.ParseBool(v)
 		if err != nil {
 			return c, fmt.Errorf("%w: allow_http: %w", ErrConfig, err)
 		}
@@ -111,7 +111,7 @@ func ParseConfig(p map[string]string) (Config, error) {
 // with the payload's session key. splunkd's management port on the local
 // host uses a self-signed certificate, so a loopback server_uri is not
 // verified; any other is.
-func Secret(ctx context.Context, serverURI, app, credential string, sessionKey chunked.Secret) (chunked.Secret, error) {
+func Secret(ctx context.Context, serverURI, app, credential string, sessionKey splunkapp.Secret) (splunkapp.Secret, error) {
 	realm, name, ok := strings.Cut(credential, ":")
 	if !ok {
 		realm, name = "", credential
@@ -162,7 +162,7 @@ func Secret(ctx context.Context, serverURI, app, credential string, sessionKey c
 	if err := json.Unmarshal(body, &doc); err != nil || len(doc.Entry) == 0 || doc.Entry[0].Content.ClearPassword == "" {
 		return "", fmt.Errorf("storage/passwords %q: no password in the answer", credential)
 	}
-	return chunked.Secret(doc.Entry[0].Content.ClearPassword), nil
+	return splunkapp.Secret(doc.Entry[0].Content.ClearPassword), nil
 }
 
 // Main runs the alert action and returns its exit status. args are the
@@ -214,9 +214,9 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 	if err != nil {
 		return refuse(fmt.Errorf("finding the app folder: %w", err))
 	}
-	appDir, err := AppDir(exe)
+	appDir, err := splunkapp.FindAppDir(exe, "alert_actions.conf")
 	if err != nil {
-		return refuse(err)
+		return refuse(fmt.Errorf("%w: %w", ErrAdminConf, err))
 	}
 	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
 	if err != nil {
@@ -261,7 +261,7 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 	}
 	var dest Destination
 	connect := func() (int, error) {
-		var token chunked.Secret
+		var token splunkapp.Secret
 		if cfg.Credential != "" {
 			var err error
 			if token, err = Secret(ctx, p.ServerURI, p.App, cfg.Credential, p.SessionKey); err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
 	"github.com/splunk/splunk-cloud-sdk-go/util"
 
-	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // SCS sends events to the Splunk Cloud Services ingest API
@@ -20,14 +20,14 @@ import (
 // takes the event id and uses it to de-duplicate.
 type SCS struct {
 	client             *sdk.Client
-	token              chunked.Secret // redacted from the receiver's messages
+	token              splunkapp.Secret // redacted from the receiver's messages
 	Source, Sourcetype string
 }
 
 // NewSCS builds the SDK client. host is the API host (host[:port]) the
 // requests go to, as the SDK's OverrideHost; transport carries the TLS
 // settings of [HTTPClient].
-func NewSCS(scheme, host, tenant string, token chunked.Secret, transport http.RoundTripper, timeout time.Duration) (*SCS, error) {
+func NewSCS(scheme, host, tenant string, token splunkapp.Secret, transport http.RoundTripper, timeout time.Duration) (*SCS, error) {
 	if tenant == "" {
 		return nil, fmt.Errorf("%w: tenant is required for scs", ErrConfig)
 	}

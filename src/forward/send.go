@@ -19,7 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/t1102app/t1102/src/chunked"
+	"github.com/t1102app/t1102/src/splunkapp"
 )
 
 // Errors a delivery ends with.
@@ -202,7 +202,7 @@ func redactURL(s string) string {
 // (/services/collector/event), gzipped, one JSON object per event.
 type HEC struct {
 	URL                       string // base, e.g. https://hec.example:8088
-	Token                     chunked.Secret
+	Token                     splunkapp.Secret
 	Index, Sourcetype, Source string
 	Client                    *http.Client
 }
@@ -245,7 +245,7 @@ func (h *HEC) Send(ctx context.Context, events []Event) error {
 // Webhook posts each batch as a JSON array to a URL.
 type Webhook struct {
 	URL    string
-	Token  chunked.Secret // sent as "Authorization: Bearer <token>" when set
+	Token  splunkapp.Secret // sent as "Authorization: Bearer <token>" when set
 	Client *http.Client
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/detect"
@@ -41,8 +42,13 @@ func checkConfig(appDir, services string) (chunked.Config, chunked.Processor, er
 		for _, w := range cat.Warnings {
 			placed("WARN", "", w)
 		}
-		rows = append(rows, row{"INFO", cat.Dir, 0, fmt.Sprintf("catalog in use: %d web services (%s), %d processes, %d parents, %d allowlist rules, %d context rules, %d not-evidence domains, %d client rules; alert at risk %d; %d rows or settings skipped",
-			len(cat.Services), services, len(cat.Processes), len(cat.Parents), len(cat.Allow), len(cat.Context), len(cat.NotEvidence), len(cat.Clients), cat.Behaviour.AlertRisk, len(cat.Warnings))})
+		summary := fmt.Sprintf("catalog in use: %d web services (%s), %d processes, %d parents, %d allowlist rules, %d context rules, %d not-evidence domains, %d client rules; alert at risk %d; %d rows or settings skipped",
+			len(cat.Services), services, len(cat.Processes), len(cat.Parents), len(cat.Allow), len(cat.Context), len(cat.NotEvidence), len(cat.Clients), cat.Behaviour.AlertRisk, len(cat.Warnings))
+		if len(cat.Local) > 0 {
+			// The rules above count the user's own rows with the shipped.
+			summary += "; your own rows read from " + strings.Join(cat.Local, ", ")
+		}
+		rows = append(rows, row{"INFO", cat.Dir, 0, summary})
 	}
 	cfg := chunked.Config{Type: chunked.Reporting, Generating: true}
 	return cfg, chunked.ProcessorFunc(func(c *chunked.Chunk) error {
