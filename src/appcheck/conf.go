@@ -7,6 +7,11 @@
 // implemented are those its public documentation and a public copy of its
 // 1.6.1 source describe (see the project's notes), each named after the
 // AppInspect check it stands for.
+//
+// The rules are a table, [Rules], sorted by name: each can be run on its
+// own ([Rule.Run]), each [Finding] names its rule, and [Check] runs them
+// all over one loaded view of the app ([Open] runs those about the
+// archive itself).
 package appcheck
 
 import (

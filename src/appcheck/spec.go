@@ -3,6 +3,9 @@ package appcheck
 import (
 	"bufio"
 	"bytes"
+	"os"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -105,3 +108,49 @@ func (sp *Spec) AllowsStrictly(key string) bool {
 
 // Len returns the number of settings.
 func (sp *Spec) Len() int { return len(sp.keys) }
+
+// confFilesAgainstSpec compares every key of every shipped .conf (and
+// default.meta) with the settings its .spec file names: Splunk's own from
+// the folder v.specs, the app's own from its README/ folder.
+func confFilesAgainstSpec(v *appView, r *findings) {
+	var names []string
+	for _, n := range v.names {
+		if (strings.HasPrefix(n, "default/") && strings.HasSuffix(n, ".conf") && strings.Count(n, "/") == 1) || n == "metadata/default.meta" {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		// Splunk's spec and the app's own README spec together: an app
+		// documents its custom keys (alert action param.*) there.
+		var specData []byte
+		own, hasOwn := v.Files["README/"+base+".spec"]
+		if hasOwn {
+			specData = append(specData, own.Data...)
+		}
+		if v.specs != "" {
+			data, err := os.ReadFile(filepath.Join(v.specs, base+".spec"))
+			switch {
+			case err == nil:
+				specData = append(append(specData, '\n'), data...)
+			case !hasOwn:
+				r.add(Manual, "%s: no spec file here to compare with", n)
+				continue
+			}
+		} else if _, splunks := splunkConfs[strings.TrimSuffix(base, ".conf")]; !hasOwn || splunks {
+			// Without Splunk's spec a Splunk conf cannot be checked whole
+			// (the app's README spec documents only its own additions).
+			r.add(Manual, "%s: Splunk's spec files are not available here", n)
+			continue
+		}
+		sp := ParseSpec(specData)
+		c := ParseConf(n, v.Files[n].Data)
+		for _, s := range c.Stanzas {
+			for _, kv := range s.Settings {
+				if !sp.AllowsStrictly(kv.Key) {
+					r.add(Fail, "%s:%d: [%s] %s is not a setting of %s.spec", n, kv.Line, s.Name, kv.Key, base)
+				}
+			}
+		}
+	}
+}

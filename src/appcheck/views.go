@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"sort"
 	"strings"
 )
 
@@ -101,118 +100,154 @@ var visualizations = map[string]bool{"chart": true, "table": true, "event": true
 // may name without shipping them (the search app exports its views).
 var builtinViews = map[string]bool{"search": true, "datasets": true, "reports": true, "alerts": true, "dashboards": true, "analytics_workspace": true}
 
-// checkViews checks the app's Simple XML views and navigation:
-//
-//   - every .xml under default/data/ui is well formed (Splunk Web cannot
-//     load a view or a nav it cannot parse);
-//   - a view's root is <dashboard> or <form> with version="1.1" (or "2",
-//     Dashboard Studio): AppInspect's check_simplexml_standards_version
-//     fails any other version, since Splunk 9 runs 1.1 dashboards with
-//     jQuery 3.5 and earlier versions with the vulnerable older jQuery;
-//   - every visualization of a panel has a <search> with a non-empty
-//     <query>, a saved search (ref=) or a base search (base=) that the
-//     view defines with that id;
-//   - no HTML dashboards (default/data/ui/html): AppInspect's
-//     check_html_dashboards fails them;
-//   - every <view name> of the navigation is a view of the app or of
-//     Splunk's search app, and so is its default view.
-//
-// Check names other than AppInspect's are this package's own
-// (check_xml_files_are_well_formed, check_dashboard_root,
-// check_dashboard_panels_have_searches, check_nav_views_exist).
-func (a *App) checkViews() []Finding {
-	var out []Finding
-	add := func(check, format string, args ...any) {
-		out = append(out, Finding{Fail, check, fmt.Sprintf(format, args...)})
-	}
-	var names []string
-	for n, e := range a.Files {
-		if !e.Dir && strings.HasPrefix(n, "default/data/ui/") {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
+// uiFile is a file under default/data/ui: a Simple XML view, the
+// navigation, an alert action's form. XML files are parsed once, for all
+// the view rules.
+type uiFile struct {
+	name string
+	root *XMLNode // nil if not .xml, under html/, or not well formed
+	err  error    // why an .xml file is not well formed
+}
+
+// loadUI parses the files under default/data/ui (names sorted) and
+// returns them with the names of the app's views.
+func loadUI(a *App, names []string) ([]uiFile, map[string]bool) {
+	var files []uiFile
 	views := map[string]bool{}
 	for _, n := range names {
+		if a.Files[n].Dir || !strings.HasPrefix(n, "default/data/ui/") {
+			continue
+		}
+		f := uiFile{name: n}
+		if strings.HasSuffix(n, ".xml") && !strings.HasPrefix(n, "default/data/ui/html/") {
+			f.root, f.err = ParseXML(a.Files[n].Data)
+		}
 		if strings.HasPrefix(n, "default/data/ui/views/") && strings.HasSuffix(n, ".xml") {
 			views[strings.TrimSuffix(path.Base(n), ".xml")] = true
 		}
+		files = append(files, f)
 	}
-	for _, n := range names {
-		if strings.HasPrefix(n, "default/data/ui/html/") {
-			add("check_html_dashboards", "%s: HTML dashboards are not permitted", n)
-			continue
-		}
-		if !strings.HasSuffix(n, ".xml") {
-			continue
-		}
-		root, err := ParseXML(a.Files[n].Data)
-		if err != nil {
-			add("check_xml_files_are_well_formed", "%s: %v", n, err)
-			continue
-		}
-		switch {
-		case strings.HasPrefix(n, "default/data/ui/views/"):
-			out = append(out, checkView(n, root)...)
-		case strings.HasPrefix(n, "default/data/ui/nav/"):
-			if root.Name != "nav" {
-				add("check_nav_views_exist", "%s: root <%s>, want <nav>", n, root.Name)
-				continue
-			}
-			root.Walk(func(v *XMLNode) {
-				if v.Name != "view" {
-					return
-				}
-				if name := v.Attr["name"]; !views[name] && !builtinViews[name] {
-					add("check_nav_views_exist", "%s: <view name=%q> is not a view of the app (default/data/ui/views/%s.xml) or of Splunk's search app", n, name, name)
-				}
-			})
-		}
-	}
-	return out
+	return files, views
 }
 
-func checkView(n string, root *XMLNode) []Finding {
-	var out []Finding
-	add := func(check, format string, args ...any) {
-		out = append(out, Finding{Fail, check, fmt.Sprintf(format, args...)})
+// The rules of the app's Simple XML views and navigation. Names other
+// than AppInspect's (check_html_dashboards,
+// check_simplexml_standards_version) are this package's own.
+
+// htmlDashboards: AppInspect's check_html_dashboards fails HTML
+// dashboards (default/data/ui/html).
+func htmlDashboards(v *appView, r *findings) {
+	for _, f := range v.ui {
+		if strings.HasPrefix(f.name, "default/data/ui/html/") {
+			r.add(Fail, "%s: HTML dashboards are not permitted", f.name)
+		}
 	}
-	if root.Name != "dashboard" && root.Name != "form" {
-		add("check_dashboard_root", "%s: root <%s>, want <dashboard> or <form>", n, root.Name)
-		return out
+}
+
+// xmlWellFormed: every .xml under default/data/ui is well formed (Splunk
+// Web cannot load a view or a nav it cannot parse).
+func xmlWellFormed(v *appView, r *findings) {
+	for _, f := range v.ui {
+		if f.err != nil {
+			r.add(Fail, "%s: %v", f.name, f.err)
+		}
 	}
-	switch v, ok := root.Attr["version"]; {
-	case !ok:
-		add("check_simplexml_standards_version", "%s: <%s> has no version attribute; want version=\"1.1\"", n, root.Name)
-	case strings.TrimSpace(v) != "1.1" && strings.TrimSpace(v) != "2":
-		add("check_simplexml_standards_version", "%s: <%s version=%q>; want version=\"1.1\"", n, root.Name, v)
+}
+
+// simpleXMLViews calls f for every view that parsed, the root named
+// dashboard or form; others fail check_dashboard_root.
+func (v *appView) simpleXMLViews(f func(name string, root *XMLNode)) {
+	for _, u := range v.ui {
+		if u.root == nil || !strings.HasPrefix(u.name, "default/data/ui/views/") {
+			continue
+		}
+		if u.root.Name == "dashboard" || u.root.Name == "form" {
+			f(u.name, u.root)
+		}
 	}
-	ids := map[string]bool{}
-	root.Walk(func(s *XMLNode) {
-		if s.Name == "search" && s.Attr["id"] != "" {
-			ids[s.Attr["id"]] = true
+}
+
+// dashboardRoot: a view's root is <dashboard> or <form>.
+func dashboardRoot(v *appView, r *findings) {
+	for _, u := range v.ui {
+		if u.root == nil || !strings.HasPrefix(u.name, "default/data/ui/views/") {
+			continue
+		}
+		if u.root.Name != "dashboard" && u.root.Name != "form" {
+			r.add(Fail, "%s: root <%s>, want <dashboard> or <form>", u.name, u.root.Name)
+		}
+	}
+}
+
+// simplexmlVersion: a view's root has version="1.1" (or "2", Dashboard
+// Studio): AppInspect's check_simplexml_standards_version fails any other
+// version, since Splunk 9 runs 1.1 dashboards with jQuery 3.5 and earlier
+// versions with the vulnerable older jQuery.
+func simplexmlVersion(v *appView, r *findings) {
+	v.simpleXMLViews(func(n string, root *XMLNode) {
+		switch ver, ok := root.Attr["version"]; {
+		case !ok:
+			r.add(Fail, "%s: <%s> has no version attribute; want version=\"1.1\"", n, root.Name)
+		case strings.TrimSpace(ver) != "1.1" && strings.TrimSpace(ver) != "2":
+			r.add(Fail, "%s: <%s version=%q>; want version=\"1.1\"", n, root.Name, ver)
 		}
 	})
-	root.Walk(func(p *XMLNode) {
-		if p.Name != "panel" {
-			return
-		}
-		for _, v := range p.Children {
-			if !visualizations[v.Name] {
-				continue
+}
+
+// dashboardPanelsHaveSearches: every visualization of a panel has a
+// <search> with a non-empty <query>, a saved search (ref=) or a base
+// search (base=) that the view defines with that id.
+func dashboardPanelsHaveSearches(v *appView, r *findings) {
+	v.simpleXMLViews(func(n string, root *XMLNode) {
+		ids := map[string]bool{}
+		root.Walk(func(s *XMLNode) {
+			if s.Name == "search" && s.Attr["id"] != "" {
+				ids[s.Attr["id"]] = true
 			}
-			s := v.Child("search")
-			switch {
-			case s == nil:
-				add("check_dashboard_panels_have_searches", "%s: a <%s> of panel %q has no <search>", n, v.Name, panelTitle(p))
-			case s.Attr["base"] != "" && !ids[s.Attr["base"]]:
-				add("check_dashboard_panels_have_searches", "%s: <search base=%q> of panel %q: the view has no <search id=%q>", n, s.Attr["base"], panelTitle(p), s.Attr["base"])
-			case s.Attr["ref"] == "" && s.Attr["base"] == "" && (s.Child("query") == nil || strings.TrimSpace(s.Child("query").Text) == ""):
-				add("check_dashboard_panels_have_searches", "%s: the <search> of panel %q has no <query>, ref= or base=", n, panelTitle(p))
+		})
+		root.Walk(func(p *XMLNode) {
+			if p.Name != "panel" {
+				return
 			}
-		}
+			for _, vis := range p.Children {
+				if !visualizations[vis.Name] {
+					continue
+				}
+				s := vis.Child("search")
+				switch {
+				case s == nil:
+					r.add(Fail, "%s: a <%s> of panel %q has no <search>", n, vis.Name, panelTitle(p))
+				case s.Attr["base"] != "" && !ids[s.Attr["base"]]:
+					r.add(Fail, "%s: <search base=%q> of panel %q: the view has no <search id=%q>", n, s.Attr["base"], panelTitle(p), s.Attr["base"])
+				case s.Attr["ref"] == "" && s.Attr["base"] == "" && (s.Child("query") == nil || strings.TrimSpace(s.Child("query").Text) == ""):
+					r.add(Fail, "%s: the <search> of panel %q has no <query>, ref= or base=", n, panelTitle(p))
+				}
+			}
+		})
 	})
-	return out
+}
+
+// navViewsExist: the navigation's root is <nav>, and every <view name> of
+// it (its default view too) is a view of the app or of Splunk's search
+// app.
+func navViewsExist(v *appView, r *findings) {
+	for _, u := range v.ui {
+		if u.root == nil || !strings.HasPrefix(u.name, "default/data/ui/nav/") {
+			continue
+		}
+		if u.root.Name != "nav" {
+			r.add(Fail, "%s: root <%s>, want <nav>", u.name, u.root.Name)
+			continue
+		}
+		u.root.Walk(func(n *XMLNode) {
+			if n.Name != "view" {
+				return
+			}
+			if name := n.Attr["name"]; !v.views[name] && !builtinViews[name] {
+				r.add(Fail, "%s: <view name=%q> is not a view of the app (default/data/ui/views/%s.xml) or of Splunk's search app", u.name, name, name)
+			}
+		})
+	}
 }
 
 func panelTitle(p *XMLNode) string {
