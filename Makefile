@@ -99,7 +99,7 @@ package: release
 
 ## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz/)
 fuzz:
-	@for pkg in ./src/chunked ./src/splunkd ./src/detect ./src/fieldmap ./src/sysmon ./src/appcheck ./src/correlate ./src/forward ./src/backtest; do \
+	@for pkg in ./src/chunked ./src/splunkd ./src/detect ./src/fieldmap ./src/internal/sysmon ./src/internal/appcheck ./src/correlate ./src/forward ./src/backtest; do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$f"; \
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg || exit 1; \

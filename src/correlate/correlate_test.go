@@ -15,8 +15,8 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/correlate"
+	"github.com/t1102app/t1102/src/internal/sysmon"
 	"github.com/t1102app/t1102/src/splunkd"
-	"github.com/t1102app/t1102/src/sysmon"
 )
 
 var argv []string // the real binary with the source tree as its app folder

@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/t1102app/t1102/src/internal/sysmon"
 	"github.com/t1102app/t1102/src/splunkd"
-	"github.com/t1102app/t1102/src/sysmon"
 )
 
 func corpusDir(t *testing.T) string {

@@ -18,7 +18,7 @@ import (
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
-var repo = filepath.Join("..", "..")
+var repo = filepath.Join("..", "..", "..")
 
 // specsDir is Splunk's .conf.spec files beside the checkout, or "".
 func specsDir(t *testing.T) string {

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/t1102app/t1102/src/detect"
-	"github.com/t1102app/t1102/src/sysmon"
+	"github.com/t1102app/t1102/src/internal/sysmon"
 )
 
 // sysmonStanza is the props stanza of the app's Sysmon extraction.
@@ -202,7 +202,7 @@ func sourceExtractor(t *testing.T, source string) *Extractor {
 }
 
 // windowsSystem is what an XML parser reads of the System element beyond
-// what src/sysmon reads: the writing process and the user.
+// what src/internal/sysmon reads: the writing process and the user.
 type windowsSystem struct {
 	System struct {
 		Channel   string `xml:"Channel"`
@@ -216,7 +216,7 @@ type windowsSystem struct {
 }
 
 // windowsWant is what an XML parser reads from one event: EventCode,
-// Computer and every Data field (src/sysmon's parser), ProcessID and
+// Computer and every Data field (src/internal/sysmon's parser), ProcessID and
 // UserID, entities and character references decoded; an empty value is
 // no field, as in Splunk.
 func windowsWant(t *testing.T, raw string) map[string]string {

@@ -197,7 +197,7 @@ func newSPL(t *testing.T) *spl {
 	dir := t.TempDir()
 	for _, st := range ParseConf("commands.conf", data).Stanzas {
 		bin := filepath.Join(dir, st.Name)
-		out, err := exec.Command("go", "build", "-o", bin, "../cmd/"+st.Name).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", bin, "../../cmd/"+st.Name).CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		s.commands[st.Name] = []string{bin}
 	}

@@ -22,7 +22,7 @@ import (
 func correlateFields(t *testing.T) map[string]bool {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "t1102correlate")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/t1102correlate").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/t1102correlate").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	f, err := os.Open(filepath.Join(repo, "testdata", "events", "atomic.csv"))
 	require.NoError(t, err)

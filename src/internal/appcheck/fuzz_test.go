@@ -21,11 +21,11 @@ func FuzzParseConf(f *testing.F) {
 // FuzzExtract: the shipped extractions (Sysmon's stanza, and every stanza
 // ForwardedEvents gets) never fail or panic on any _raw.
 func FuzzExtract(f *testing.F) {
-	props, err := os.ReadFile(filepath.Join("..", "..", "default", "props.conf"))
+	props, err := os.ReadFile(filepath.Join("..", "..", "..", "default", "props.conf"))
 	if err != nil {
 		f.Fatal(err)
 	}
-	transforms, err := os.ReadFile(filepath.Join("..", "..", "default", "transforms.conf"))
+	transforms, err := os.ReadFile(filepath.Join("..", "..", "..", "default", "transforms.conf"))
 	if err != nil {
 		f.Fatal(err)
 	}
