@@ -107,9 +107,9 @@ func TestPoll(t *testing.T) {
 	}
 }
 
-// TestJudge: the process-level judgement, on the shipped catalog.
+// TestJudge: the process-level judgement, on the test catalog.
 func TestJudge(t *testing.T) {
-	d := shipped(t, WebServicesFile)
+	d := testDetector(t)
 	w, bh := d.Weights(), d.Behaviour()
 	rng := rand.New(rand.NewSource(1))
 	day := 86400.0

