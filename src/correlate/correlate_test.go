@@ -15,6 +15,7 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/correlate"
+	"github.com/t1102app/t1102/src/fieldmap"
 	"github.com/t1102app/t1102/src/splunkd"
 	"github.com/t1102app/t1102/src/sysmon"
 )
@@ -210,6 +211,14 @@ func TestArguments(t *testing.T) {
 		_, err := correlate.ParseOptions(tt.args)
 		require.ErrorIs(t, err, chunked.ErrArgument, "%v", tt.args)
 		require.ErrorContains(t, err, tt.err)
+	}
+	// A field argument's error keeps its cause in the chain, with the
+	// same message.
+	for _, args := range [][]string{{"imag_field=x"}, {"image_field="}, {"fields=ecs"}} {
+		_, err := correlate.ParseOptions(args)
+		require.ErrorIs(t, err, chunked.ErrArgument, "%v", args)
+		require.ErrorIs(t, err, fieldmap.ErrField, "%v", args)
+		require.True(t, strings.HasPrefix(err.Error(), correlate.Name+": "+chunked.ErrArgument.Error()+": "+fieldmap.ErrField.Error()+": "), "%v: %v", args, err)
 	}
 	o, err := correlate.ParseOptions([]string{"window=60", "max_times=10", "phase=map", "all=t"})
 	require.NoError(t, err)
