@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -330,15 +330,9 @@ func TestSavedSearchRefusals(t *testing.T) {
 // reports, whatever the detection decides (its output is not asserted).
 func TestRealAppSmoke(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the app's commands")
+		t.Skip("runs the app's scheduled searches through its real commands")
 	}
-	dir := t.TempDir()
-	cmds := map[string][]string{}
-	for _, name := range []string{"t1102correlate", "t1102score"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		cmds[name] = []string{filepath.Join(dir, name)}
-	}
+	cmds := maps.Clone(appBins) // built by TestMain
 	app, err := LoadApp("../..")
 	require.NoError(t, err)
 	events, err := ReadEvents([]string{"../../testdata/events/atomic.csv"}, DefaultSource)

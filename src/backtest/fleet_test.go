@@ -3,9 +3,9 @@ package backtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -56,12 +56,7 @@ func TestFleet(t *testing.T) {
 	require.NoError(t, f.Close())
 	events, err := ReadEvents([]string{evFile}, DefaultSource)
 	require.NoError(t, err)
-	cmds := map[string][]string{}
-	for _, name := range []string{"t1102correlate", "t1102score"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		cmds[name] = []string{filepath.Join(dir, name)}
-	}
+	cmds := maps.Clone(appBins) // built by TestMain
 	app, err := LoadApp(filepath.Join("..", ".."))
 	require.NoError(t, err)
 

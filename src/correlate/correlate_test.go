@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/correlate"
 	"github.com/t1102app/t1102/src/fieldmap"
+	"github.com/t1102app/t1102/src/internal/testbin"
 	"github.com/t1102app/t1102/src/splunkd"
 	"github.com/t1102app/t1102/src/sysmon"
 )
@@ -23,22 +23,11 @@ import (
 var argv []string // the real binary with the source tree as its app folder
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "t1102correlate-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin := filepath.Join(dir, "t1102correlate")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/t1102correlate")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Exit(1)
-	}
-	repo, _ := filepath.Abs(filepath.Join("..", ".."))
-	argv = []string{bin, "-app-dir", repo}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(_ string, b []string) error {
+		repo, err := filepath.Abs(filepath.Join("..", ".."))
+		argv = []string{b[0], "-app-dir", repo}
+		return err
+	}, "../cmd/t1102correlate"))
 }
 
 func first(v splunkd.Value) string {

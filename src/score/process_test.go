@@ -23,6 +23,7 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/internal/synth"
+	"github.com/t1102app/t1102/src/internal/testbin"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -32,29 +33,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "t1102score-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	scoreBin = filepath.Join(dir, "t1102score")
-	echoBin = filepath.Join(dir, "echocmd")
-	for pkg, out := range map[string]string{"../cmd/t1102score": scoreBin, "../splunkd/internal/echocmd": echoBin} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
-			os.Exit(1)
-		}
-	}
-	if repo, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	scoreArgv = []string{scoreBin, "-app-dir", repo}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(_ string, b []string) error {
+		scoreBin, echoBin = b[0], b[1]
+		var err error
+		repo, err = filepath.Abs(filepath.Join("..", ".."))
+		scoreArgv = []string{scoreBin, "-app-dir", repo}
+		return err
+	}, "../cmd/t1102score", "../splunkd/internal/echocmd"))
 }
 
 // repo is the source tree, laid out like the app; scoreArgv runs the

@@ -126,5 +126,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin, btcountBin = b[0], b[1], b[2] }, "../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd", "../../backtest/internal/btcount"))
+	os.Exit(testbin.Main(m, func(_ string, b []string) error { echoBin, fakeBin, btcountBin = b[0], b[1], b[2]; return nil },
+		"../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd", "../../backtest/internal/btcount"))
 }
