@@ -65,10 +65,11 @@ bench: build
 bench-all: build
 	$(GO) test -run '^$$' -bench . -benchmem ./src/...
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and staticcheck (its version pinned in go.mod as a tool: go tool staticcheck)
 lint:
 	@out="$$(gofmt -l src)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./src/...
+	$(GO) tool staticcheck ./src/...
 
 ## demo: (1) the bundled Atomic Red Team events through the alert's correlation (t1102correlate, map on 3 simulated indexers, then reduce), driven by the splunkd emulator;
 ## (2) three days of a simulated 52-host fleet (testdata/fleet/actors.csv) through the shipped schedule with the backtest: the backfill once, then the hourly alert and baseline; prints the alerts raised and when
