@@ -24,10 +24,10 @@ build:
 test: build package
 	CGO_ENABLED=1 GO=$(GO) bin/testsummary -race ./src/...
 
-## bench: the speed and memory targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102score's peak memory per chunk and t1102correlate's past its caps (both fail the run past their bounds: make test leaves these measurements here), t1102correlate's reduce peak memory and events/s, and the state searches over 10,000 hosts' day; BENCHCOUNT runs each (range shown)
+## bench: the speed and memory targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102score's peak memory per chunk and over many chunks, and t1102correlate's past its caps (both fail the run past their bounds: make test leaves these measurements here), t1102correlate's reduce peak memory and events/s, and the state searches over 10,000 hosts' day; BENCHCOUNT runs each (range shown)
 BENCHCOUNT ?= 3
 bench: build
-	@{ $(GO) test ./src/score -run '^$$' -bench 'Throughput/(emulator|emulator-filter|driver|driver-filter)$$|MemoryPerChunk' -benchtime 5x -count $(BENCHCOUNT) && \
+	@{ $(GO) test ./src/score -run '^$$' -bench 'Throughput/(emulator|emulator-filter|driver|driver-filter)$$|MemoryPerChunk|MemoryFlatInChunks' -benchtime 5x -count $(BENCHCOUNT) && \
 	   $(GO) test ./src/correlate -run '^$$' -bench 'MapReduce|StateSearches|MemoryBoundedByCaps' -benchtime 1x -count $(BENCHCOUNT) || echo "FAIL: go test"; } | awk ' \
 	function keep(k, v) { if (!(k in lo) || v < lo[k]) lo[k] = v; if (!(k in hi) || v > hi[k]) hi[k] = v; n[k]++ } \
 	function span(k, f) { return (k in lo) ? sprintf(f "-" f " (%d runs)", lo[k], hi[k], n[k]) : "not run" } \
@@ -35,6 +35,7 @@ bench: build
 	/^FAIL/ { failed = 1 } \
 	/^BenchmarkThroughput\// { split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); for (i = 3; i < NF; i++) if ($$(i+1) == "ratio") keep(p[2], $$i) } \
 	/^BenchmarkMapReduce/ { for (i = 3; i < NF; i++) { if ($$(i+1) == "events/s") keep("events", $$i); if ($$(i+1) == "reduce-peak-MiB") keep("reduce", $$i); if ($$(i+1) == "map-peak-MiB") keep("map", $$i) } } \
+	/^BenchmarkMemoryFlatInChunks/ { for (i = 3; i < NF; i++) if ($$(i+1) == "100/10-chunks") keep("flat", $$i) } \
 	/^BenchmarkMemoryBoundedByCaps/ { for (i = 3; i < NF; i++) { if ($$(i+1) == "map-4x/1x") keep("capmap", $$i); if ($$(i+1) == "reduce-4x/1x") keep("capreduce", $$i) } } \
 	/^BenchmarkMemoryPerChunk\// { split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); for (i = 3; i < NF; i++) if ($$(i+1) == "peak/body") keep("mem-" p[2], $$i) } \
 	/^BenchmarkStateSearches\// { split($$1, p, "/"); sub(/-[0-9]+$$/, "", p[2]); for (i = 3; i < NF; i++) { if ($$(i+1) == "s/run") keep(p[2] "-s", $$i); if ($$(i+1) == "peak-MiB") keep(p[2] "-peak", $$i); if ($$(i+1) == "state-in-MiB") keep("state", $$i) } } \
@@ -48,6 +49,7 @@ bench: build
 		printf "%-72s %-26s %s\n", "t1102score / the original logic on splunklib (Python SDK)", "not measured: no splunklib", ">= 10 (splunklib cannot be installed on this machine)"; \
 		printf "%-72s %-26s %s\n", "t1102score peak RSS / chunk body, one 60 MB chunk, annotating", span("mem-annotate", "%.1f"), "a small multiple: < 11"; \
 		printf "%-72s %-26s %s\n", "t1102score peak RSS / chunk body, filter=true", span("mem-filter", "%.1f"), "a small multiple: < 8"; \
+		printf "%-72s %-26s %s\n", "t1102score peak RSS, 100 chunks / 10 chunks of 2,000 rows", span("flat", "%.2f"), "< 1.5"; \
 		printf "%-72s %-26s %s\n", "t1102correlate reduce peak MiB, 1M events / 20k processes, 3 indexers", span("reduce", "%.0f"), "< 300"; \
 		printf "%-72s %-26s %s\n", "t1102correlate map peak MiB (each of 3)", span("map", "%.0f"), "(for reference)"; \
 		printf "%-72s %-26s %s\n", "t1102correlate events/s end to end", span("events", "%.0f"), ">= 105000"; \

@@ -56,3 +56,29 @@ func BenchmarkMemoryPerChunk(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMemoryFlatInChunks: ten times as many chunks, the same peak
+// memory: 20,000 then 200,000 rows in chunks of 2,000 (10 and 100 chunks),
+// the second peak below 1.5 times the first (the run fails past it). It
+// reports their ratio. A measurement of peak memory, in make bench rather
+// than make test.
+func BenchmarkMemoryFlatInChunks(b *testing.B) {
+	peak := func(rows int) int64 {
+		res, err := splunkd.Run(context.Background(), splunkd.Search{
+			Argv: scoreArgv, Input: splunkd.TableOf(synth.Sysmon(rows, 7)), ChunkRows: 2000, Probes: -1,
+		})
+		require.NoError(b, err)
+		return res.Processes[0].PeakRSS
+	}
+	var ratio float64
+	for b.Loop() {
+		few, many := peak(20_000), peak(200_000) // 10 and 100 chunks
+		b.Logf("peak RSS: %d KiB for 10 chunks, %d KiB for 100 chunks", few>>10, many>>10)
+		if few == 0 {
+			b.Skip("no RSS figures on this platform")
+		}
+		ratio = float64(many) / float64(few)
+		require.Less(b, ratio, 1.5, "memory must not grow with the number of chunks")
+	}
+	b.ReportMetric(ratio, "100/10-chunks")
+}

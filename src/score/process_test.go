@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/t1102app/t1102/src/chunked"
-	"github.com/t1102app/t1102/src/internal/synth"
 	"github.com/t1102app/t1102/src/internal/testbin"
 	"github.com/t1102app/t1102/src/splunkd"
 )
@@ -384,23 +383,6 @@ func TestMemoryBoundedByInput(t *testing.T) {
 	stdin.Close()
 	err = cmd.Wait()
 	require.Equal(t, 1, cmd.ProcessState.ExitCode(), "%v", err)
-}
-
-// TestMemoryFlatInChunks: ten times as many chunks, the same peak memory.
-func TestMemoryFlatInChunks(t *testing.T) {
-	peak := func(rows int) int64 {
-		res, err := splunkd.Run(context.Background(), splunkd.Search{
-			Argv: scoreArgv, Input: splunkd.TableOf(synth.Sysmon(rows, 7)), ChunkRows: 2000, Probes: -1,
-		})
-		require.NoError(t, err)
-		return res.Processes[0].PeakRSS
-	}
-	few, many := peak(20_000), peak(200_000) // 10 and 100 chunks
-	t.Logf("peak RSS: %d KiB for 10 chunks, %d KiB for 100 chunks", few>>10, many>>10)
-	if few == 0 {
-		t.Skip("no RSS figures on this platform")
-	}
-	require.Less(t, float64(many), 1.5*float64(few), "memory must not grow with the number of chunks")
 }
 
 func first(v splunkd.Value) string {
