@@ -87,7 +87,7 @@ demo: build
 		-first "T1102.003 - Fleet baseline backfill" -search "T1102.003 - Web Service One-Way C2" -search "T1102.003 - Fleet baseline" \
 		-fields dest,process_name,is_legit_webservice,poll_interval,risk_score
 
-## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/
+## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/ (one go build per platform: its commands compile and link in parallel)
 release:
 	@for p in $(PLATFORMS); do \
 		case $$p in \
@@ -95,15 +95,15 @@ release:
 		windows_x86_64) os=windows; ext=.exe ;; \
 		darwin_x86_64) os=darwin; ext= ;; \
 		esac; \
-		for c in $(COMMANDS); do \
-			echo "build/$$p/bin/$$c$$ext"; \
-			GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o build/$$p/bin/$$c$$ext ./src/cmd/$$c || exit 1; \
-		done; \
+		for c in $(COMMANDS); do echo "build/$$p/bin/$$c$$ext"; done; \
+		mkdir -p build/$$p/bin && \
+		GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o build/$$p/bin/ $(addprefix ./src/cmd/,$(COMMANDS)) || exit 1; \
 	done
 
 ## package: the installable Splunk app, dist/<id>-<version>.tgz (same input, same bytes)
+## (-trimpath as make build: go run then reuses its compiled packages)
 package: release
-	$(GO) run ./src/cmd/mkpackage -root . -build build -out dist
+	$(GO) run -trimpath ./src/cmd/mkpackage -root . -build build -out dist
 
 ## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz/)
 fuzz:
