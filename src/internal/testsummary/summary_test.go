@@ -87,6 +87,10 @@ func TestSummarize(t *testing.T) {
 func TestRunExitStatus(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err)
+	// make build's settings: on a cold build cache (make test after make
+	// build), the throwaway tests compile little but the testing package.
+	t.Setenv("CGO_ENABLED", "0")
+	t.Setenv("GOFLAGS", "-trimpath")
 	for _, tt := range []struct {
 		name, reason string
 		src          string // the package's test file
