@@ -20,9 +20,10 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ $(addprefix ./src/cmd/,$(COMMANDS) $(TOOLS))
 
 ## test: every test, with the race detector (needs gcc, which the Go machines carry), including process-level tests through the emulator, fuzz seeds and the offline check of the package;
-## ends with a count of passed, failed and skipped tests and every skip with its reason (exit status 1 on any failure)
+## ends with a count of passed, failed and skipped tests and every skip with its reason (exit status 1 on any failure).
+## -vet=off: go test's vet checks are a subset of make lint's go vet (CI runs both), not worth compiling twice on a cold cache
 test: build package
-	CGO_ENABLED=1 GO=$(GO) bin/testsummary -race ./src/...
+	CGO_ENABLED=1 GO=$(GO) bin/testsummary -race -vet=off ./src/...
 
 ## bench: the speed and memory targets in one table: t1102score against a pass-through echo (ratios of rows/s, both alternated in each run), t1102score's peak memory per chunk and over many chunks, and t1102correlate's past its caps (both fail the run past their bounds: make test leaves these measurements here), t1102correlate's reduce peak memory and events/s, and the state searches over 10,000 hosts' day; BENCHCOUNT runs each (range shown)
 BENCHCOUNT ?= 3

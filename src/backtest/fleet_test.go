@@ -123,6 +123,7 @@ func TestFleet(t *testing.T) {
 	}
 
 	t.Run("after the backfill", func(t *testing.T) {
+		t.Parallel() // the two backtests share only what they read
 		out := run(t, []string{backfillSearch})
 		require.Empty(t, out.benign, "ordinary software raises nothing once the baseline has learned:%s", describe(out.benign))
 		// Per implant: hosts alerted, and the hours from each host's third
@@ -170,6 +171,7 @@ func TestFleet(t *testing.T) {
 		}
 	})
 	t.Run("without a backfill", func(t *testing.T) {
+		t.Parallel() // the two backtests share only what they read
 		out := run(t, nil)
 		t.Logf("without the backfill: %d alerts on the first day, %d of them on ordinary software; %d benign alerts in all", out.firstDay, out.benignFirstDy, len(out.benign))
 		for k := range third {
