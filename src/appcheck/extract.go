@@ -129,6 +129,11 @@ type node struct {
 	lateErr error // a bad string, regex or replacement
 	re      *regexp.Regexp
 	repl    string
+	// literal is re's text when re matches exactly that string (the app's
+	// EVALs replace XML entities): strings.ReplaceAll replaces the same
+	// leftmost, non-overlapping matches, without the regexp machine.
+	literal   string
+	isLiteral bool
 }
 
 // compileExpr reads expr.
@@ -162,6 +167,7 @@ func compileExpr(expr string) *node {
 		n.lateErr = fmt.Errorf("replacement %q uses back references, which this check does not model", repl)
 	default:
 		n.re, n.repl = re, repl
+		n.literal, n.isLiteral = re.LiteralPrefix()
 	}
 	return n
 }
@@ -181,6 +187,9 @@ func (n *node) eval(fields map[string]string) (v string, isNull bool, err error)
 	}
 	if n.lateErr != nil {
 		return "", false, n.lateErr
+	}
+	if n.isLiteral {
+		return strings.ReplaceAll(inner, n.literal, n.repl), false, nil
 	}
 	return n.re.ReplaceAllLiteralString(inner, n.repl), false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,6 +123,16 @@ func TestEvalErrorsWhereMet(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, isNull)
 	require.Equal(t, "&lt;", v, "inner first, as SPL nests them")
+	// A literal pattern is replaced as the regexp would replace it.
+	for _, tt := range []struct{ pat, in string }{
+		{"&amp;", "a&amp;&amp;b&amp"}, {"aa", "aaaaa"}, {"", "abc"}, {`\.`, "a.b.c"}, {"(?i)x", "xXx"}, {"a|b", "abc"},
+	} {
+		n := compileExpr(`replace(x, "` + strings.ReplaceAll(tt.pat, `\`, `\\`) + `", "-")`)
+		require.NoError(t, n.lateErr, tt.pat)
+		got, _, err := n.eval(map[string]string{"x": tt.in})
+		require.NoError(t, err)
+		require.Equal(t, regexp.MustCompile(tt.pat).ReplaceAllLiteralString(tt.in, "-"), got, "%q in %q", tt.pat, tt.in)
+	}
 }
 
 // TestSourcePatterns: props.conf's source:: match language.
