@@ -341,7 +341,10 @@ func TestRealAppSmoke(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	e := &Engine{App: app, State: st, Events: events, Indexers: 3, Commands: cmds}
-	rep, err := Run(context.Background(), e, Options{From: utc(20, 0, 0), To: utc(21, 0, 0)})
+	// Two hours around the events (09:00-09:21): every search of the
+	// app is hourly (minutes 7, 17 and 37), so each runs twice, and the
+	// alert's run at 10:07 reads the events' hour.
+	rep, err := Run(context.Background(), e, Options{From: utc(20, 9, 0), To: utc(20, 11, 0)})
 	require.NoError(t, err)
 	require.NotEmpty(t, rep.Stats, "the app has scheduled searches")
 	for _, s := range rep.Stats {
