@@ -88,18 +88,19 @@ demo: build
 		-first "T1102.003 - Fleet baseline backfill" -search "T1102.003 - Web Service One-Way C2" -search "T1102.003 - Fleet baseline" \
 		-fields dest,process_name,is_legit_webservice,poll_interval,risk_score
 
-## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/ (one go build per platform: its commands compile and link in parallel)
+## release: cross-compiled command binaries (CGO off) in Splunk's platform layout under build/ (one go build per platform, the platforms side by side: the cores stay busy)
 release:
-	@for p in $(PLATFORMS); do \
+	@pids=; for p in $(PLATFORMS); do \
 		case $$p in \
 		linux_x86_64) os=linux; ext= ;; \
 		windows_x86_64) os=windows; ext=.exe ;; \
 		darwin_x86_64) os=darwin; ext= ;; \
 		esac; \
 		for c in $(COMMANDS); do echo "build/$$p/bin/$$c$$ext"; done; \
-		mkdir -p build/$$p/bin && \
-		GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o build/$$p/bin/ $(addprefix ./src/cmd/,$(COMMANDS)) || exit 1; \
-	done
+		mkdir -p build/$$p/bin || exit 1; \
+		GOOS=$$os GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o build/$$p/bin/ $(addprefix ./src/cmd/,$(COMMANDS)) & pids="$$pids $$!"; \
+	done; \
+	status=0; for pid in $$pids; do wait $$pid || status=1; done; exit $$status
 
 ## package: the installable Splunk app, dist/<id>-<version>.tgz (same input, same bytes)
 ## (-trimpath as make build: go run then reuses its compiled packages)
