@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -57,12 +57,7 @@ func TestFleet(t *testing.T) {
 	require.NoError(t, f.Close())
 	events, err := ReadEvents([]string{evFile}, DefaultSource)
 	require.NoError(t, err)
-	cmds := map[string][]string{}
-	for _, name := range []string{"t1102correlate", "t1102score"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		cmds[name] = []string{filepath.Join(dir, name)}
-	}
+	cmds := maps.Clone(appBins) // built by TestMain
 	app, err := LoadApp(filepath.Join("..", ".."))
 	require.NoError(t, err)
 
@@ -129,6 +124,7 @@ func TestFleet(t *testing.T) {
 	}
 
 	t.Run("after the backfill", func(t *testing.T) {
+		t.Parallel() // the two backtests share only what they read
 		out := run(t, []string{backfillSearch})
 		require.Empty(t, out.benign, "ordinary software raises nothing once the baseline has learned:%s", describe(out.benign))
 		// Per implant: hosts alerted, and the hours from each host's third
@@ -176,6 +172,7 @@ func TestFleet(t *testing.T) {
 		}
 	})
 	t.Run("without a backfill", func(t *testing.T) {
+		t.Parallel() // the two backtests share only what they read
 		out := run(t, nil)
 		t.Logf("without the backfill: %d alerts on the first day, %d of them on ordinary software; %d benign alerts in all", out.firstDay, out.benignFirstDy, len(out.benign))
 		for k := range third {
@@ -229,12 +226,7 @@ func TestTaskRaisedAtCreation(t *testing.T) {
 	require.NoError(t, os.WriteFile(evFile, []byte(b.String()), 0o644))
 	events, err := ReadEvents([]string{evFile}, DefaultSource)
 	require.NoError(t, err)
-	cmds := map[string][]string{}
-	for _, name := range []string{"t1102correlate", "t1102score"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		cmds[name] = []string{filepath.Join(dir, name)}
-	}
+	cmds := maps.Clone(appBins) // built by TestMain
 	app, err := LoadApp(filepath.Join("..", ".."))
 	require.NoError(t, err)
 	st, err := OpenState("", app, false)

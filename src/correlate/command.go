@@ -65,6 +65,10 @@ func ParseOptions(args []string) (Options, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w: %s; %s", Name, chunked.ErrArgument, fmt.Sprintf(format, a...), Usage)
 	}
+	// badErr keeps err in the chain (errors.Is(err, fieldmap.ErrField)).
+	badErr := func(err error) error {
+		return fmt.Errorf("%s: %w: %w; %s", Name, chunked.ErrArgument, err, Usage)
+	}
 	positive := func(name, v string) (int, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -75,7 +79,7 @@ func ParseOptions(args []string) (Options, error) {
 	for _, a := range parsed {
 		if handled, err := o.Fields.Arg(a.Name, a.Value); handled {
 			if err != nil {
-				return o, bad("%v", err)
+				return o, badErr(err)
 			}
 			o.Args = append(o.Args, chunked.QuoteArg(a.Name, a.Value)) // the map phase reads the events
 			continue
@@ -134,7 +138,7 @@ func ParseOptions(args []string) (Options, error) {
 		case "catalog":
 			var cerr error
 			if o.Catalog, cerr = detect.CatalogFile(a.Value); cerr != nil {
-				return o, bad("%v", cerr)
+				return o, badErr(cerr)
 			}
 		default:
 			return o, bad("unknown argument %q", a.Name)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,29 +14,20 @@ import (
 
 	"github.com/t1102app/t1102/src/chunked"
 	"github.com/t1102app/t1102/src/correlate"
+	"github.com/t1102app/t1102/src/fieldmap"
 	"github.com/t1102app/t1102/src/internal/sysmon"
+	"github.com/t1102app/t1102/src/internal/testbin"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
 var argv []string // the real binary with the source tree as its app folder
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "t1102correlate-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin := filepath.Join(dir, "t1102correlate")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/t1102correlate")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Exit(1)
-	}
-	repo, _ := filepath.Abs(filepath.Join("..", ".."))
-	argv = []string{bin, "-app-dir", repo}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(_ string, b []string) error {
+		repo, err := filepath.Abs(filepath.Join("..", ".."))
+		argv = []string{b[0], "-app-dir", repo}
+		return err
+	}, "../cmd/t1102correlate"))
 }
 
 func first(v splunkd.Value) string {
@@ -210,6 +200,14 @@ func TestArguments(t *testing.T) {
 		_, err := correlate.ParseOptions(tt.args)
 		require.ErrorIs(t, err, chunked.ErrArgument, "%v", tt.args)
 		require.ErrorContains(t, err, tt.err)
+	}
+	// A field argument's error keeps its cause in the chain, with the
+	// same message.
+	for _, args := range [][]string{{"imag_field=x"}, {"image_field="}, {"fields=ecs"}} {
+		_, err := correlate.ParseOptions(args)
+		require.ErrorIs(t, err, chunked.ErrArgument, "%v", args)
+		require.ErrorIs(t, err, fieldmap.ErrField, "%v", args)
+		require.True(t, strings.HasPrefix(err.Error(), correlate.Name+": "+chunked.ErrArgument.Error()+": "+fieldmap.ErrField.Error()+": "), "%v: %v", args, err)
 	}
 	o, err := correlate.ParseOptions([]string{"window=60", "max_times=10", "phase=map", "all=t"})
 	require.NoError(t, err)

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/internal/testbin"
 )
 
 const (
@@ -31,28 +33,24 @@ const (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, _ := os.MkdirTemp("", "t1102_forward-")
-	app := filepath.Join(dir, "t1102_detection")
-	bin = filepath.Join(app, "linux_x86_64", "bin", "t1102_forward")
-	cmd := exec.Command("go", "build", "-o", bin, "../cmd/t1102_forward")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.Exit(1)
-	}
-	conf, err := os.ReadFile(filepath.Join("..", "..", "default", "alert_actions.conf"))
-	if err == nil {
-		err = os.MkdirAll(filepath.Join(app, "default"), 0o755)
-	}
-	if err == nil {
-		err = os.WriteFile(filepath.Join(app, "default", "alert_actions.conf"), conf, 0o644)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(dir string, b []string) error {
+		app := filepath.Join(dir, "t1102_detection")
+		bin = filepath.Join(app, "linux_x86_64", "bin", "t1102_forward")
+		conf, err := os.ReadFile(filepath.Join("..", "..", "default", "alert_actions.conf"))
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(bin), 0o755)
+		}
+		if err == nil {
+			err = os.Rename(b[0], bin)
+		}
+		if err == nil {
+			err = os.MkdirAll(filepath.Join(app, "default"), 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(app, "default", "alert_actions.conf"), conf, 0o644)
+		}
+		return err
+	}, "../cmd/t1102_forward"))
 }
 
 // hec is a stand-in for Splunk's HTTP Event Collector: its documented

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/t1102app/t1102/src/internal/exit"
 	"github.com/t1102app/t1102/src/splunkapp"
 )
 
@@ -165,46 +166,78 @@ func Secret(ctx context.Context, serverURI, app, credential string, sessionKey s
 	return splunkapp.Secret(doc.Entry[0].Content.ClearPassword), nil
 }
 
-// Main runs the alert action and returns its exit status. args are the
-// command-line arguments (splunkd passes --execute), env looks up
-// environment variables (SPLUNK_HOME: the administrator's
-// etc/system/local/alert_actions.conf and the default spool folder).
-func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) string) int {
-	logf := func(level, format string, a ...any) {
-		fmt.Fprintf(stderr, "%s t1102_forward: %s\n", level, fmt.Sprintf(format, a...))
+// Options are what one run of the alert action reads and writes.
+type Options struct {
+	Payload io.Reader // the alert's JSON payload (splunkd writes it on standard input)
+	Log     io.Writer // splunkd's log of the action (standard error): "LEVEL t1102_forward: text" lines
+	// Getenv looks up environment variables: SPLUNK_HOME (the
+	// administrator's etc/system/local/alert_actions.conf and the default
+	// spool folder).
+	Getenv func(string) string
+}
+
+// Run runs the alert action once: reads the payload and the alert's
+// results, spools them, and delivers what waits in the spool. It logs
+// progress, warnings and the errors it goes on after on o.Log, and returns
+// nil on success or the error that ended the run as an [*exit.Error]
+// carrying the action's exit status ([ExitUsage] to [ExitSpool]); the
+// caller logs it as "ERROR t1102_forward: <error>".
+func Run(ctx context.Context, o Options) error {
+	a := &action{logf: func(level, format string, args ...any) {
+		fmt.Fprintf(o.Log, "%s t1102_forward: %s\n", level, fmt.Sprintf(format, args...))
+	}}
+	if err := a.prepare(o); err != nil {
+		return err
 	}
-	if len(args) == 0 || args[0] != "--execute" {
-		logf("ERROR", "this is a Splunk alert action: splunkd runs it as \"t1102_forward --execute\" with the alert's JSON payload on stdin (alert_actions.conf payload_format = json)")
-		return ExitUsage
-	}
-	p, err := ReadPayload(stdin)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.MaxTime)
+	defer cancel()
+	return a.forward(ctx)
+}
+
+// action is one run of the alert action.
+type action struct {
+	logf   func(level, format string, args ...any)
+	p      *Payload
+	events []Event // this run's results
+	cfg    Config
+	client *http.Client
+	spool  Spool // this destination's
+	dest   Destination
+}
+
+// prepare reads the payload, the results and the settings. Every setting
+// is checked before a token is fetched or anything is spooled: events
+// spooled for a URL that cannot work would wait in a folder (named after
+// that URL) that no corrected run reads.
+func (a *action) prepare(o Options) error {
+	p, err := ReadPayload(o.Payload)
 	if err != nil {
-		logf("ERROR", "%v", err)
-		return ExitUsage
+		return exit.With(ExitUsage, err)
 	}
+	a.p = p
 	// The results first, read only: a setting that stops the run then says
 	// how many results it leaves undelivered.
-	var events []Event
 	switch {
 	case p.ResultsFile != "":
 		results, err := ReadResults(p.ResultsFile)
 		if err != nil {
-			logf("ERROR", "%v", err)
-			return ExitResults
+			return exit.With(ExitResults, err)
 		}
-		events = Events(p, results)
+		a.events = Events(p, results)
 	case len(p.Result) > 0:
 		// No results file (an ad hoc sendalert can have none): the payload's
 		// own result row.
-		events = Events(p, []Result{p.Result})
+		a.events = Events(p, []Result{p.Result})
 	}
-	// Every setting is checked before a token is fetched or anything is
-	// spooled: events spooled for a URL that cannot work would wait in a
-	// folder (named after that URL) that no corrected run reads.
-	refuse := func(err error) int {
-		logf("ERROR", "%v; %d results of this run not delivered (nothing spooled, nothing sent)", err, len(events))
-		return ExitUsage
+	if err := a.settings(o.Getenv); err != nil {
+		return exit.Errorf(ExitUsage, "%v; %d results of this run not delivered (nothing spooled, nothing sent)", err, len(a.events))
 	}
+	return nil
+}
+
+// settings reads the parameters, the administrator's and the payload's,
+// and builds the HTTP client and the spool.
+func (a *action) settings(getenv func(string) string) error {
 	// spool_dir, ca_file and allow_http are the administrator's: read from
 	// alert_actions.conf, whatever the payload says (see AdminKeys).
 	exe, err := os.Executable()
@@ -212,171 +245,173 @@ func Main(args []string, stdin io.Reader, stderr io.Writer, env func(string) str
 		exe, err = filepath.EvalSymlinks(exe)
 	}
 	if err != nil {
-		return refuse(fmt.Errorf("finding the app folder: %w", err))
+		return fmt.Errorf("finding the app folder: %w", err)
 	}
 	appDir, err := splunkapp.FindAppDir(exe, "alert_actions.conf")
 	if err != nil {
-		return refuse(fmt.Errorf("%w: %w", ErrAdminConf, err))
+		return fmt.Errorf("%w: %w", ErrAdminConf, err)
 	}
-	admin, err := AdminSettings(env("SPLUNK_HOME"), appDir)
+	admin, err := AdminSettings(getenv("SPLUNK_HOME"), appDir)
 	if err != nil {
-		return refuse(err)
+		return err
 	}
-	for _, ig := range applyAdmin(p.Configuration, admin) {
+	for _, ig := range applyAdmin(a.p.Configuration, admin) {
 		// Paths and a boolean: no secret in these values.
-		logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
+		a.logf("WARN", "%s %q from the alert's parameters ignored: it is set in alert_actions.conf only, where it is %q", ig.Key, ig.Payload, ig.Admin)
 	}
-	cfg, err := ParseConfig(p.Configuration)
-	if err != nil {
-		return refuse(err)
+	if a.cfg, err = ParseConfig(a.p.Configuration); err != nil {
+		return err
 	}
-	if cfg.SpoolDir == "" {
+	if a.cfg.SpoolDir == "" {
 		// SPLUNK_HOME is set: AdminSettings needs it.
-		cfg.SpoolDir = filepath.Join(env("SPLUNK_HOME"), "var", "spool", "t1102_forward")
+		a.cfg.SpoolDir = filepath.Join(getenv("SPLUNK_HOME"), "var", "spool", "t1102_forward")
 	}
-	client, err := HTTPClient(cfg.URL, cfg.CAFile, cfg.AllowHTTP, 60*time.Second)
-	if err != nil {
-		return refuse(err)
+	if a.client, err = HTTPClient(a.cfg.URL, a.cfg.CAFile, a.cfg.AllowHTTP, 60*time.Second); err != nil {
+		return err
 	}
 	// One spool per destination, so events wait for the receiver they are for.
-	spool := Spool{Dir: filepath.Join(cfg.SpoolDir, spoolName(cfg))}
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.MaxTime)
-	defer cancel()
+	a.spool = Spool{Dir: filepath.Join(a.cfg.SpoolDir, spoolName(a.cfg))}
+	return nil
+}
 
+// backoff is the wait between attempts at a batch.
+var backoff = Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second}
+
+// forward spools this run's results and sends what the spool holds.
+func (a *action) forward(ctx context.Context) error {
 	// Spool the new results first: from here on nothing the spool took is
 	// lost. What it cannot take (a read-only or full filesystem) is sent
 	// directly, before anything else, and the log counts what of it the
 	// receiver did not take.
 	var direct []Event
-	queue, spoolErr := spool.Pending()
+	queue, spoolErr := a.spool.Pending()
 	if spoolErr != nil {
-		direct = events
+		direct = a.events
 	} else {
-		direct, spoolErr = spool.Put(events, queue.IDs, cfg.BatchSize)
+		direct, spoolErr = a.spool.Put(a.events, queue.IDs, a.cfg.BatchSize)
 		if spoolErr != nil && len(direct) == 0 {
 			// Every batch is in place; only the folder's sync failed.
-			logf("WARN", "%v; the events are spooled but may not survive a system crash", spoolErr)
+			a.logf("WARN", "%v; the events are spooled but may not survive a system crash", spoolErr)
 			spoolErr = nil
 		}
 	}
-	var dest Destination
-	connect := func() (int, error) {
-		var token splunkapp.Secret
-		if cfg.Credential != "" {
-			var err error
-			if token, err = Secret(ctx, p.ServerURI, p.App, cfg.Credential, p.SessionKey); err != nil {
-				return ExitSecret, err
-			}
-		}
-		switch cfg.Destination {
-		case "hec":
-			dest = &HEC{URL: cfg.URL, Token: token, Index: cfg.Index, Sourcetype: cfg.Sourcetype, Source: cfg.Source, Client: client}
-		case "scs":
-			u, _ := url.Parse(cfg.URL) // checked by HTTPClient
-			scs, err := NewSCS(u.Scheme, u.Host, cfg.Tenant, token, client.Transport, 60*time.Second)
-			if err != nil {
-				return ExitUsage, err
-			}
-			scs.Source, scs.Sourcetype = cfg.Source, cfg.Sourcetype
-			dest = scs
-		default:
-			dest = &Webhook{URL: cfg.URL, Token: token, Client: client}
-		}
-		return ExitOK, nil
+	if len(direct) == 0 {
+		return a.drain(ctx, queue.Bad)
 	}
-	backoff := Backoff{First: 500 * time.Millisecond, Max: 30 * time.Second}
-	// spoolFailed reports a spool that did not take this run's results and
-	// returns the exit status for it.
-	spoolFailed := func(delivered int) int {
-		logf("ERROR", "spool %s failed (%v): %d results of this run not spooled: %d delivered directly, %d lost; until the spool folder is fixed, results have nowhere to wait while the receiver is down",
-			spool.Dir, spoolErr, len(direct), delivered, len(direct)-delivered)
-		return ExitSpool
+	// spoolFailed is the error of a spool that did not take this run's
+	// results, code the exit status.
+	spoolFailed := func(code, delivered int) error {
+		return exit.Errorf(code, "spool %s failed (%v): %d results of this run not spooled: %d delivered directly, %d lost; until the spool folder is fixed, results have nowhere to wait while the receiver is down",
+			a.spool.Dir, spoolErr, len(direct), delivered, len(direct)-delivered)
 	}
-	delivered := 0 // of direct
-	if len(direct) > 0 {
-		if _, err := connect(); err != nil {
-			logf("ERROR", "%v", err)
-			return spoolFailed(0)
+	delivered, err := a.sendDirect(ctx, direct)
+	if err != nil {
+		a.logf("ERROR", "%v", err)
+		return spoolFailed(ExitSpool, delivered)
+	}
+	if len(queue.Batches) == 0 && len(direct) == len(a.events) {
+		// Nothing was spooled, by this run or before it: no spool to drain.
+		return spoolFailed(ExitSpool, delivered)
+	}
+	// The spool's own outcome first, then the spool's failure: the exit
+	// status is the drain's, or ExitSpool if it succeeded.
+	code := ExitSpool
+	if err := a.drain(ctx, queue.Bad); err != nil {
+		a.logf("ERROR", "%v", err)
+		code = exit.Code(err)
+	}
+	return spoolFailed(code, delivered)
+}
+
+// sendDirect sends events that the spool did not take, and returns how
+// many the receiver took.
+func (a *action) sendDirect(ctx context.Context, direct []Event) (delivered int, err error) {
+	if err := a.connect(ctx); err != nil {
+		return 0, err
+	}
+	var batches []Batch
+	for start := 0; start < len(direct); start += a.cfg.BatchSize {
+		batches = append(batches, Batch{Events: direct[start:min(start+a.cfg.BatchSize, len(direct))]})
+	}
+	err = Deliver(ctx, a.dest, batches, backoff, func(b Batch) error { delivered += len(b.Events); return nil },
+		func(Batch) error { return nil }, a.logf)
+	return delivered, err
+}
+
+// connect reads the credential and builds the destination; its errors
+// carry their exit status.
+func (a *action) connect(ctx context.Context) error {
+	var token splunkapp.Secret
+	if a.cfg.Credential != "" {
+		var err error
+		if token, err = Secret(ctx, a.p.ServerURI, a.p.App, a.cfg.Credential, a.p.SessionKey); err != nil {
+			return exit.With(ExitSecret, err)
 		}
-		var batches []Batch
-		for start := 0; start < len(direct); start += cfg.BatchSize {
-			batches = append(batches, Batch{Events: direct[start:min(start+cfg.BatchSize, len(direct))]})
-		}
-		err := Deliver(ctx, dest, batches, backoff, func(b Batch) error { delivered += len(b.Events); return nil },
-			func(Batch) error { return nil }, logf)
+	}
+	switch a.cfg.Destination {
+	case "hec":
+		a.dest = &HEC{URL: a.cfg.URL, Token: token, Index: a.cfg.Index, Sourcetype: a.cfg.Sourcetype, Source: a.cfg.Source, Client: a.client}
+	case "scs":
+		u, _ := url.Parse(a.cfg.URL) // checked by HTTPClient
+		scs, err := NewSCS(u.Scheme, u.Host, a.cfg.Tenant, token, a.client.Transport, 60*time.Second)
 		if err != nil {
-			logf("ERROR", "%v", err)
-			return spoolFailed(delivered)
+			return exit.With(ExitUsage, err)
 		}
-		if len(queue.Batches) == 0 && len(direct) == len(events) {
-			// Nothing was spooled, by this run or before it: no spool to drain.
-			return spoolFailed(delivered)
+		scs.Source, scs.Sourcetype = a.cfg.Source, a.cfg.Sourcetype
+		a.dest = scs
+	default:
+		a.dest = &Webhook{URL: a.cfg.URL, Token: token, Client: a.client}
+	}
+	return nil
+}
+
+// drain sends what waits in the spool, this run's spooled results
+// included; bad are damaged spool files found before.
+func (a *action) drain(ctx context.Context, bad []string) error {
+	// One run at a time sends from the spool. A live run ends within
+	// max_time plus one request's timeout, so an older lock belonged to a
+	// run splunkd killed (maxtime).
+	unlock, err := a.spool.Lock(ctx, a.cfg.MaxTime+2*time.Minute)
+	if errors.Is(err, ErrSpool) {
+		return exit.Errorf(ExitSpool, "%v; what was spooled before waits in %s", err, a.spool.Dir)
+	}
+	if err != nil {
+		return exit.Errorf(ExitUnavailable, "%v; this run's events wait in %s for the next run", err, a.spool.Dir)
+	}
+	defer unlock()
+	queue, err := a.spool.Pending()
+	if err != nil {
+		return exit.With(ExitSpool, err)
+	}
+	for _, f := range append(bad, queue.Bad...) {
+		a.logf("WARN", "damaged spool file set aside, not sent: %s", f)
+	}
+	batches := queue.Batches
+	total := 0
+	for _, b := range batches {
+		total += len(b.Events)
+	}
+	if a.dest == nil {
+		if err := a.connect(ctx); err != nil {
+			return exit.Errorf(exit.Code(err), "%v; %d events wait in %s", err, total, a.spool.Dir)
 		}
 	}
-	// drain sends what waits in the spool, this run's spooled results
-	// included.
-	drain := func() int {
-		// One run at a time sends from the spool. A live run ends within
-		// max_time plus one request's timeout, so an older lock belonged to a
-		// run splunkd killed (maxtime).
-		unlock, err := spool.Lock(ctx, cfg.MaxTime+2*time.Minute)
-		if errors.Is(err, ErrSpool) {
-			logf("ERROR", "%v; what was spooled before waits in %s", err, spool.Dir)
-			return ExitSpool
-		}
-		if err != nil {
-			logf("ERROR", "%v; this run's events wait in %s for the next run", err, spool.Dir)
-			return ExitUnavailable
-		}
-		defer unlock()
-		bad := queue.Bad
-		if queue, err = spool.Pending(); err != nil {
-			logf("ERROR", "%v", err)
-			return ExitSpool
-		}
-		for _, f := range append(bad, queue.Bad...) {
-			logf("WARN", "damaged spool file set aside, not sent: %s", f)
-		}
-		batches := queue.Batches
-		total := 0
-		for _, b := range batches {
-			total += len(b.Events)
-		}
-		if dest == nil {
-			if code, err := connect(); err != nil {
-				logf("ERROR", "%v; %d events wait in %s", err, total, spool.Dir)
-				return code
-			}
-		}
-		sent := 0
-		err = Deliver(ctx, dest, batches, backoff,
-			func(b Batch) error { sent += len(b.Events); return spool.Done(b) }, spool.SetAside, logf)
-		switch {
-		case err == nil:
-			logf("INFO", "delivered %d events in %d batches (%d results in this run) to %s %s", sent, len(batches), len(events), cfg.Destination, redactURL(cfg.URL))
-			return ExitOK
-		case errors.Is(err, ErrRejected):
-			logf("ERROR", "%v; %d delivered", err, sent)
-			return ExitRefused
-		case errors.Is(err, ErrPermanent):
-			logf("ERROR", "%v; %d delivered, %d wait in %s", err, sent, total-sent, spool.Dir)
-			return ExitRefused
-		case errors.Is(err, ErrSpool):
-			logf("ERROR", "%v", err)
-			return ExitSpool
-		default:
-			logf("ERROR", "%v; %d delivered, %d wait in %s for the next run", err, sent, total-sent, spool.Dir)
-			return ExitUnavailable
-		}
+	sent := 0
+	err = Deliver(ctx, a.dest, batches, backoff,
+		func(b Batch) error { sent += len(b.Events); return a.spool.Done(b) }, a.spool.SetAside, a.logf)
+	switch {
+	case err == nil:
+		a.logf("INFO", "delivered %d events in %d batches (%d results in this run) to %s %s", sent, len(batches), len(a.events), a.cfg.Destination, redactURL(a.cfg.URL))
+		return nil
+	case errors.Is(err, ErrRejected):
+		return exit.Errorf(ExitRefused, "%v; %d delivered", err, sent)
+	case errors.Is(err, ErrPermanent):
+		return exit.Errorf(ExitRefused, "%v; %d delivered, %d wait in %s", err, sent, total-sent, a.spool.Dir)
+	case errors.Is(err, ErrSpool):
+		return exit.With(ExitSpool, err)
+	default:
+		return exit.Errorf(ExitUnavailable, "%v; %d delivered, %d wait in %s for the next run", err, sent, total-sent, a.spool.Dir)
 	}
-	code := drain()
-	if len(direct) > 0 {
-		spoolFailed(delivered)
-		if code == ExitOK {
-			code = ExitSpool
-		}
-	}
-	return code
 }
 
 // spoolName names a destination's spool folder from its kind, its host

@@ -22,7 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/t1102app/t1102/src/chunked"
-	"github.com/t1102app/t1102/src/internal/synth"
+	"github.com/t1102app/t1102/src/internal/testbin"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
@@ -32,29 +32,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "t1102score-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	scoreBin = filepath.Join(dir, "t1102score")
-	echoBin = filepath.Join(dir, "echocmd")
-	for pkg, out := range map[string]string{"../cmd/t1102score": scoreBin, "../splunkd/internal/echocmd": echoBin} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
-			os.Exit(1)
-		}
-	}
-	if repo, err = filepath.Abs(filepath.Join("..", "..")); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	scoreArgv = []string{scoreBin, "-app-dir", repo}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.Main(m, func(_ string, b []string) error {
+		scoreBin, echoBin = b[0], b[1]
+		var err error
+		repo, err = filepath.Abs(filepath.Join("..", ".."))
+		scoreArgv = []string{scoreBin, "-app-dir", repo}
+		return err
+	}, "../cmd/t1102score", "../splunkd/internal/echocmd"))
 }
 
 // repo is the source tree, laid out like the app; scoreArgv runs the
@@ -404,23 +388,6 @@ func TestMemoryBoundedByInput(t *testing.T) {
 	stdin.Close()
 	err = cmd.Wait()
 	require.Equal(t, 1, cmd.ProcessState.ExitCode(), "%v", err)
-}
-
-// TestMemoryFlatInChunks: ten times as many chunks, the same peak memory.
-func TestMemoryFlatInChunks(t *testing.T) {
-	peak := func(rows int) int64 {
-		res, err := splunkd.Run(context.Background(), splunkd.Search{
-			Argv: scoreArgv, Input: splunkd.TableOf(synth.Sysmon(rows, 7)), ChunkRows: 2000, Probes: -1,
-		})
-		require.NoError(t, err)
-		return res.Processes[0].PeakRSS
-	}
-	few, many := peak(20_000), peak(200_000) // 10 and 100 chunks
-	t.Logf("peak RSS: %d KiB for 10 chunks, %d KiB for 100 chunks", few>>10, many>>10)
-	if few == 0 {
-		t.Skip("no RSS figures on this platform")
-	}
-	require.Less(t, float64(many), 1.5*float64(few), "memory must not grow with the number of chunks")
 }
 
 func first(v splunkd.Value) string {

@@ -57,10 +57,14 @@ func ParseOptions(args []string) (Options, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %w: %s; %s", Name, chunked.ErrArgument, fmt.Sprintf(format, a...), Usage)
 	}
+	// badErr keeps err in the chain (errors.Is(err, fieldmap.ErrField)).
+	badErr := func(err error) error {
+		return fmt.Errorf("%s: %w: %w; %s", Name, chunked.ErrArgument, err, Usage)
+	}
 	for _, a := range parsed {
 		if handled, err := o.Fields.Arg(a.Name, a.Value); handled {
 			if err != nil {
-				return o, bad("%v", err)
+				return o, badErr(err)
 			}
 			continue
 		}
@@ -72,7 +76,7 @@ func ParseOptions(args []string) (Options, error) {
 		case "catalog":
 			var cerr error
 			if o.Catalog, cerr = detect.CatalogFile(a.Value); cerr != nil {
-				return o, bad("%v", cerr)
+				return o, badErr(cerr)
 			}
 		case "check_config":
 			if o.CheckConfig, err = chunked.ParseBool(a.Value); err != nil {

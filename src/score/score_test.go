@@ -75,6 +75,18 @@ func TestParseOptions(t *testing.T) {
 	}
 }
 
+// TestParseOptionsKeepsCause: an argument error wraps both
+// chunked.ErrArgument and the cause's own sentinel (fieldmap.ErrField for a
+// field argument), with the same message as before.
+func TestParseOptionsKeepsCause(t *testing.T) {
+	for _, args := range [][]string{{"imag_field=x"}, {"image_field="}, {"fields=ecs"}} {
+		_, err := ParseOptions(args)
+		require.ErrorIs(t, err, chunked.ErrArgument, "%v", args)
+		require.ErrorIs(t, err, fieldmap.ErrField, "%v", args)
+		require.True(t, strings.HasPrefix(err.Error(), Name+": "+chunked.ErrArgument.Error()+": "+fieldmap.ErrField.Error()+": "), "%v: %v", args, err)
+	}
+}
+
 func withCatalog(c string) Options {
 	return Options{Catalog: c, Fields: fieldmap.Sysmon()}
 }

@@ -113,7 +113,6 @@ func (e *chunkEncoder) appendRow(dst []byte, row []Value, k int) []byte {
 			dst = append(dst, ',')
 		}
 		dst = strconv.AppendInt(dst, int64(k), 10)
-		n++
 	}
 	for _, c := range e.cols {
 		dst = append(dst, ',')

@@ -17,7 +17,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin = b[0], b[1] }, "./internal/echocmd", "./internal/fakecmd"))
+	os.Exit(testbin.Main(m, func(_ string, b []string) error { echoBin, fakeBin = b[0], b[1]; return nil }, "./internal/echocmd", "./internal/fakecmd"))
 }
 
 // fake returns the argv of fakecmd in a mode.

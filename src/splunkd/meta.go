@@ -151,11 +151,10 @@ type Message struct {
 
 // replyMeta is the validated metadata of any reply.
 type replyMeta struct {
-	finished    *bool
-	errText     *string
-	messages    []Message
-	config      *Config // getinfo replies only
-	unknownKeys []string
+	finished *bool
+	errText  *string
+	messages []Message
+	config   *Config // getinfo replies only
 }
 
 // allowed keys [§3.2, §4.2].

@@ -12,9 +12,9 @@
 //	           [-search name]... [-indexers N] [-fields f1,f2] [-source src]
 //	           [-state dir] [-output table|csv]
 //
-// Exit status: 0 success, 1 command error, 2 protocol violation, 64 usage.
-// Run splunkdemu -h for all flags. The logic lives in package emucli
-// ([emucli.Main]); the emulator is package splunkd.
+// Exit status: 0 success (and -h), 1 command error, 2 protocol violation,
+// 64 usage. Run splunkdemu -h for all flags. The logic lives in package
+// emucli ([emucli.Main]); the emulator is package splunkd.
 package main
 
 import (
@@ -23,11 +23,14 @@ import (
 	"os/signal"
 
 	"github.com/t1102app/t1102/src/internal/emucli"
+	"github.com/t1102app/t1102/src/internal/exit"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := emucli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	m := &emucli.Main{Stdout: os.Stdout, Stderr: os.Stderr}
+	err := m.Run(ctx, os.Args[1:])
 	stop()
-	os.Exit(code)
+	// emucli's messages name splunkdemu themselves.
+	os.Exit(exit.Report(os.Stderr, "", err))
 }

@@ -82,7 +82,7 @@ func Open(r io.Reader) (*App, []Finding, error) {
 			app.RootMode = h.Mode & 0o7777
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(tr, 256<<20))
+		data, err := readEntry(tr, h.Size)
 		if err != nil {
 			return nil, nil, fmt.Errorf("appcheck: %s: %w", name, err)
 		}
@@ -103,6 +103,18 @@ func Open(r io.Reader) (*App, []Finding, error) {
 		}
 	}
 	return app, out, nil
+}
+
+// readEntry reads a file of the archive, at most 256 MiB: size bytes read
+// into a slice made for them (io.ReadAll would grow and copy it, twice the
+// size of the largest binaries).
+func readEntry(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > 256<<20 {
+		return io.ReadAll(io.LimitReader(r, 256<<20))
+	}
+	data := make([]byte, size)
+	_, err := io.ReadFull(r, data)
+	return data, err
 }
 
 // Conf returns a parsed default/<name>, or nil if the app has none.

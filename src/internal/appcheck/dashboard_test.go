@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -194,11 +193,9 @@ func newSPL(t *testing.T) *spl {
 	app, err := backtest.LoadApp(repo)
 	require.NoError(t, err)
 	s := &spl{commands: map[string][]string{}, app: app}
-	dir := t.TempDir()
 	for _, st := range ParseConf("commands.conf", data).Stanzas {
-		bin := filepath.Join(dir, st.Name)
-		out, err := exec.Command("go", "build", "-o", bin, "../../cmd/"+st.Name).CombinedOutput()
-		require.NoError(t, err, "%s", out)
+		bin, ok := appBins[st.Name]
+		require.True(t, ok, "commands.conf's %s is built by TestMain (main_test.go)", st.Name)
 		s.commands[st.Name] = []string{bin}
 	}
 	return s

@@ -32,7 +32,7 @@ type report struct {
 
 type eval struct {
 	field string
-	expr  string
+	expr  *node // compiled once, evaluated per event
 }
 
 // NewExtractor builds the extraction of props stanza from props and
@@ -110,7 +110,7 @@ func newExtractor(transforms *Conf, keys []KV) (*Extractor, error) {
 				x.reports = append(x.reports, report{ref, re, format})
 			}
 		case strings.HasPrefix(kv.Key, "EVAL-"):
-			x.evals = append(x.evals, eval{strings.TrimPrefix(kv.Key, "EVAL-"), kv.Value})
+			x.evals = append(x.evals, eval{strings.TrimPrefix(kv.Key, "EVAL-"), compileExpr(kv.Value)})
 		}
 	}
 	return x, nil
@@ -160,7 +160,7 @@ func (x *Extractor) Extract(raw string) (map[string]string, error) {
 	// EVALs see the extracted fields, not each other's results.
 	results := map[string]string{}
 	for _, e := range x.evals {
-		v, isNull, err := evalExpr(e.expr, fields)
+		v, isNull, err := e.expr.eval(fields)
 		if err != nil {
 			return nil, fmt.Errorf("EVAL-%s: %w", e.field, err)
 		}
@@ -188,38 +188,84 @@ func expand(s string, group func(int) string) string {
 	return b.String()
 }
 
-// evalExpr evaluates a field name or replace(expr, "regex", replacement);
-// a missing field is null, and replace of null is null, as in SPL.
-func evalExpr(expr string, fields map[string]string) (string, bool, error) {
+// node is an EVAL expression, read and its regular expressions compiled
+// once: a field name, or replace(inner, "regex", replacement), the replacement a string or printf("%c", n). A missing field
+// is null, and replace of null is null, as in SPL. What cannot be read is
+// kept as an error and reported when the expression is evaluated, at the
+// point evaluating it would meet it: a call that cannot be read before its
+// argument is evaluated, a bad string, regex or replacement only when the
+// argument is not null.
+type node struct {
+	field   string // a field name, when call is false
+	call    bool
+	err     error // the call cannot be read
+	inner   *node
+	lateErr error // a bad string, regex or replacement
+	re      *regexp.Regexp
+	repl    string
+	// literal is re's text when re matches exactly that string (the app's
+	// EVALs replace XML entities): strings.ReplaceAll replaces the same
+	// leftmost, non-overlapping matches, without the regexp machine.
+	literal   string
+	isLiteral bool
+}
+
+// compileExpr reads expr.
+func compileExpr(expr string) *node {
 	expr = strings.TrimSpace(expr)
 	if !strings.HasPrefix(expr, "replace(") {
-		v, ok := fields[expr]
-		return v, !ok, nil
+		return &node{field: expr}
 	}
+	n := &node{call: true}
 	if !strings.HasSuffix(expr, ")") || len(expr) < len("replace()") {
-		return "", false, fmt.Errorf("cannot read %q", expr)
+		n.err = fmt.Errorf("cannot read %q", expr)
+		return n
 	}
 	args, err := splitArgs(expr[len("replace(") : len(expr)-1])
 	if err != nil || len(args) != 3 {
-		return "", false, fmt.Errorf("cannot read %q", expr)
+		n.err = fmt.Errorf("cannot read %q", expr)
+		return n
 	}
-	inner, isNull, err := evalExpr(args[0], fields)
-	if err != nil || isNull {
-		return "", isNull, err
-	}
+	n.inner = compileExpr(args[0])
 	pat, err1 := unquote(args[1])
 	repl, err2 := constant(args[2])
 	if err1 != nil || err2 != nil {
-		return "", false, fmt.Errorf("bad string in %q", expr)
+		n.lateErr = fmt.Errorf("bad string in %q", expr)
+		return n
 	}
 	re, err := regexp.Compile(pat)
-	if err != nil {
-		return "", false, err
+	switch {
+	case err != nil:
+		n.lateErr = err
+	case strings.ContainsAny(repl, `\$`):
+		n.lateErr = fmt.Errorf("replacement %q uses back references, which this check does not model", repl)
+	default:
+		n.re, n.repl = re, repl
+		n.literal, n.isLiteral = re.LiteralPrefix()
 	}
-	if strings.ContainsAny(repl, `\$`) {
-		return "", false, fmt.Errorf("replacement %q uses back references, which this check does not model", repl)
+	return n
+}
+
+// eval evaluates n over fields; isNull reports a null result.
+func (n *node) eval(fields map[string]string) (v string, isNull bool, err error) {
+	if !n.call {
+		v, ok := fields[n.field]
+		return v, !ok, nil
 	}
-	return re.ReplaceAllLiteralString(inner, repl), false, nil
+	if n.err != nil {
+		return "", false, n.err
+	}
+	inner, isNull, err := n.inner.eval(fields)
+	if err != nil || isNull {
+		return "", isNull, err
+	}
+	if n.lateErr != nil {
+		return "", false, n.lateErr
+	}
+	if n.isLiteral {
+		return strings.ReplaceAll(inner, n.literal, n.repl), false, nil
+	}
+	return n.re.ReplaceAllLiteralString(inner, n.repl), false, nil
 }
 
 // splitArgs splits a call's arguments at top-level commas.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,7 +67,7 @@ line2</Data></EventData></Event>`,
 }
 
 // TestExtractionOnRealEvents runs the shipped extraction over every event
-// of the Sysmon corpus beside the checkout.
+// of the Sysmon corpus beside the checkout, a file per parallel subtest.
 func TestExtractionOnRealEvents(t *testing.T) {
 	dir := filepath.Join(repo, "..", "shared", "sysmon", "xml")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.xml*"))
@@ -74,28 +75,67 @@ func TestExtractionOnRealEvents(t *testing.T) {
 		t.Skipf("Sysmon corpus not found at %s (../shared sits beside a full checkout)", dir)
 	}
 	x := shippedExtractor(t)
-	n := 0
-	for _, path := range files {
-		f, err := os.Open(path)
+	var n atomic.Int64
+	t.Run("files", func(t *testing.T) {
+		for _, path := range files {
+			t.Run(filepath.Base(path), func(t *testing.T) {
+				t.Parallel()
+				f, err := os.Open(path)
+				require.NoError(t, err)
+				defer f.Close()
+				var r io.Reader = f
+				if strings.HasSuffix(path, ".gz") {
+					zr, err := gzip.NewReader(f)
+					require.NoError(t, err)
+					r = zr
+				}
+				sc := bufio.NewScanner(r)
+				sc.Buffer(make([]byte, 64<<10), 16<<20)
+				for sc.Scan() {
+					if line := strings.TrimSpace(sc.Text()); line != "" {
+						compare(t, x, line)
+						n.Add(1)
+					}
+				}
+				require.NoError(t, sc.Err())
+			})
+		}
+	})
+	require.Equal(t, int64(13944), n.Load(), "every event of the corpus")
+}
+
+// TestEvalErrorsWhereMet: an EVAL is read once, but what cannot be read is
+// reported when evaluating meets it, as before: a call that cannot be read
+// always, a bad regex only when its argument is not null.
+func TestEvalErrorsWhereMet(t *testing.T) {
+	props := ParseConf("props.conf", []byte("[s]\nEVAL-a = replace(x, \"(\", \"y\")\nEVAL-b = replace(x)\n"))
+	x, err := NewExtractor(props, ParseConf("transforms.conf", nil), "s")
+	require.NoError(t, err, "a bad EVAL is not a construction error")
+	_, err = x.Extract("no x here")
+	require.ErrorContains(t, err, "EVAL-b: cannot read", "the unreadable call, whatever its argument")
+	n := compileExpr(`replace(x, "(", "y")`)
+	v, isNull, err := n.eval(map[string]string{})
+	require.NoError(t, err, "replace of null is null: the regex is not reached")
+	require.True(t, isNull)
+	require.Empty(t, v)
+	_, _, err = n.eval(map[string]string{"x": "1"})
+	require.ErrorContains(t, err, "missing closing )")
+	_, _, err = compileExpr(`replace(x, "a", "$1")`).eval(map[string]string{"x": "a"})
+	require.ErrorContains(t, err, "back references")
+	v, isNull, err = compileExpr(`replace(replace(x, "&lt;", "<"), "&amp;", "&")`).eval(map[string]string{"x": "&amp;lt;"})
+	require.NoError(t, err)
+	require.False(t, isNull)
+	require.Equal(t, "&lt;", v, "inner first, as SPL nests them")
+	// A literal pattern is replaced as the regexp would replace it.
+	for _, tt := range []struct{ pat, in string }{
+		{"&amp;", "a&amp;&amp;b&amp"}, {"aa", "aaaaa"}, {"", "abc"}, {`\.`, "a.b.c"}, {"(?i)x", "xXx"}, {"a|b", "abc"},
+	} {
+		n := compileExpr(`replace(x, "` + strings.ReplaceAll(tt.pat, `\`, `\\`) + `", "-")`)
+		require.NoError(t, n.lateErr, tt.pat)
+		got, _, err := n.eval(map[string]string{"x": tt.in})
 		require.NoError(t, err)
-		var r io.Reader = f
-		if strings.HasSuffix(path, ".gz") {
-			zr, err := gzip.NewReader(f)
-			require.NoError(t, err)
-			r = zr
-		}
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				compare(t, x, line)
-				n++
-			}
-		}
-		require.NoError(t, sc.Err())
-		f.Close()
+		require.Equal(t, regexp.MustCompile(tt.pat).ReplaceAllLiteralString(tt.in, "-"), got, "%q in %q", tt.pat, tt.in)
 	}
-	require.Equal(t, 13944, n, "every event of the corpus")
 }
 
 // TestSourcePatterns: props.conf's source:: match language.
@@ -500,7 +540,7 @@ func TestReplacementForms(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			require.NotEmpty(t, tt.reason)
-			got, isNull, err := evalExpr(tt.expr, map[string]string{"F": "abc"})
+			got, isNull, err := compileExpr(tt.expr).eval(map[string]string{"F": "abc"})
 			if tt.fails {
 				require.Error(t, err)
 				return

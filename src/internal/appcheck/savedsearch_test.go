@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -21,9 +20,7 @@ import (
 // run with all=true over the project's Atomic events.
 func correlateFields(t *testing.T) map[string]bool {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "t1102correlate")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/t1102correlate").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := appBins["t1102correlate"]
 	f, err := os.Open(filepath.Join(repo, "testdata", "events", "atomic.csv"))
 	require.NoError(t, err)
 	defer f.Close()

@@ -18,10 +18,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/t1102app/t1102/src/internal/exit"
 	"github.com/t1102app/t1102/src/splunkd"
 )
 
-// Exit statuses of [Main].
+// Exit statuses of splunkdemu ([Main.Run]'s errors carry them).
 const (
 	ExitOK           = 0  // the search succeeded
 	ExitCommandError = 1  // the command reported an error, or could not run
@@ -52,27 +53,66 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, " ") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
-// Main runs the splunkdemu command line with args (without the program
-// name), writing results to stdout and diagnostics to stderr, and returns
-// the exit status (see [ExitOK] and the others). Inspector messages are
-// printed to stderr as "LEVEL: text". With "backtest" as the first argument
-// it replays an app's scheduled searches instead (package backtest).
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Main is the splunkdemu command line: results on Stdout; inspector
+// messages ("LEVEL: text"), statistics, usage and errors on Stderr.
+type Main struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run runs splunkdemu with args (without the program name). With
+// "backtest" as the first argument it replays an app's scheduled searches
+// instead (package backtest). It returns nil on success, [exit.ErrHelp]
+// after -h, or an error carrying the exit status ([ExitCommandError],
+// [ExitViolation], [ExitUsage]) whose message is what splunkdemu prints
+// (nothing for a flag error, which the flag package printed with the
+// usage).
+func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "backtest" {
-		return mainBacktest(ctx, args[1:], stdout, stderr)
+		o, err := m.backtestFlags(args[1:])
+		if err != nil {
+			return err
+		}
+		return m.backtest(ctx, o)
 	}
+	o, err := m.flags(args)
+	if err != nil {
+		return err
+	}
+	if o.replay != "" {
+		return m.replay(ctx, o)
+	}
+	return m.search(ctx, o)
+}
+
+// options are splunkdemu's flags, for a search or a replay.
+type options struct {
+	search splunkd.Search // without its input
+	input  string         // events file
+	format string         // its format
+	fields []string       // output fields, in order (nil: all)
+	output string         // table, csv or json
+	stats  bool           // -v
+
+	replay string   // a recording to replay instead
+	argv   []string // the replayed executable and its argv
+	noArgs bool
+}
+
+// flags reads splunkdemu's command line (not backtest's).
+func (m *Main) flags(args []string) (options, error) {
+	var o options
 	fs := flag.NewFlagSet("splunkdemu", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(m.Stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
+		fmt.Fprint(m.Stderr, usageText)
 		fs.PrintDefaults()
 	}
-	input := fs.String("input", "", "events file (`path`, .csv or .jsonl); default no events")
-	format := fs.String("format", "", "input format: csv or jsonl (default from the file extension)")
+	fs.StringVar(&o.input, "input", "", "events file (`path`, .csv or .jsonl); default no events")
+	fs.StringVar(&o.format, "format", "", "input format: csv or jsonl (default from the file extension)")
 	indexers := fs.Int("indexers", 1, "simulated search peers for streaming commands and map phases")
 	chunkRows := fs.Int("chunk-rows", 10000, "rows per execute chunk for streaming and stateful commands")
 	fieldsFlag := fs.String("fields", "", "comma-separated output fields to show, in order (default all)")
-	output := fs.String("output", "table", "output format: table, csv or json (one object per line)")
+	fs.StringVar(&o.output, "output", "table", "output format: table, csv or json (one object per line)")
 	timeout := fs.Duration("timeout", 30*time.Second, "per-reply and per-exit timeout")
 	probes := fs.Int("probes", 1, "getinfo-only probe processes to start first (0 for none)")
 	name := fs.String("name", "", "command name as invoked (default: executable base name)")
@@ -80,36 +120,34 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	finalHeaderOnly := fs.Bool("final-header-only", false, "end streaming input with a header-only finished:true chunk (Splunk 8.2.1)")
 	crlf := fs.Bool("crlf", false, "write CSV bodies with CRLF line ends")
 	preview := fs.Bool("preview", false, "set the getinfo preview flag")
-	verbose := fs.Bool("v", false, "print per-process statistics to stderr")
-	replay := fs.String("replay", "", "replay a recorded splunkd-to-command stream (`path`, gzip allowed)")
-	noArgs := fs.Bool("no-args", false, "with -replay: empty searchinfo.args and raw_args in getinfo")
+	fs.BoolVar(&o.stats, "v", false, "print per-process statistics to stderr")
+	fs.StringVar(&o.replay, "replay", "", "replay a recorded splunkd-to-command stream (`path`, gzip allowed)")
+	fs.BoolVar(&o.noArgs, "no-args", false, "with -replay: empty searchinfo.args and raw_args in getinfo")
 	var cmdArgs, register stringList
 	fs.Var(&cmdArgs, "command-arg", "extra argv for the executable (commands.conf command.arg.N); repeatable")
 	fs.Var(&register, "register", "`name=path`: executable of a command named in a streaming_preop (default: the searched executable); repeatable")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+		return o, exit.Flag(err, ExitUsage)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fmt.Fprintln(stderr, "splunkdemu: missing command executable")
+		// As the flag package reports its errors: the message, then the usage.
+		fmt.Fprintln(m.Stderr, "splunkdemu: missing command executable")
 		fs.Usage()
-		return ExitUsage
+		return o, &exit.Error{Code: ExitUsage}
 	}
-	if *replay != "" {
-		return mainReplay(ctx, *replay, append(rest[:1:1], append(cmdArgs, rest[1:]...)...), *noArgs, *timeout, stdout, stderr)
+	if o.replay != "" {
+		o.argv = append(rest[:1:1], append(cmdArgs, rest[1:]...)...)
+		o.search.Timeout = *timeout
+		return o, nil
 	}
-	switch *output {
+	switch o.output {
 	case "table", "csv", "json":
 	default:
-		fmt.Fprintf(stderr, "splunkdemu: -output %q: want table, csv or json\n", *output)
-		return ExitUsage
+		return o, exit.Errorf(ExitUsage, "splunkdemu: -output %q: want table, csv or json", o.output)
 	}
 	if *indexers < 1 || *chunkRows < 1 {
-		fmt.Fprintln(stderr, "splunkdemu: -indexers and -chunk-rows must be at least 1")
-		return ExitUsage
+		return o, exit.Errorf(ExitUsage, "splunkdemu: -indexers and -chunk-rows must be at least 1")
 	}
 	s := splunkd.Search{
 		Argv: append(rest[:1:1], cmdArgs...), Name: *name,
@@ -123,8 +161,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, r := range register {
 		n, path, ok := strings.Cut(r, "=")
 		if !ok || n == "" || path == "" {
-			fmt.Fprintf(stderr, "splunkdemu: -register %q: want name=path\n", r)
-			return ExitUsage
+			return o, exit.Errorf(ExitUsage, "splunkdemu: -register %q: want name=path", r)
 		}
 		if s.Registry == nil {
 			s.Registry = map[string][]string{}
@@ -140,63 +177,77 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		s.Args = append(s.Args, parsed[0])
 		s.RawArgs = append(s.RawArgs, raw[0])
 	}
-	if *input != "" {
-		t, err := readInputFile(*input, *format)
+	if *fieldsFlag != "" {
+		o.fields = strings.Split(*fieldsFlag, ",")
+	}
+	o.search = s
+	return o, nil
+}
+
+// search runs the search and prints its results.
+func (m *Main) search(ctx context.Context, o options) error {
+	s := o.search
+	if o.input != "" {
+		t, err := readInputFile(o.input, o.format)
 		if err != nil {
-			fmt.Fprintln(stderr, "splunkdemu:", err)
-			return ExitUsage
+			return exit.Errorf(ExitUsage, "splunkdemu: %w", err)
 		}
 		s.Input = t
 	}
 	res, err := splunkd.Run(ctx, s)
-	printMessages(stderr, res.Messages)
-	if *verbose {
-		printStats(stderr, res.Processes)
+	printMessages(m.Stderr, res.Messages)
+	if o.stats {
+		printStats(m.Stderr, res.Processes)
 	}
-	if code := reportError(stderr, err); code != ExitOK {
-		return code
+	if err != nil {
+		return searchError(err)
 	}
-	var fields []string
-	if *fieldsFlag != "" {
-		fields = strings.Split(*fieldsFlag, ",")
+	if err := writeResults(m.Stdout, res.Table, o.fields, o.output); err != nil {
+		return exit.Errorf(ExitCommandError, "splunkdemu: %w", err)
 	}
-	if err := writeResults(stdout, res.Table, fields, *output); err != nil {
-		fmt.Fprintln(stderr, "splunkdemu:", err)
-		return ExitCommandError
-	}
-	return ExitOK
+	return nil
 }
 
-// reportError prints err for a user and returns the exit status.
-func reportError(stderr io.Writer, err error) int {
+// failure is an error whose message is what splunkdemu prints about the
+// error it wraps.
+type failure struct {
+	msg string
+	err error
+}
+
+func (f *failure) Error() string { return f.msg }
+func (f *failure) Unwrap() error { return f.err }
+
+// searchError is the error of a search for a user, with its exit status:
+// a protocol violation or a command's error with the process, the rule and
+// the command's stderr.
+func searchError(err error) error {
 	var v *splunkd.Violation
 	var ce *splunkd.CommandError
 	switch {
-	case err == nil:
-		return ExitOK
 	case errors.As(err, &v):
-		fmt.Fprintf(stderr, "splunkdemu: protocol violation by process %s, message %d, stdout byte offset %d\n  rule: %s\n  error: %v\n",
-			v.Process, v.Message, v.Offset, v.Rule, v.Err)
-		printStderr(stderr, v.Stderr)
-		return ExitViolation
+		return &exit.Error{Code: ExitViolation, Err: &failure{fmt.Sprintf("splunkdemu: protocol violation by process %s, message %d, stdout byte offset %d\n  rule: %s\n  error: %v%s",
+			v.Process, v.Message, v.Offset, v.Rule, v.Err, stderrLines(v.Stderr)), err}}
 	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "splunkdemu: command error (process %s, exit status %d): %s\n", ce.Process, ce.ExitCode, ce.Text)
-		printStderr(stderr, ce.Stderr)
-		return ExitCommandError
+		return &exit.Error{Code: ExitCommandError, Err: &failure{fmt.Sprintf("splunkdemu: command error (process %s, exit status %d): %s%s",
+			ce.Process, ce.ExitCode, ce.Text, stderrLines(ce.Stderr)), err}}
 	}
-	fmt.Fprintln(stderr, "splunkdemu:", err)
-	return ExitCommandError
+	return exit.Errorf(ExitCommandError, "splunkdemu: %w", err)
 }
 
-func printStderr(w io.Writer, s string) {
+// stderrLines is a command's stderr as indented lines after a message,
+// each line preceded by a newline; empty for none.
+func stderrLines(s string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {
-		return
+		return ""
 	}
-	fmt.Fprintln(w, "  command stderr:")
+	var b strings.Builder
+	b.WriteString("\n  command stderr:")
 	for _, line := range strings.Split(s, "\n") {
-		fmt.Fprintln(w, "    "+line)
+		b.WriteString("\n    " + line)
 	}
+	return b.String()
 }
 
 func printMessages(w io.Writer, msgs []splunkd.Message) {
@@ -436,18 +487,16 @@ func writeResultsJSON(w io.Writer, t *splunkd.Table, fields []string, cell func(
 	return nil
 }
 
-// mainReplay replays a recording and prints one line per message.
-func mainReplay(ctx context.Context, path string, argv []string, noArgs bool, timeout time.Duration, stdout, stderr io.Writer) int {
-	data, err := readFile(path)
+// replay replays a recording and prints one line per message.
+func (m *Main) replay(ctx context.Context, o options) error {
+	data, err := readFile(o.replay)
 	if err != nil {
-		fmt.Fprintln(stderr, "splunkdemu:", err)
-		return ExitUsage
+		return exit.Errorf(ExitUsage, "splunkdemu: %w", err)
 	}
-	tr, err := splunkd.Replay(ctx, argv, data, splunkd.ReplayOptions{NoArgs: noArgs, Timeout: timeout})
+	tr, err := splunkd.Replay(ctx, o.argv, data, splunkd.ReplayOptions{NoArgs: o.noArgs, Timeout: o.search.Timeout})
 	var se *splunkd.StreamError
 	if errors.As(err, &se) {
-		fmt.Fprintf(stderr, "splunkdemu: %s: %v\n", path, err)
-		return ExitUsage
+		return exit.Errorf(ExitUsage, "splunkdemu: %s: %w", o.replay, err)
 	}
 	if tr != nil {
 		for i, req := range tr.Requests {
@@ -458,11 +507,14 @@ func mainReplay(ctx context.Context, path string, argv []string, noArgs bool, ti
 			} else {
 				line += " -> (no reply)"
 			}
-			fmt.Fprintln(stdout, line)
+			fmt.Fprintln(m.Stdout, line)
 		}
-		fmt.Fprintf(stdout, "exit status %d\n", tr.ExitCode)
+		fmt.Fprintf(m.Stdout, "exit status %d\n", tr.ExitCode)
 	}
-	return reportError(stderr, err)
+	if err != nil {
+		return searchError(err)
+	}
+	return nil
 }
 
 func summarizeRequest(m *splunkd.Msg) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/t1102app/t1102/src/internal/exit"
 	"github.com/t1102app/t1102/src/internal/testbin"
 
 	"github.com/t1102app/t1102/src/splunkd"
@@ -18,7 +19,7 @@ import (
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = Main(context.Background(), args, &out, &errb)
+	code = exit.Report(&errb, "", (&Main{Stdout: &out, Stderr: &errb}).Run(context.Background(), args))
 	return code, out.String(), errb.String()
 }
 
@@ -126,5 +127,6 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testbin.Main(m, func(b []string) { echoBin, fakeBin, btcountBin = b[0], b[1], b[2] }, "../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd", "../../backtest/internal/btcount"))
+	os.Exit(testbin.Main(m, func(_ string, b []string) error { echoBin, fakeBin, btcountBin = b[0], b[1], b[2]; return nil },
+		"../../splunkd/internal/echocmd", "../../splunkd/internal/fakecmd", "../../backtest/internal/btcount"))
 }

@@ -13,12 +13,15 @@ package testsummary
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
 	"sort"
 	"strings"
+
+	"github.com/t1102app/t1102/src/internal/exit"
 )
 
 // Event is one line of "go test -json".
@@ -146,41 +149,47 @@ func (s *Summary) write(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-// Run runs "<goBin> test -json <args>" (goBin "" is "go"), writes the
-// summary of its standard output to stdout, passes its standard error
-// through, and returns the exit status: 1 when go test exited non-zero or
-// the summary holds a failure (a test, a package, a build), else 0.
-func Run(goBin string, args []string, stdout, stderr io.Writer) int {
+// Options are a run of go test.
+type Options struct {
+	Go             string   // the go command; "" is "go"
+	Args           []string // go test's arguments, after "test -json"
+	Stdout, Stderr io.Writer
+}
+
+// Run runs "<o.Go> test -json <o.Args>", writes the summary of its
+// standard output to o.Stdout and passes its standard error through. It
+// returns nil when go test succeeded and nothing failed; an [*exit.Error]
+// with status 1 and nothing to add when the summary holds a failure (a
+// test, a package, a build: the summary says it); else an error (status
+// 1) whose message starts with "testsummary: ".
+func Run(ctx context.Context, o Options) error {
+	goBin := o.Go
 	if goBin == "" {
 		goBin = "go"
 	}
-	cmd := exec.Command(goBin, append([]string{"test", "-json"}, args...)...)
-	cmd.Stderr = stderr
+	cmd := exec.CommandContext(ctx, goBin, append([]string{"test", "-json"}, o.Args...)...)
+	cmd.Stderr = o.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR testsummary: %v\n", err)
-		return 1
+		return fmt.Errorf("testsummary: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(stderr, "ERROR testsummary: %v\n", err)
-		return 1
+		return fmt.Errorf("testsummary: %w", err)
 	}
-	s, sumErr := Summarize(out, stdout)
+	s, sumErr := Summarize(out, o.Stdout)
 	if sumErr != nil {
 		io.Copy(io.Discard, out) // let go test finish
 	}
 	waitErr := cmd.Wait()
 	switch {
 	case sumErr != nil:
-		fmt.Fprintf(stderr, "ERROR %v\n", sumErr)
-		return 1
+		return sumErr
 	case !s.OK():
-		return 1
+		return &exit.Error{Code: 1}
 	case waitErr != nil:
 		// go test failed without a failure event: say so, the summary
 		// line said PASS.
-		fmt.Fprintf(stderr, "ERROR testsummary: %s test: %v\n", goBin, waitErr)
-		return 1
+		return fmt.Errorf("testsummary: %s test: %w", goBin, waitErr)
 	}
-	return 0
+	return nil
 }

@@ -2,6 +2,7 @@ package testsummary
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/t1102app/t1102/src/internal/exit"
 )
 
 // stream is go test -json's output for a package with a pass, a skip and a
@@ -84,6 +87,10 @@ func TestSummarize(t *testing.T) {
 func TestRunExitStatus(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err)
+	// make build's settings: on a cold build cache (make test after make
+	// build), the throwaway tests compile little but the testing package.
+	t.Setenv("CGO_ENABLED", "0")
+	t.Setenv("GOFLAGS", "-trimpath")
 	for _, tt := range []struct {
 		name, reason string
 		src          string // the package's test file
@@ -105,7 +112,8 @@ func TestRunExitStatus(t *testing.T) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "p", "p_test.go"), []byte(tt.src), 0o644))
 			t.Chdir(dir)
 			var stdout, stderr bytes.Buffer
-			code := Run(goBin, []string{"./..."}, &stdout, &stderr)
+			err := Run(context.Background(), Options{Go: goBin, Args: []string{"./..."}, Stdout: &stdout, Stderr: &stderr})
+			code := exit.Report(&stderr, "ERROR ", err)
 			require.Equal(t, tt.code, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 			for _, s := range tt.says {
 				require.Contains(t, stdout.String()+stderr.String(), s)
