@@ -162,7 +162,6 @@ type Scorer struct {
 	ofn                 []byte // lower(OriginalFileName)
 	low, lowDec, lowAll []byte // lower(command line), lower(decoded command), both without backticks: for the retrieval finders
 	code, lowScript     []byte // the script block without comments, and lower case
-	scriptURL           int    // where in code the first catalogued URL starts (-1: none)
 	inText              bool   // the command line (or decoded command) names a catalogued service
 	hostBuf             []byte // the catalogued hosts found, back to back
 	hostEnds            []int  // end of each in hostBuf

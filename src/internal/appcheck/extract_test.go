@@ -218,10 +218,6 @@ DestinationHostname: api.telegram.org</Message><Level>Information</Level><Task>N
 		"Image": `C:\Windows\System32\curl.exe`, "DestinationHostname": "api.telegram.org"}, got)
 }
 
-// windowsStanza is the props stanza of the app's PowerShell and Security
-// extraction.
-const windowsStanza = "source::XmlWinEventLog:(Microsoft-Windows-PowerShell/Operational|Security|ForwardedEvents)"
-
 func shippedConfs(t *testing.T) (props, transforms *Conf) {
 	t.Helper()
 	p, err := os.ReadFile(filepath.Join(repo, "default", "props.conf"))
