@@ -13,7 +13,7 @@ FUZZPARALLEL ?= 2
 
 export CGO_ENABLED := 0
 
-.PHONY: build test bench bench-all lint demo release package fuzz clean
+.PHONY: build test bench bench-all lint demo release package fuzz clean help
 
 ## build: host executables in bin/
 build:
@@ -116,6 +116,12 @@ fuzz:
 		done; \
 	done
 
+## clean: remove build/, dist/ and the executables in bin/
 clean:
 	rm -rf build dist
 	find bin -type f ! -name README.md -delete
+
+## help: these targets and their comments (the ## lines of this Makefile)
+help:
+	@awk '/^## [a-z-]+:/ { t = $$2; sub(/:$$/, "", t); s = $$0; sub(/^## [a-z-]+: */, "", s); printf "%-10s %s\n", t, s; next } \
+	     /^## / { s = $$0; sub(/^## /, "", s); printf "%-10s %s\n", "", s }' $(firstword $(MAKEFILE_LIST))

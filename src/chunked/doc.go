@@ -55,6 +55,48 @@
 // is always valid UTF-8. The command is told through [Table.Repaired] and
 // [Run] adds one inspector WARN per process.
 //
+// # Handlers
+//
+// Four shapes of command logic fit [Processor]: [PerRow] for streaming and
+// stateful commands (one row at a time, a reply per chunk);
+// [PerRowParallel] for rows independent of each other, a large chunk cut
+// into one slice per core, since splunkd sends the next chunk only after
+// the reply; [Accumulate] for events and reporting commands and for the
+// reduce phase of a map/reduce command (declared through streaming_preop),
+// whose output goes with the reply to the last chunk; and [ProcessorFunc]
+// for anything else, generating commands included.
+//
+// # Limits
+//
+// Lengths are read before anything is allocated: metadata above
+// [DefaultMaxMetadata] (16 MiB) or a body above [DefaultMaxBody] (1 GiB;
+// commands take -max-chunk-bytes) is refused, and memory grows with the
+// bytes actually received, never with a declared length: a gigabyte
+// announced with 8 MiB sent costs under 64 MiB. Reads
+// loop over short reads, and nothing is ever written unasked: one reply per
+// message.
+//
+// # How a reply is written
+//
+// A copied input row is one cell (its bytes from the first field to the
+// last, commas included) unless one of its fields is set again. Each row is
+// encoded in one pass over its cells in column order (a row whose cells
+// were set out of order is put in order first, the last value set
+// winning); runs of empty fields become runs of commas, and quoting and
+// multivalue encoding copy the runs between special bytes rather than byte
+// by byte. The output header is the union of the fields set in the reply;
+// _chunked_idx and every input cell are copied byte for byte. The body's
+// length is computed first and the body then written to the pipe in
+// pieces, so it is never held encoded whole beside its rows.
+//
+// Replies built whole before they are sent (a reduce phase's, tens of
+// megabytes) call [TableWriter.EncodeEachRow]: each row is encoded when it
+// ends and the reply is held once, as the bytes to send, in 1 MiB blocks,
+// rather than as cells pointing at values. A processor done with a large
+// input chunk calls [Table.Release] so that the body and its parsed cells
+// can be collected before the output is built; the reader keeps no body
+// buffer larger than 32 MiB between chunks.
+//
 // Sources for every rule: the project's protocol notes, reconstructed from
 // the Python SDK (splunklib/searchcommands), Splunk's commands.conf.spec and
 // recorded splunkd traffic from Splunk 6.3, 8.0.3 and 8.2.1.

@@ -1,22 +1,3 @@
-// Package correlate implements the t1102correlate search command: it joins
-// Sysmon process creation (EventCode 1), network connection (3) and DNS
-// query (22) events per process, names each connection's destination
-// through the same process's DNS answers, and returns one row per process
-// and web service with the merged evidence, the t1102score fields and how
-// regularly the process polled the service.
-//
-// It scales the way Splunk's reporting commands do: getinfo declares
-// type reporting with a streaming_preop, "t1102correlate phase=map …",
-// which splunkd runs as a streaming command next to the events (on every
-// indexer); each map process folds its whole share of events into one
-// partial row per process, sent with its last reply, and the reduce
-// process merges the partials. The merge is order-independent (process
-// fields: the process creation's, else the smallest value; times: the
-// earliest max_times of the union), so the result does not depend on how
-// events were spread over indexers or chunks; past max_groups, both
-// phases keep the max_groups smallest processes by (host, ProcessGuid)
-// (see keep.go), so which are kept does not depend on it either, and a
-// warning says so.
 package correlate
 
 import (

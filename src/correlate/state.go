@@ -16,7 +16,8 @@ import (
 // State rows: one per activity (host, identity, service), written by
 // output=state and read back by input=state through a lookup
 // (outputlookup t1102_state, then inputlookup t1102_state on the next
-// run). The columns are the command's own; README lists them.
+// run). The columns are the command's own; the package documentation
+// lists them.
 const (
 	sHost = iota
 	sImage

@@ -1,16 +1,3 @@
-// Package forward implements the t1102_forward custom alert action: it
-// reads the payload splunkd writes on stdin (payload_format = json) and
-// every row of the alert's results file, and delivers each result as an
-// event to a Splunk HTTP Event Collector, a JSON webhook or Splunk Cloud
-// Services' ingest API, with retries,
-// a spool that keeps undelivered events for the next run, and secrets read
-// from splunkd's credential store, never from configuration.
-//
-// Delivery is at least once with stable ids: every event is written to the
-// spool before anything is sent and removed only once the receiver has
-// acknowledged it, so a process killed between sending and acknowledging
-// sends the same event again next time, under the same id, and receivers
-// de-duplicate on it.
 package forward
 
 import (

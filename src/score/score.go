@@ -1,6 +1,3 @@
-// Package score implements the t1102score search command: it classifies
-// and scores Sysmon (or CIM) events for T1102.003 with package detect and,
-// with filter=true, keeps only the events worth an alert.
 package score
 
 import (

@@ -57,6 +57,17 @@
 //
 // # Command line
 //
-// [Main] implements the splunkdemu command (src/cmd/splunkdemu), which runs
-// a search over a CSV or JSON-lines file and prints the results as a table.
+// The splunkdemu command (src/cmd/splunkdemu, its flags in
+// src/internal/emucli) runs a search over a CSV or JSON-lines file and
+// prints the results as a table, or replays a recording:
+//
+//	make build
+//	bin/splunkdemu -input testdata/events/atomic.csv -indexers 3 -chunk-rows 2 -- bin/t1102score filter=true
+//	bin/splunkdemu -replay ../shared/scpv2/recordings/ndietrich-scp2/extracted/stateful.splunk-to-command.bin -no-args -- bin/t1102score
+//
+// (the recordings are in ../shared beside the checkout, not in a clone).
+// Its exit status is 0 on success, 1 when the command reported an error or
+// could not run, 2 when it broke a rule of the protocol (the message names
+// the process, the exchange and the byte offset) and 64 on bad flags.
+// splunkdemu backtest is package backtest's scheduler.
 package splunkd
