@@ -86,7 +86,7 @@ func (m *mapper) Process(c *chunked.Chunk) error {
 		switch code {
 		case "1", "3", "22":
 		case "4104":
-			m.part(c, r)
+			m.part(r)
 			continue
 		case "4698":
 			m.task(r)

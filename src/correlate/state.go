@@ -220,7 +220,7 @@ func readState(row chunked.Row, in *[nState]int) (*activity, error) {
 		a.task, a.taskDef = t, get(sTaskDef) == "1"
 		if a.taskDef {
 			// The creation's action is its image and command line.
-			t.Command, t.Arguments = splitProgram(a.cmd)
+			t.Command, t.Arguments = detect.SplitProgram(a.cmd)
 		}
 	}
 	if v := get(sGUIDs); v != "" {

@@ -103,7 +103,7 @@ func (tl *telemetry) addTask(d *taskDef, maxTasks int) {
 }
 
 // part reads a 4104 event (map phase).
-func (m *mapper) part(c *chunked.Chunk, r chunked.Row) {
+func (m *mapper) part(r chunked.Row) {
 	text := r.Get(m.in[fieldmap.ScriptBlockText])
 	if len(bytes.TrimSpace(text)) == 0 {
 		return
@@ -111,23 +111,25 @@ func (m *mapper) part(c *chunked.Chunk, r chunked.Row) {
 	get := func(f fieldmap.Field) string {
 		return string(bytes.TrimSpace(firstValue(r.Get(m.in[f]))))
 	}
+	num, _ := strconv.Atoi(get(fieldmap.MessageNumber))
+	total, _ := strconv.Atoi(get(fieldmap.MessageTotal))
+	num, total = max(num, 1), max(total, 1)
+	// Before anything is copied: most blocks of full script block
+	// logging are left out here.
+	if total == 1 {
+		if det := m.detector(); det != nil && !det.ScriptOfInterest(text) {
+			return // no evidence in it: see detect.ScriptOfInterest
+		}
+	}
 	ts, _ := parseTime(r.Get(m.in[fieldmap.Time]), r.Get(m.in[fieldmap.UtcTime]))
 	p := &part{host: get(fieldmap.Host), id: strings.ToLower(strings.Trim(get(fieldmap.ScriptBlockId), "{}")),
-		pid: get(fieldmap.ExecutionProcessID), user: get(fieldmap.UserID), path: get(fieldmap.ScriptPath), t: ts,
+		num: num, total: total, pid: get(fieldmap.ExecutionProcessID), user: get(fieldmap.UserID), path: get(fieldmap.ScriptPath), t: ts,
 		text: string(cut(text, detect.MaxScript))}
 	if p.host == "" {
 		return
 	}
-	p.num, _ = strconv.Atoi(get(fieldmap.MessageNumber))
-	p.total, _ = strconv.Atoi(get(fieldmap.MessageTotal))
 	if p.id == "" {
 		p.id = "pid" + p.pid + "@" + ftoa(ts) // no id: a block of its own
-	}
-	p.num, p.total = max(p.num, 1), max(p.total, 1)
-	if p.total == 1 {
-		if det := m.detector(); det != nil && !det.ScriptOfInterest(text) {
-			return // no evidence in it: see detect.ScriptOfInterest
-		}
 	}
 	m.tel.addPart(p, m.limits.MaxGroups)
 }
@@ -372,9 +374,6 @@ func (r *reducer) taskActivities(s *detect.Scorer) []*activity {
 			r.tel.badTask++
 			continue
 		}
-		if t.Name == "" {
-			t.Name = d.name
-		}
 		if d.name != "" {
 			t.Name = d.name // the event's TaskName is the task's path
 		}
@@ -444,23 +443,8 @@ func runsTask(a, d *activity) bool {
 	if !strings.EqualFold(string(detect.Basename([]byte(a.image))), string(detect.Basename([]byte(prog)))) {
 		return false
 	}
-	_, args := splitProgram(a.cmd)
+	_, args := detect.SplitProgram(a.cmd)
 	return strings.Join(strings.Fields(args), " ") == strings.Join(strings.Fields(d.task.Arguments), " ")
-}
-
-// splitProgram splits a command line into its program and the rest.
-func splitProgram(cl string) (program, args string) {
-	cl = strings.TrimSpace(cl)
-	if strings.HasPrefix(cl, `"`) {
-		if i := strings.IndexByte(cl[1:], '"'); i >= 0 {
-			return cl[1 : i+1], strings.TrimSpace(cl[i+2:])
-		}
-		return strings.Trim(cl, `"`), ""
-	}
-	if i := strings.IndexAny(cl, " \t"); i >= 0 {
-		return cl[:i], strings.TrimSpace(cl[i+1:])
-	}
-	return cl, ""
 }
 
 // adoptTask makes a a run of the task created in d.

@@ -110,18 +110,14 @@ func TestPoll(t *testing.T) {
 // TestJudge: the process-level judgement, on the test catalog.
 func TestJudge(t *testing.T) {
 	d := testDetector(t)
-	w, bh := d.Weights(), d.Behaviour()
+	w := d.Weights()
 	rng := rand.New(rand.NewSource(1))
 	day := 86400.0
 	poll5m := every(rng, 1000, day, 300, 0.2, true)
 	now := 100 * day // the fleet's clock: the baseline is older than the requests judged here
 	established := &FleetView{Hosts: 38, FleetHosts: 40, FirstSeen: now - 60*day, Now: now}
 	fresh := &FleetView{Hosts: 1, FleetHosts: 40, FirstSeen: now - 3600, Now: now}
-	tests := []struct {
-		name, reason string
-		a            Activity
-		check        func(t *testing.T, r *Result)
-	}{
+	tests := []judgeCase{
 		{
 			name: "compiled implant in AppData polling Telegram", reason: "behaviour, not a name: no catalogued process, yet it alerts",
 			a: Activity{Process: Event{Host: b("WKS-1"), Image: b(`C:\Users\ann\AppData\Roaming\svc\svchelper.exe`)}, Category: "telegram",
@@ -241,6 +237,22 @@ func TestJudge(t *testing.T) {
 			check: func(t *testing.T, r *Result) { require.Empty(t, r.ContextKind); require.True(t, r.Pass) },
 		},
 	}
+	runJudge(t, d, tests)
+}
+
+// judgeCase is one activity to judge, what its result must show, and why.
+type judgeCase struct {
+	name, reason string
+	a            Activity
+	check        func(t *testing.T, r *Result)
+}
+
+// runJudge judges each case with d and checks, besides the case's own
+// checks, that every point of the risk has a reason and that the risk
+// alone decides.
+func runJudge(t *testing.T, d *Detector, tests []judgeCase) {
+	t.Helper()
+	bh := d.Behaviour()
 	s := d.NewScorer()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

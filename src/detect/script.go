@@ -2,7 +2,6 @@ package detect
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/t1102app/t1102/src/internal/fold"
 )
@@ -63,7 +62,8 @@ func scriptCode(dst, script []byte) []byte {
 // .out, .err, .tmp, the folder and the files sharing one random name).
 // Both show in real Sysmon 11 events of powershell.exe.
 func TempWrite(path []byte) bool {
-	low := fold.AppendASCIILower(nil, path)
+	var buf [512]byte // most paths: no allocation per file event
+	low := fold.AppendASCIILower(buf[:0], path)
 	if tempPlace(low) == "" {
 		return false
 	}
@@ -74,8 +74,8 @@ func TempWrite(path []byte) bool {
 	dir := low[:len(low)-len(base)]
 	dir = bytes.TrimRight(dir, `\/`)
 	parent := Basename(dir)
-	stem, _, _ := strings.Cut(string(base), ".")
-	return !(len(stem) == 8 && string(parent) == stem)
+	stem, _, _ := bytes.Cut(base, []byte("."))
+	return !(len(stem) == 8 && bytes.Equal(parent, stem))
 }
 
 // ScriptOfInterest reports whether a script block can add evidence to its

